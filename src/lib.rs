@@ -1,0 +1,3 @@
+//! whosaid: a mailing-list archiver that records who said what in review.
+pub mod mbox;
+pub mod message;

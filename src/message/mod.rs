@@ -1,0 +1,390 @@
+//! Raw message bytes → [`Message`], sans-IO, never failing.
+//!
+//! [`parse`] always returns a message and a list of [`ParseWarning`]s; only
+//! bytes with no header at all are refused ([`ParseOutcome::NotAMessage`]).
+//! MIME structure, transfer encodings and charsets are mail-parser's job; the
+//! fields whosaid depends on (ids, date, addresses, 8-bit headers) are read
+//! here, leniently, by [`headers`], [`ids`] and [`date`].
+
+pub mod date;
+pub mod flowed;
+pub mod headers;
+pub mod ids;
+
+use chrono::{DateTime, FixedOffset};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use self::headers::{DecodedAddress, HeaderBlock};
+
+/// A person as mail names them: display name and lower-cased address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Person {
+    /// Display name, or empty.
+    pub name: String,
+    /// Address, lower-cased, or empty when none could be read.
+    pub email: String,
+}
+
+impl Person {
+    fn from_decoded(a: DecodedAddress) -> Person {
+        let mut name = a.name.unwrap_or_default();
+        let mut email = a.email.unwrap_or_default();
+        // pipermail: "jjl at pobox.com (John J. Lee)" arrives as a name only.
+        if email.is_empty() {
+            if let Some((addr, rest)) = pipermail_address(&name) {
+                email = addr;
+                name = rest;
+            }
+        }
+        let name = name.trim().trim_matches(['"', '\'']).trim().to_string();
+        let name = if name.eq_ignore_ascii_case(&email) { String::new() } else { name };
+        Person { name, email: email.to_lowercase() }
+    }
+
+    /// The name to show: the display name, else the address.
+    pub fn display(&self) -> &str {
+        if self.name.is_empty() { &self.email } else { &self.name }
+    }
+}
+
+fn pipermail_address(text: &str) -> Option<(String, String)> {
+    let (addr_part, name) = match text.split_once('(') {
+        Some((a, n)) => (a.trim(), n.trim_end_matches(')').trim().to_string()),
+        None => (text.trim(), String::new()),
+    };
+    let (local, domain) = addr_part.split_once(" at ")?;
+    let (local, domain) = (local.trim(), domain.trim());
+    if local.is_empty() || domain.is_empty() || local.contains(' ') || domain.contains(' ') {
+        return None;
+    }
+    Some((format!("{local}@{domain}"), name))
+}
+
+/// A patch carried as an attachment rather than inline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PatchAttachment {
+    /// File name, if the part named one.
+    pub name: String,
+    /// The decoded text of the patch.
+    pub text: String,
+}
+
+/// One parsed message: the "meat" (see ARCHITECTURE.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// Message-ID without angle brackets (synthetic when the message had none).
+    pub message_id: String,
+    /// True when `message_id` was made up from the content hash.
+    pub synthetic_id: bool,
+    /// In-Reply-To ids, in order.
+    pub in_reply_to: Vec<String>,
+    /// References ids, in order.
+    pub references: Vec<String>,
+    /// The sender.
+    pub from: Person,
+    /// The author named by an in-body `From:` line (git send-email patches
+    /// sent on someone else's behalf).
+    pub patch_author: Option<Person>,
+    /// To recipients.
+    pub to: Vec<Person>,
+    /// Cc recipients.
+    pub cc: Vec<Person>,
+    /// The date, if one could be read honestly.
+    pub date: Option<DateTime<FixedOffset>>,
+    /// Subject, decoded and unfolded.
+    pub subject: String,
+    /// The List-Id, without angle brackets and description.
+    pub list_id: Option<String>,
+    /// The decoded text parts, joined, with LF line ends and flowed text
+    /// unwrapped. HTML-only mail is converted to text.
+    pub body: String,
+    /// True when the only text was HTML and `body` was converted from it.
+    pub html_only: bool,
+    /// Patches sent as attachments.
+    pub patches: Vec<PatchAttachment>,
+}
+
+/// Something in a message that was odd but did not stop it being stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseWarning {
+    /// The kind, for grouping in the import summary.
+    pub kind: WarningKind,
+    /// What exactly, in words.
+    pub detail: String,
+}
+
+/// Kinds of [`ParseWarning`] (and of import warnings in general).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningKind {
+    /// No Message-ID header; a synthetic id was made.
+    NoMessageId,
+    /// No Date header, or one that could not be read.
+    BadDate,
+    /// The date came from a Received header instead of Date.
+    DateFromReceived,
+    /// No sender address could be read.
+    NoFrom,
+    /// The header block did not end with a blank line.
+    TruncatedHeaders,
+    /// A header line is unreasonably long.
+    LongHeaderLine,
+    /// An In-Reply-To or References value held no usable id.
+    BadReference,
+    /// Bytes that are not a mail message at all (skipped).
+    NotAMessage,
+    /// A message too large to hold (skipped).
+    TooLarge,
+    /// An input path that is not an mbox, Maildir or message (skipped).
+    NotMbox,
+    /// A Message-ID already stored with different content (kept as a variant).
+    ReusedMessageId,
+    /// Reading an input failed part way.
+    ReadError,
+}
+
+impl WarningKind {
+    /// A short label for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            WarningKind::NoMessageId => "no Message-ID (synthetic id made)",
+            WarningKind::BadDate => "date missing or unreadable",
+            WarningKind::DateFromReceived => "date taken from Received header",
+            WarningKind::NoFrom => "no sender address",
+            WarningKind::TruncatedHeaders => "header block not terminated",
+            WarningKind::LongHeaderLine => "header line over 64 KiB",
+            WarningKind::BadReference => "In-Reply-To/References without a Message-ID",
+            WarningKind::NotAMessage => "not a mail message (skipped)",
+            WarningKind::TooLarge => "message too large (skipped)",
+            WarningKind::NotMbox => "not an mbox or Maildir (skipped)",
+            WarningKind::ReusedMessageId => "Message-ID reused with different content",
+            WarningKind::ReadError => "read error",
+        }
+    }
+
+    /// True for kinds that mean bytes were not stored.
+    pub fn is_loss(self) -> bool {
+        matches!(
+            self,
+            WarningKind::NotAMessage | WarningKind::TooLarge | WarningKind::NotMbox | WarningKind::ReadError
+        )
+    }
+}
+
+/// The result of [`parse`].
+#[derive(Debug)]
+pub enum ParseOutcome {
+    /// A message (possibly with warnings).
+    Message(Box<Message>, Vec<ParseWarning>),
+    /// Bytes with no header: not stored.
+    NotAMessage(ParseWarning),
+}
+
+/// Header lines longer than this are reported.
+const LONG_HEADER_LINE: usize = 64 * 1024;
+
+/// Parses one raw message. Never panics, never fails on a message with
+/// headers; see the module docs.
+pub fn parse(raw: &[u8]) -> ParseOutcome {
+    let block = HeaderBlock::scan(raw);
+    if block.fields.is_empty() {
+        let detail = if raw.is_empty() {
+            "empty message".to_string()
+        } else {
+            format!("{} bytes without a single header line", raw.len())
+        };
+        return ParseOutcome::NotAMessage(ParseWarning { kind: WarningKind::NotAMessage, detail });
+    }
+    let mut warnings = Vec::new();
+    let mut warn = |kind, detail: String| warnings.push(ParseWarning { kind, detail });
+    if block.unterminated {
+        warn(
+            WarningKind::TruncatedHeaders,
+            format!("header block ends at byte {} without a blank line", block.body_offset),
+        );
+    }
+    if block.longest_line > LONG_HEADER_LINE {
+        warn(WarningKind::LongHeaderLine, format!("a header line of {} bytes", block.longest_line));
+    }
+
+    let (message_id, synthetic_id) =
+        match block.first("message-id").and_then(|v| ids::extract_message_id(&headers::to_text(v))) {
+            Some(id) => (id, false),
+            None => {
+                warn(WarningKind::NoMessageId, "no Message-ID header".into());
+                (synthetic_message_id(raw), true)
+            }
+        };
+    let in_reply_to: Vec<String> =
+        block.all("in-reply-to").flat_map(|v| ids::extract(&headers::to_text(v))).collect();
+    let references: Vec<String> =
+        block.all("references").flat_map(|v| ids::extract(&headers::to_text(v))).collect();
+    if block.first("in-reply-to").is_some_and(|v| !v.trim_ascii().is_empty())
+        && !in_reply_to.iter().any(|id| ids::is_plausible(id))
+    {
+        let value = headers::unfold(&headers::to_text(block.first("in-reply-to").unwrap_or(b"")));
+        warn(WarningKind::BadReference, format!("In-Reply-To {value:?} holds no Message-ID"));
+    }
+
+    let date = read_date(&block, &mut warn);
+
+    let from = block
+        .first("from")
+        .map(headers::decode_addresses)
+        .and_then(|list| list.into_iter().next())
+        .map(Person::from_decoded)
+        .unwrap_or_default();
+    if from.email.is_empty() {
+        let shown = block.first("from").map(|v| headers::unfold(&headers::to_text(v)));
+        warn(WarningKind::NoFrom, format!("From {shown:?} has no address"));
+    }
+    let people = |name: &str| -> Vec<Person> {
+        block.all(name).flat_map(headers::decode_addresses).map(Person::from_decoded).collect()
+    };
+    let to = people("to");
+    let cc = people("cc");
+    let subject = block.first("subject").map(headers::decode_unstructured).unwrap_or_default();
+    let list_id = block.first("list-id").map(headers::decode_unstructured).and_then(|v| {
+        let id = ids::extract(&v).into_iter().next().unwrap_or(v);
+        let id = id.trim().to_string();
+        (!id.is_empty()).then_some(id)
+    });
+
+    let (body, html_only, patches) = read_body(raw, &block);
+    let patch_author = in_body_from(&body);
+
+    ParseOutcome::Message(
+        Box::new(Message {
+            message_id,
+            synthetic_id,
+            in_reply_to,
+            references,
+            from,
+            patch_author,
+            to,
+            cc,
+            date,
+            subject,
+            list_id,
+            body,
+            html_only,
+            patches,
+        }),
+        warnings,
+    )
+}
+
+/// The stable Message-ID given to a message that has none: derived from the
+/// hash of its bytes, under a domain that cannot clash with real ids.
+pub fn synthetic_message_id(raw: &[u8]) -> String {
+    let digest = Sha256::digest(raw);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex}@synthetic.whosaid.invalid")
+}
+
+fn read_date(
+    block: &HeaderBlock<'_>,
+    warn: &mut impl FnMut(WarningKind, String),
+) -> Option<DateTime<FixedOffset>> {
+    let header = block.first("date").map(|v| headers::unfold(&headers::to_text(v)));
+    let from_date = header.as_deref().map(date::parse);
+    let problem = match &from_date {
+        Some(Ok(p)) if !p.zone_assumed => return Some(p.date),
+        Some(Ok(_)) => "Date has no time zone".to_string(),
+        Some(Err(e)) => e.to_string(),
+        None => "no Date header".to_string(),
+    };
+    // The Received header nearest the top was written by a machine.
+    let received = block.all("received").find_map(|v| {
+        let text = headers::to_text(v);
+        let (_, when) = text.rsplit_once(';')?;
+        date::parse(&headers::unfold(when)).ok().filter(|p| !p.zone_assumed)
+    });
+    match (received, from_date) {
+        (Some(r), _) => {
+            warn(WarningKind::DateFromReceived, format!("{problem}; used the Received date"));
+            Some(r.date)
+        }
+        (None, Some(Ok(p))) => {
+            warn(WarningKind::BadDate, format!("{problem}; read as UTC"));
+            Some(p.date)
+        }
+        (None, _) => {
+            warn(WarningKind::BadDate, format!("{problem}; date unknown"));
+            None
+        }
+    }
+}
+
+/// Decodes the text parts. Returns the body, whether it came from HTML only,
+/// and the patches sent as attachments.
+fn read_body(raw: &[u8], block: &HeaderBlock<'_>) -> (String, bool, Vec<PatchAttachment>) {
+    let parser = MessageParser::new().with_mime_headers().default_header_ignore();
+    let Some(parsed) = parser.parse(raw) else {
+        let rest = &raw[block.body_offset.min(raw.len())..];
+        return (normalise_newlines(&headers::to_text(rest)), false, Vec::new());
+    };
+    let mut body = String::new();
+    let mut saw_plain = false;
+    for (i, part) in parsed.text_bodies().enumerate() {
+        let is_html = matches!(part.body, PartType::Html(_));
+        saw_plain |= !is_html;
+        let Some(text) = parsed.body_text(i) else { continue };
+        let mut text = normalise_newlines(&text);
+        if let Some(ct) = part.content_type() {
+            if ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed")) {
+                let delsp = ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+                text = flowed::unflow(&text, delsp);
+            }
+        }
+        if !body.is_empty() && !body.ends_with('\n') {
+            body.push('\n');
+        }
+        body.push_str(&text);
+    }
+    let html_only = !saw_plain && !body.is_empty();
+    let mut patches = Vec::new();
+    for part in parsed.attachments() {
+        let name = part.attachment_name().unwrap_or("").to_string();
+        let ctype = part
+            .content_type()
+            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
+            .unwrap_or_default();
+        let text = match &part.body {
+            PartType::Text(t) => normalise_newlines(t),
+            PartType::Binary(b) | PartType::InlineBinary(b) if ctype.contains("patch") || ctype.contains("diff") => {
+                normalise_newlines(&String::from_utf8_lossy(b))
+            }
+            _ => continue,
+        };
+        let lname = name.to_ascii_lowercase();
+        let is_patch = ctype.contains("x-patch")
+            || ctype.contains("x-diff")
+            || lname.ends_with(".patch")
+            || lname.ends_with(".diff")
+            || text.starts_with("diff --git ")
+            || text.contains("\ndiff --git ");
+        if is_patch {
+            patches.push(PatchAttachment { name, text });
+        }
+    }
+    (body, html_only, patches)
+}
+
+fn normalise_newlines(text: &str) -> String {
+    if text.contains('\r') { text.replace("\r\n", "\n") } else { text.to_string() }
+}
+
+/// The `From:` line git send-email puts first in the body when the sender is
+/// not the author.
+fn in_body_from(body: &str) -> Option<Person> {
+    let first = body.lines().find(|l| !l.trim().is_empty())?;
+    let value = first.strip_prefix("From:")?;
+    let person = headers::decode_addresses(value.as_bytes()).into_iter().next().map(Person::from_decoded)?;
+    (!person.email.is_empty()).then_some(person)
+}
+
+#[cfg(test)]
+mod tests;
