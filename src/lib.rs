@@ -1,5 +1,10 @@
 //! whosaid: a mailing-list archiver that records who said what in review.
+pub mod cli;
+pub mod error;
+pub mod import;
 pub mod mbox;
 pub mod message;
 pub mod quote;
+pub mod store;
+pub mod thread;
 pub mod trailers;

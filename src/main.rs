@@ -1,1 +1,5 @@
-fn main() {}
+//! The `whosaid` binary: argv in, exit code out. Everything else is the library.
+
+fn main() -> std::process::ExitCode {
+    whosaid::cli::main()
+}

@@ -75,7 +75,10 @@ pub struct SplitConfig {
 
 impl Default for SplitConfig {
     fn default() -> Self {
-        SplitConfig { chunk_bytes: 1 << 20, max_message_bytes: 256 << 20 }
+        SplitConfig {
+            chunk_bytes: 1 << 20,
+            max_message_bytes: 256 << 20,
+        }
     }
 }
 
@@ -340,7 +343,11 @@ impl<R: Read> MboxReader<R> {
                     }));
                 }
                 let bytes = trim_separator_blank(&self.pending()[..end]);
-                let bytes = if self.mboxcl2 { bytes.to_vec() } else { unescape(bytes) };
+                let bytes = if self.mboxcl2 {
+                    bytes.to_vec()
+                } else {
+                    unescape(bytes)
+                };
                 self.consume(end);
                 return Ok(Some(Item::Message(RawMessage { offset, bytes })));
             }
@@ -356,7 +363,10 @@ impl<R: Read> MboxReader<R> {
                 // A lone From_ line at the end: an empty message.
                 let n = self.pending().len();
                 self.consume(n);
-                return Ok(Some(Item::Message(RawMessage { offset, bytes: Vec::new() })));
+                return Ok(Some(Item::Message(RawMessage {
+                    offset,
+                    bytes: Vec::new(),
+                })));
             }
         };
         if let Some((end, blank)) = self.content_length_end(sep_len)? {
@@ -378,7 +388,11 @@ impl<R: Read> MboxReader<R> {
         }
         let end = sep.unwrap_or(self.pending().len());
         let body = trim_separator_blank(&self.pending()[sep_len..end]);
-        let bytes = if self.mboxcl2 { body.to_vec() } else { unescape(body) };
+        let bytes = if self.mboxcl2 {
+            body.to_vec()
+        } else {
+            unescape(body)
+        };
         self.consume(end);
         Ok(Some(Item::Message(RawMessage { offset, bytes })))
     }
@@ -476,13 +490,16 @@ pub fn is_from_line(line: &[u8]) -> bool {
     month && time && year
 }
 
-const MONTHS: [&str; 12] =
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 fn is_time(w: &str) -> bool {
     let parts: Vec<&str> = w.split(':').collect();
     (parts.len() == 2 || parts.len() == 3)
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether the data starts like an RFC 5322 header block: a field name of
@@ -493,7 +510,10 @@ pub fn looks_like_header(p: &[u8]) -> bool {
     match memchr::memchr(b':', line) {
         Some(colon) if colon > 0 => {
             line[..colon].iter().all(|&b| (33..=126).contains(&b))
-                || line[..colon].trim_ascii_end().iter().all(|&b| (33..=126).contains(&b))
+                || line[..colon]
+                    .trim_ascii_end()
+                    .iter()
+                    .all(|&b| (33..=126).contains(&b))
         }
         _ => false,
     }

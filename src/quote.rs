@@ -81,14 +81,21 @@ pub fn segment(body: &str) -> Vec<Segment> {
             }
             State::OutlookQuote => Kind::Quoted { depth: 1 },
             State::Hunk { old, new } => {
-                if !matches!(line.as_bytes().first(), Some(b'+' | b'-' | b'\\' | b' ') | None) {
+                if !matches!(
+                    line.as_bytes().first(),
+                    Some(b'+' | b'-' | b'\\' | b' ') | None
+                ) {
                     // The hunk was shorter than its header said: read the
                     // line again as ordinary text.
                     state = State::Normal;
                     continue;
                 }
                 let (old, new) = hunk_step(line, old, new);
-                state = if old == 0 && new == 0 { State::DiffHeader } else { State::Hunk { old, new } };
+                state = if old == 0 && new == 0 {
+                    State::DiffHeader
+                } else {
+                    State::Hunk { old, new }
+                };
                 Kind::Diff
             }
             State::DiffHeader if line.starts_with("@@ ") => {
@@ -121,7 +128,11 @@ pub fn segment(body: &str) -> Vec<Segment> {
         let end = start + line.len();
         match segments.last_mut() {
             Some(last) if last.kind == kind => last.end = end,
-            _ => segments.push(Segment { kind, start: *start, end }),
+            _ => segments.push(Segment {
+                kind,
+                start: *start,
+                end,
+            }),
         }
     }
     segments
@@ -133,7 +144,10 @@ pub fn summarize_diff(diff: &str) -> DiffSummary {
     let add_file = |summary: &mut DiffSummary, name: &str| {
         let name = name.trim();
         let name = name.split('\t').next().unwrap_or(name);
-        let name = name.strip_prefix("a/").or_else(|| name.strip_prefix("b/")).unwrap_or(name);
+        let name = name
+            .strip_prefix("a/")
+            .or_else(|| name.strip_prefix("b/"))
+            .unwrap_or(name);
         if !name.is_empty() && name != "/dev/null" && !summary.files.iter().any(|f| f == name) {
             summary.files.push(name.to_string());
         }
@@ -277,9 +291,11 @@ fn ends_like_attribution(line: &str) -> bool {
 }
 
 fn starts_like_attribution(line: &str) -> bool {
-    ["On ", "Le ", "Am ", "El ", "Il ", "Op ", "Dnia ", "Quoting ", "In ", "* ", "At "]
-        .iter()
-        .any(|p| line.starts_with(p))
+    [
+        "On ", "Le ", "Am ", "El ", "Il ", "Op ", "Dnia ", "Quoting ", "In ", "* ", "At ",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p))
 }
 
 /// One-line attribution forms.
@@ -292,7 +308,10 @@ fn is_attribution(line: &str) -> bool {
     }
     // "Am 12.03.2019 um 10:00 schrieb Hans:", "Le mardi, Jean a écrit :"
     const VERBS: [&str; 6] = ["wrote", "writes", "schrieb", "écrit", "escribió", "scrisse"];
-    if starts_like_attribution(line) && line.ends_with(':') && VERBS.iter().any(|v| line.contains(v)) {
+    if starts_like_attribution(line)
+        && line.ends_with(':')
+        && VERBS.iter().any(|v| line.contains(v))
+    {
         return true;
     }
     // mutt: "* Dan Williams <dan@x> [2019-03-12 12:30]:"
@@ -338,7 +357,9 @@ fn is_diff_header_line(line: &str) -> bool {
         "Binary files",
         "GIT binary patch",
     ];
-    PREFIXES.iter().any(|p| line.starts_with(p)) || line.starts_with("Index: ") || line.starts_with("=====")
+    PREFIXES.iter().any(|p| line.starts_with(p))
+        || line.starts_with("Index: ")
+        || line.starts_with("=====")
 }
 
 /// Reads `@@ -a,b +c,d @@`; without counts the hunk lasts one line each.

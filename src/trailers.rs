@@ -82,7 +82,13 @@ pub fn parse_line(line: &str, offset: usize) -> Option<Trailer> {
     };
     // "Acked-by: me" is a trailer without a person; keep it so the consensus
     // engine can credit the sender.
-    Some(Trailer { name: name.to_string(), key, value: value.to_string(), person, offset })
+    Some(Trailer {
+        name: name.to_string(),
+        key,
+        value: value.to_string(),
+        person,
+        offset,
+    })
 }
 
 #[cfg(test)]
@@ -117,6 +123,9 @@ mod tests {
 
     #[test]
     fn not_trailers() {
-        check("http://x.org/by: no\nre-by:\nFoo bar-by: x <y@z>\n", expect![[""]]);
+        check(
+            "http://x.org/by: no\nre-by:\nFoo bar-by: x <y@z>\n",
+            expect![[""]],
+        );
     }
 }

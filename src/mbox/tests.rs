@@ -7,16 +7,21 @@ use super::*;
 #[track_caller]
 fn check(input: &str, expected: Expect) {
     let render = |chunk: usize| {
-        let config = SplitConfig { chunk_bytes: chunk, max_message_bytes: 1 << 20 };
+        let config = SplitConfig {
+            chunk_bytes: chunk,
+            max_message_bytes: 1 << 20,
+        };
         let mut out = String::new();
         for item in MboxReader::with_config(input.as_bytes(), config) {
             match item.unwrap() {
                 Item::Message(m) => {
                     out += &format!("@{} {:?}\n", m.offset, String::from_utf8_lossy(&m.bytes))
                 }
-                Item::Skipped { offset, len, reason } => {
-                    out += &format!("@{offset} skipped {len} bytes: {reason:?}\n")
-                }
+                Item::Skipped {
+                    offset,
+                    len,
+                    reason,
+                } => out += &format!("@{offset} skipped {len} bytes: {reason:?}\n"),
             }
         }
         out
@@ -53,9 +58,12 @@ fn mboxrd_unescapes_one_level() {
 
 #[test]
 fn escaped_header_line_is_unescaped() {
-    check(&format!("{SEP}>From x\nSubject: a\n\nb\n"), expect![[r#"
+    check(
+        &format!("{SEP}>From x\nSubject: a\n\nb\n"),
+        expect![[r#"
         @0 "From x\nSubject: a\n\nb\n"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -70,25 +78,34 @@ fn from_in_body_without_blank_line_is_not_a_separator() {
 
 #[test]
 fn malformed_from_line_after_blank_is_body_text() {
-    check(&format!("{SEP}Subject: a\n\nhi\n\nFrom here on, we agree.\n"), expect![[r#"
+    check(
+        &format!("{SEP}Subject: a\n\nhi\n\nFrom here on, we agree.\n"),
+        expect![[r#"
         @0 "Subject: a\n\nhi\n\nFrom here on, we agree.\n"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn last_message_without_trailing_newline() {
-    check(&format!("{SEP}Subject: a\n\nx\n\n{SEP}Subject: b\n\nno newline"), expect![[r#"
+    check(
+        &format!("{SEP}Subject: a\n\nx\n\n{SEP}Subject: b\n\nno newline"),
+        expect![[r#"
         @0 "Subject: a\n\nx\n"
         @54 "Subject: b\n\nno newline"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn first_message_without_from_line() {
-    check(&format!("Subject: a\n\nx\n\n{SEP}Subject: b\n\ny\n"), expect![[r#"
+    check(
+        &format!("Subject: a\n\nx\n\n{SEP}Subject: b\n\ny\n"),
+        expect![[r#"
         @0 "Subject: a\n\nx\n"
         @15 "Subject: b\n\ny\n"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -131,10 +148,13 @@ fn mboxcl2_content_length_keeps_unescaped_from_lines() {
 
 #[test]
 fn wrong_content_length_is_ignored() {
-    check(&format!("{SEP}Content-Length: 3\nSubject: a\n\nbody here\n\n{SEP}Subject: b\n\nc\n"), expect![[r#"
+    check(
+        &format!("{SEP}Content-Length: 3\nSubject: a\n\nbody here\n\n{SEP}Subject: b\n\nc\n"),
+        expect![[r#"
         @0 "Content-Length: 3\nSubject: a\n\nbody here\n"
         @80 "Subject: b\n\nc\n"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -145,33 +165,53 @@ fn empty_and_whitespace_input() {
 
 #[test]
 fn not_an_mbox() {
-    check("\u{1}\u{2}binary junk\n", expect![[r#"
+    check(
+        "\u{1}\u{2}binary junk\n",
+        expect![[r#"
         @0 skipped 14 bytes: NotMbox
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn junk_before_first_separator_keeps_later_messages() {
-    check(&format!("%PDF-1.4 junk\n\n{SEP}Subject: b\n\ny\n"), expect![[r#"
+    check(
+        &format!("%PDF-1.4 junk\n\n{SEP}Subject: b\n\ny\n"),
+        expect![[r#"
         @0 skipped 15 bytes: NotMbox
         @15 "Subject: b\n\ny\n"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn oversized_message_is_skipped_and_reported() {
     let big = "x".repeat(100) + "\n";
-    let input = format!("{SEP}Subject: a\n\nsmall\n\n{SEP}Subject: big\n\n{}\n{SEP}Subject: c\n\nz\n", big.repeat(50));
-    let config = SplitConfig { chunk_bytes: 512, max_message_bytes: 2000 };
-    let items: Vec<Item> =
-        MboxReader::with_config(input.as_bytes(), config).map(Result::unwrap).collect();
+    let input = format!(
+        "{SEP}Subject: a\n\nsmall\n\n{SEP}Subject: big\n\n{}\n{SEP}Subject: c\n\nz\n",
+        big.repeat(50)
+    );
+    let config = SplitConfig {
+        chunk_bytes: 512,
+        max_message_bytes: 2000,
+    };
+    let items: Vec<Item> = MboxReader::with_config(input.as_bytes(), config)
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(items.len(), 3);
     assert!(matches!(&items[0], Item::Message(m) if m.bytes == b"Subject: a\n\nsmall\n"));
     let big_offset = (SEP.len() + "Subject: a\n\nsmall\n\n".len()) as u64;
     match &items[1] {
-        Item::Skipped { offset, len, reason: SkipReason::TooLarge } => {
+        Item::Skipped {
+            offset,
+            len,
+            reason: SkipReason::TooLarge,
+        } => {
             assert_eq!(*offset, big_offset);
-            assert_eq!(*len, (SEP.len() + "Subject: big\n\n".len() + 50 * 101 + 1) as u64);
+            assert_eq!(
+                *len,
+                (SEP.len() + "Subject: big\n\n".len() + 50 * 101 + 1) as u64
+            );
         }
         other => panic!("expected a skipped message, got {other:?}"),
     }

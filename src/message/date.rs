@@ -26,6 +26,9 @@ pub enum DateError {
     /// The parts were found but name no real instant (day 32, hour 25, ...).
     #[error("impossible date {0:?}")]
     Impossible(String),
+    /// The date is the Unix epoch or near it: a placeholder, not a date.
+    #[error("placeholder date {0:?} (the Unix epoch)")]
+    Placeholder(String),
     /// The zone name is not one we can place on the clock.
     #[error("unknown time zone {zone:?} in {value:?}")]
     UnknownZone {
@@ -77,7 +80,10 @@ pub fn parse(value: &str) -> Result<ParsedDate, DateError> {
         } else if tok.contains(':') && tok.starts_with(|c: char| c.is_ascii_digit()) {
             let mut parts = tok.split(':');
             let mut num = || -> Option<u32> {
-                parts.next().map(|p| p.split('.').next().unwrap_or("")).and_then(|p| p.parse().ok())
+                parts
+                    .next()
+                    .map(|p| p.split('.').next().unwrap_or(""))
+                    .and_then(|p| p.parse().ok())
             };
             let h = num().ok_or_else(unrecognised)?;
             let m = num().ok_or_else(unrecognised)?;
@@ -116,12 +122,15 @@ pub fn parse(value: &str) -> Result<ParsedDate, DateError> {
         day = nums.next().and_then(|n| n.parse().ok());
     }
     if year.is_none() {
-        year = nums.next().and_then(|n| n.parse::<i32>().ok()).map(|y| match n_digits(y) {
-            1 | 2 if y < 50 => 2000 + y,
-            1 | 2 => 1900 + y,
-            3 => 1900 + y,
-            _ => y,
-        });
+        year = nums
+            .next()
+            .and_then(|n| n.parse::<i32>().ok())
+            .map(|y| match n_digits(y) {
+                1 | 2 if y < 50 => 2000 + y,
+                1 | 2 => 1900 + y,
+                3 => 1900 + y,
+                _ => y,
+            });
     }
     let (Some(year), Some(month), Some(day), Some((mut hour, minute, mut second))) =
         (year, month, day, time)
@@ -141,17 +150,29 @@ pub fn parse(value: &str) -> Result<ParsedDate, DateError> {
     if !(1900..=2200).contains(&year) {
         return Err(impossible());
     }
+    let placeholder = || DateError::Placeholder(value.trim().to_string());
     let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(impossible)?;
     let time = NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(impossible)?;
     let (offset, zone_assumed) = match (offset, unknown_zone) {
         (Some(o), _) => (o, false),
         (None, Some(zone)) => {
-            return Err(DateError::UnknownZone { zone, value: value.trim().to_string() });
+            return Err(DateError::UnknownZone {
+                zone,
+                value: value.trim().to_string(),
+            });
         }
         (None, None) => (0, true),
     };
     let zone = FixedOffset::east_opt(offset).ok_or_else(impossible)?;
-    let date = zone.from_local_datetime(&date.and_time(time)).single().ok_or_else(impossible)?;
+    let date = zone
+        .from_local_datetime(&date.and_time(time))
+        .single()
+        .ok_or_else(impossible)?;
+    // Mail software writes the Unix epoch (or a date near it) when it has no
+    // clock or no date; no list mail predates 1971.
+    if date.timestamp() < 31_536_000 {
+        return Err(placeholder());
+    }
     Ok(ParsedDate { date, zone_assumed })
 }
 
@@ -182,7 +203,9 @@ fn is_iso_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Splits `10:00:00+01:00` or `10:00:00Z` into a time and a zone token.
@@ -249,8 +272,9 @@ fn named_zone(lower: &str) -> Option<i32> {
 }
 
 fn month_number(lower: &str) -> Option<u32> {
-    const NAMES: [&str; 12] =
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     if lower.len() < 3 {
         return None;
     }
@@ -313,37 +337,112 @@ mod tests {
 
     #[test]
     fn rfc5322_and_obsolete_forms() {
-        check("Tue, 12 Mar 2019 17:52:18 -0700", expect!["2019-03-13T00:52:18+00:00 (-07:00)"]);
-        check("12 Mar 2019 17:52 +0200", expect!["2019-03-12T15:52:00+00:00 (+02:00)"]);
-        check("Tue, 12 Mar 2019 17:52:18 +0000 (UTC)", expect!["2019-03-12T17:52:18+00:00 (+00:00)"]);
-        check("Tue,\r\n 12 Mar 2019\r\n 17:52:18 GMT", expect!["2019-03-12T17:52:18+00:00 (+00:00)"]);
-        check("1 Jan 08 10:00 EST", expect!["2008-01-01T15:00:00+00:00 (-05:00)"]);
-        check("1 Jan 99 10:00:00 PST", expect!["1999-01-01T18:00:00+00:00 (-08:00)"]);
-        check("1 Jan 103 10:00:00 +0000", expect!["2003-01-01T10:00:00+00:00 (+00:00)"]);
-        check("Mon, 5 Sep 2011 06:09:22 PM EDT", expect!["2011-09-05T22:09:22+00:00 (-04:00)"]);
-        check("Mon, 5 Sep 2011 12:09:22 AM +0000", expect!["2011-09-05T00:09:22+00:00 (+00:00)"]);
-        check("Thu, 01 Jan 2009 23:59:60 +0000", expect!["2009-01-01T23:59:59+00:00 (+00:00)"]);
-        check("Wed, 4 Jul 2001 10:00:00 CEST", expect!["2001-07-04T08:00:00+00:00 (+02:00)"]);
-        check("Wednesday, 4-Jul-01 10:00:00 +0100", expect!["2001-07-04T09:00:00+00:00 (+01:00)"]);
+        check(
+            "Tue, 12 Mar 2019 17:52:18 -0700",
+            expect!["2019-03-13T00:52:18+00:00 (-07:00)"],
+        );
+        check(
+            "12 Mar 2019 17:52 +0200",
+            expect!["2019-03-12T15:52:00+00:00 (+02:00)"],
+        );
+        check(
+            "Tue, 12 Mar 2019 17:52:18 +0000 (UTC)",
+            expect!["2019-03-12T17:52:18+00:00 (+00:00)"],
+        );
+        check(
+            "Tue,\r\n 12 Mar 2019\r\n 17:52:18 GMT",
+            expect!["2019-03-12T17:52:18+00:00 (+00:00)"],
+        );
+        check(
+            "1 Jan 08 10:00 EST",
+            expect!["2008-01-01T15:00:00+00:00 (-05:00)"],
+        );
+        check(
+            "1 Jan 99 10:00:00 PST",
+            expect!["1999-01-01T18:00:00+00:00 (-08:00)"],
+        );
+        check(
+            "1 Jan 103 10:00:00 +0000",
+            expect!["2003-01-01T10:00:00+00:00 (+00:00)"],
+        );
+        check(
+            "Mon, 5 Sep 2011 06:09:22 PM EDT",
+            expect!["2011-09-05T22:09:22+00:00 (-04:00)"],
+        );
+        check(
+            "Mon, 5 Sep 2011 12:09:22 AM +0000",
+            expect!["2011-09-05T00:09:22+00:00 (+00:00)"],
+        );
+        check(
+            "Thu, 01 Jan 2009 23:59:60 +0000",
+            expect!["2009-01-01T23:59:59+00:00 (+00:00)"],
+        );
+        check(
+            "Wed, 4 Jul 2001 10:00:00 CEST",
+            expect!["2001-07-04T08:00:00+00:00 (+02:00)"],
+        );
+        check(
+            "Wednesday, 4-Jul-01 10:00:00 +0100",
+            expect!["2001-07-04T09:00:00+00:00 (+01:00)"],
+        );
     }
 
     #[test]
     fn asctime_and_iso() {
-        check("Wed Jun 30 21:49:08 1993", expect!["1993-06-30T21:49:08+00:00 (+00:00) zone assumed"]);
-        check("Wed Jun 30 21:49:08 +0200 1993", expect!["1993-06-30T19:49:08+00:00 (+02:00)"]);
-        check("2019-03-12T10:00:00Z", expect!["2019-03-12T10:00:00+00:00 (+00:00)"]);
-        check("2019-03-12T10:00:00+01:00", expect!["2019-03-12T09:00:00+00:00 (+01:00)"]);
-        check("2019-03-12 10:00:00 -0500", expect!["2019-03-12T15:00:00+00:00 (-05:00)"]);
+        check(
+            "Wed Jun 30 21:49:08 1993",
+            expect!["1993-06-30T21:49:08+00:00 (+00:00) zone assumed"],
+        );
+        check(
+            "Wed Jun 30 21:49:08 +0200 1993",
+            expect!["1993-06-30T19:49:08+00:00 (+02:00)"],
+        );
+        check(
+            "2019-03-12T10:00:00Z",
+            expect!["2019-03-12T10:00:00+00:00 (+00:00)"],
+        );
+        check(
+            "2019-03-12T10:00:00+01:00",
+            expect!["2019-03-12T09:00:00+00:00 (+01:00)"],
+        );
+        check(
+            "2019-03-12 10:00:00 -0500",
+            expect!["2019-03-12T15:00:00+00:00 (-05:00)"],
+        );
     }
 
     #[test]
     fn impossible_and_unknown_are_errors_not_guesses() {
         check("", expect![[r#"error: no recognisable date in """#]]);
-        check("32 Foo 2008 25:61", expect![[r#"error: no recognisable date in "32 Foo 2008 25:61""#]]);
-        check("32 Jan 2008 10:00 +0000", expect![[r#"error: impossible date "32 Jan 2008 10:00 +0000""#]]);
-        check("30 Feb 2008 10:00 +0000", expect![[r#"error: impossible date "30 Feb 2008 10:00 +0000""#]]);
-        check("1 Jan 2008 25:00 +0000", expect![[r#"error: impossible date "1 Jan 2008 25:00 +0000""#]]);
-        check("1 Jan 2008 10:00 XYZT", expect![[r#"error: unknown time zone "XYZT" in "1 Jan 2008 10:00 XYZT""#]]);
-        check("garbage", expect![[r#"error: no recognisable date in "garbage""#]]);
+        check(
+            "32 Foo 2008 25:61",
+            expect![[r#"error: no recognisable date in "32 Foo 2008 25:61""#]],
+        );
+        check(
+            "32 Jan 2008 10:00 +0000",
+            expect![[r#"error: impossible date "32 Jan 2008 10:00 +0000""#]],
+        );
+        check(
+            "30 Feb 2008 10:00 +0000",
+            expect![[r#"error: impossible date "30 Feb 2008 10:00 +0000""#]],
+        );
+        check(
+            "1 Jan 2008 25:00 +0000",
+            expect![[r#"error: impossible date "1 Jan 2008 25:00 +0000""#]],
+        );
+        check(
+            "1 Jan 2008 10:00 XYZT",
+            expect![[r#"error: unknown time zone "XYZT" in "1 Jan 2008 10:00 XYZT""#]],
+        );
+        check(
+            "Thu, 01 Jan 1970 00:00:00 +0000",
+            expect![[
+                r#"error: placeholder date "Thu, 01 Jan 1970 00:00:00 +0000" (the Unix epoch)"#
+            ]],
+        );
+        check(
+            "garbage",
+            expect![[r#"error: no recognisable date in "garbage""#]],
+        );
     }
 }

@@ -20,7 +20,11 @@ pub fn unflow(text: &str, delsp: bool) -> String {
         }
         let is_sig = content == "-- ";
         let flowed = !is_sig && content.ends_with(' ');
-        let content = if flowed && delsp { &content[..content.len() - 1] } else { content };
+        let content = if flowed && delsp {
+            &content[..content.len() - 1]
+        } else {
+            content
+        };
         match open {
             Some(d) if d == depth && !is_sig => {}
             Some(_) => {
@@ -41,7 +45,8 @@ pub fn unflow(text: &str, delsp: bool) -> String {
         out.push('\n');
     }
     // split('\n') saw one empty line after the final newline.
-    if text.ends_with('\n') && out.ends_with("\n\n") || !text.ends_with('\n') && out.ends_with('\n') {
+    if text.ends_with('\n') && out.ends_with("\n\n") || !text.ends_with('\n') && out.ends_with('\n')
+    {
         out.pop();
     }
     out
@@ -65,23 +70,47 @@ mod tests {
 
     #[test]
     fn joins_flowed_lines() {
-        check("This is a long \nparagraph that \nflows.\nNext line.\n", false, expect![[r#"
+        check(
+            "This is a long \nparagraph that \nflows.\nNext line.\n",
+            false,
+            expect![[r#"
             "This is a long paragraph that flows.\nNext line.\n"
-        "#]]);
-        check("de \nlsp\n", true, expect![[r#"
+        "#]],
+        );
+        check(
+            "de \nlsp\n",
+            true,
+            expect![[r#"
             "delsp\n"
-        "#]]);
-        check("> quoted \n> text\nown \ntext\n", false, expect![[r#"
+        "#]],
+        );
+        check(
+            "> quoted \n> text\nown \ntext\n",
+            false,
+            expect![[r#"
             "> quoted text\nown text\n"
-        "#]]);
-        check(" From stuffed\n", false, expect![[r#"
+        "#]],
+        );
+        check(
+            " From stuffed\n",
+            false,
+            expect![[r#"
             "From stuffed\n"
-        "#]]);
-        check("body \n-- \nsig\n", false, expect![[r#"
+        "#]],
+        );
+        check(
+            "body \n-- \nsig\n",
+            false,
+            expect![[r#"
             "body \n-- \nsig\n"
-        "#]]);
-        check("no newline", false, expect![[r#"
+        "#]],
+        );
+        check(
+            "no newline",
+            false,
+            expect![[r#"
             "no newline"
-        "#]]);
+        "#]],
+        );
     }
 }

@@ -66,7 +66,11 @@ impl<'a> HeaderBlock<'a> {
                 continue;
             }
             let name_end = memchr::memchr(b':', content).filter(|&c| {
-                c > 0 && content[..c].trim_ascii_end().iter().all(|&b| (33..=126).contains(&b))
+                c > 0
+                    && content[..c]
+                        .trim_ascii_end()
+                        .iter()
+                        .all(|&b| (33..=126).contains(&b))
             });
             let Some(colon) = name_end else {
                 if pos == 0 && content.starts_with(b"From ") {
@@ -79,7 +83,10 @@ impl<'a> HeaderBlock<'a> {
                 break;
             };
             if let Some((name, start)) = current.take() {
-                block.fields.push(RawHeader { name, value: &raw[start..value_end] });
+                block.fields.push(RawHeader {
+                    name,
+                    value: &raw[start..value_end],
+                });
             }
             let name = std::str::from_utf8(content[..colon].trim_ascii_end()).unwrap_or("");
             current = Some((name, pos + colon + 1));
@@ -87,19 +94,28 @@ impl<'a> HeaderBlock<'a> {
             pos = line_end;
         }
         if let Some((name, start)) = current {
-            block.fields.push(RawHeader { name, value: &raw[start..value_end.max(start)] });
+            block.fields.push(RawHeader {
+                name,
+                value: &raw[start..value_end.max(start)],
+            });
         }
         block
     }
 
     /// The first field with this name.
     pub fn first(&self, name: &str) -> Option<&'a [u8]> {
-        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name)).map(|f| f.value)
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| f.value)
     }
 
     /// All fields with this name, in order.
     pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a [u8]> + 's {
-        self.fields.iter().filter(move |f| f.name.eq_ignore_ascii_case(name)).map(|f| f.value)
+        self.fields
+            .iter()
+            .filter(move |f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| f.value)
     }
 }
 
@@ -113,7 +129,11 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 pub fn to_text(value: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(value) {
         Ok(s) => Cow::Borrowed(s),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(value).0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(value)
+                .0
+        }
     }
 }
 
@@ -154,7 +174,10 @@ pub fn decode_addresses(value: &[u8]) -> Vec<DecodedAddress> {
     let mut out = Vec::new();
     let mut push = |name: Option<&str>, email: Option<&str>| {
         let name = name.map(unfold).filter(|n| !n.is_empty());
-        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(str::to_string);
+        let email = email
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string);
         if name.is_some() || email.is_some() {
             out.push(DecodedAddress { name, email });
         }
@@ -203,8 +226,14 @@ mod tests {
 
     #[test]
     fn decodes_encoded_words_and_latin1() {
-        assert_eq!(decode_unstructured(b" =?utf-8?q?Gr=C3=BC=C3=9Fe?= aus\n\tBerlin"), "Grüße aus Berlin");
-        assert_eq!(decode_unstructured(b" Caf\xe9 \x93quoted\x94"), "Café “quoted”");
+        assert_eq!(
+            decode_unstructured(b" =?utf-8?q?Gr=C3=BC=C3=9Fe?= aus\n\tBerlin"),
+            "Grüße aus Berlin"
+        );
+        assert_eq!(
+            decode_unstructured(b" Caf\xe9 \x93quoted\x94"),
+            "Café “quoted”"
+        );
         let from = decode_addresses(b" =?ISO-8859-1?Q?Andr=E9?= <andre@example.org>");
         assert_eq!(from[0].name.as_deref(), Some("André"));
         assert_eq!(from[0].email.as_deref(), Some("andre@example.org"));

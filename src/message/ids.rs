@@ -132,21 +132,36 @@ mod tests {
         check(" <a@b> <c@d>", expect![[r#"["a@b", "c@d"]"#]]);
         check("<a@b>,<c@d>", expect![[r#"["a@b", "c@d"]"#]]);
         check("<a@b>\r\n\t<c@d>", expect![[r#"["a@b", "c@d"]"#]]);
-        check(r#"<87x@gnus.org> (Joe's message of "Tue, 12 Mar 2019 <x@y>")"#, expect![[r#"["87x@gnus.org"]"#]]);
-        check(r#""Your message of Mon, 11 Mar" <200903@host>"#, expect![[r#"["200903@host"]"#]]);
-        check("id-without-brackets@host", expect![[r#"["id-without-brackets@host"]"#]]);
+        check(
+            r#"<87x@gnus.org> (Joe's message of "Tue, 12 Mar 2019 <x@y>")"#,
+            expect![[r#"["87x@gnus.org"]"#]],
+        );
+        check(
+            r#""Your message of Mon, 11 Mar" <200903@host>"#,
+            expect![[r#"["200903@host"]"#]],
+        );
+        check(
+            "id-without-brackets@host",
+            expect![[r#"["id-without-brackets@host"]"#]],
+        );
         check("< spaced@host >", expect![[r#"["spaced@host"]"#]]);
         check("<truncated@host", expect![[r#"["truncated@host"]"#]]);
         check("<yes>", expect![[r#"["yes"]"#]]);
         check("", expect![["[]"]]);
         check("(only a comment <x@y>)", expect![["[]"]]);
-        check("<a@b> (nested (comment) here) <c@d>", expect![[r#"["a@b", "c@d"]"#]]);
+        check(
+            "<a@b> (nested (comment) here) <c@d>",
+            expect![[r#"["a@b", "c@d"]"#]],
+        );
     }
 
     #[test]
     fn message_id_header() {
         assert_eq!(super::extract_message_id("<x@y>"), Some("x@y".into()));
-        assert_eq!(super::extract_message_id(" bare-token "), Some("bare-token".into()));
+        assert_eq!(
+            super::extract_message_id(" bare-token "),
+            Some("bare-token".into())
+        );
         assert_eq!(super::extract_message_id("  "), None);
     }
 

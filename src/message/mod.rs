@@ -32,20 +32,31 @@ impl Person {
         let mut name = a.name.unwrap_or_default();
         let mut email = a.email.unwrap_or_default();
         // pipermail: "jjl at pobox.com (John J. Lee)" arrives as a name only.
-        if email.is_empty() {
-            if let Some((addr, rest)) = pipermail_address(&name) {
-                email = addr;
-                name = rest;
-            }
+        if email.is_empty()
+            && let Some((addr, rest)) = pipermail_address(&name)
+        {
+            email = addr;
+            name = rest;
         }
         let name = name.trim().trim_matches(['"', '\'']).trim().to_string();
-        let name = if name.eq_ignore_ascii_case(&email) { String::new() } else { name };
-        Person { name, email: email.to_lowercase() }
+        let name = if name.eq_ignore_ascii_case(&email) {
+            String::new()
+        } else {
+            name
+        };
+        Person {
+            name,
+            email: email.to_lowercase(),
+        }
     }
 
     /// The name to show: the display name, else the address.
     pub fn display(&self) -> &str {
-        if self.name.is_empty() { &self.email } else { &self.name }
+        if self.name.is_empty() {
+            &self.email
+        } else {
+            &self.name
+        }
     }
 }
 
@@ -168,7 +179,10 @@ impl WarningKind {
     pub fn is_loss(self) -> bool {
         matches!(
             self,
-            WarningKind::NotAMessage | WarningKind::TooLarge | WarningKind::NotMbox | WarningKind::ReadError
+            WarningKind::NotAMessage
+                | WarningKind::TooLarge
+                | WarningKind::NotMbox
+                | WarningKind::ReadError
         )
     }
 }
@@ -195,37 +209,57 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
         } else {
             format!("{} bytes without a single header line", raw.len())
         };
-        return ParseOutcome::NotAMessage(ParseWarning { kind: WarningKind::NotAMessage, detail });
+        return ParseOutcome::NotAMessage(ParseWarning {
+            kind: WarningKind::NotAMessage,
+            detail,
+        });
     }
     let mut warnings = Vec::new();
     let mut warn = |kind, detail: String| warnings.push(ParseWarning { kind, detail });
     if block.unterminated {
         warn(
             WarningKind::TruncatedHeaders,
-            format!("header block ends at byte {} without a blank line", block.body_offset),
+            format!(
+                "header block ends at byte {} without a blank line",
+                block.body_offset
+            ),
         );
     }
     if block.longest_line > LONG_HEADER_LINE {
-        warn(WarningKind::LongHeaderLine, format!("a header line of {} bytes", block.longest_line));
+        warn(
+            WarningKind::LongHeaderLine,
+            format!("a header line of {} bytes", block.longest_line),
+        );
     }
 
-    let (message_id, synthetic_id) =
-        match block.first("message-id").and_then(|v| ids::extract_message_id(&headers::to_text(v))) {
-            Some(id) => (id, false),
-            None => {
-                warn(WarningKind::NoMessageId, "no Message-ID header".into());
-                (synthetic_message_id(raw), true)
-            }
-        };
-    let in_reply_to: Vec<String> =
-        block.all("in-reply-to").flat_map(|v| ids::extract(&headers::to_text(v))).collect();
-    let references: Vec<String> =
-        block.all("references").flat_map(|v| ids::extract(&headers::to_text(v))).collect();
-    if block.first("in-reply-to").is_some_and(|v| !v.trim_ascii().is_empty())
+    let (message_id, synthetic_id) = match block
+        .first("message-id")
+        .and_then(|v| ids::extract_message_id(&headers::to_text(v)))
+    {
+        Some(id) => (id, false),
+        None => {
+            warn(WarningKind::NoMessageId, "no Message-ID header".into());
+            (synthetic_message_id(raw), true)
+        }
+    };
+    let in_reply_to: Vec<String> = block
+        .all("in-reply-to")
+        .flat_map(|v| ids::extract(&headers::to_text(v)))
+        .collect();
+    let references: Vec<String> = block
+        .all("references")
+        .flat_map(|v| ids::extract(&headers::to_text(v)))
+        .collect();
+    if block
+        .first("in-reply-to")
+        .is_some_and(|v| !v.trim_ascii().is_empty())
         && !in_reply_to.iter().any(|id| ids::is_plausible(id))
     {
         let value = headers::unfold(&headers::to_text(block.first("in-reply-to").unwrap_or(b"")));
-        warn(WarningKind::BadReference, format!("In-Reply-To {value:?} holds no Message-ID"));
+        warn(
+            WarningKind::BadReference,
+            format!("In-Reply-To {value:?} holds no Message-ID"),
+        );
     }
 
     let date = read_date(&block, &mut warn);
@@ -237,20 +271,35 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
         .map(Person::from_decoded)
         .unwrap_or_default();
     if from.email.is_empty() {
-        let shown = block.first("from").map(|v| headers::unfold(&headers::to_text(v)));
-        warn(WarningKind::NoFrom, format!("From {shown:?} has no address"));
+        let shown = block
+            .first("from")
+            .map(|v| headers::unfold(&headers::to_text(v)));
+        warn(
+            WarningKind::NoFrom,
+            format!("From {shown:?} has no address"),
+        );
     }
     let people = |name: &str| -> Vec<Person> {
-        block.all(name).flat_map(headers::decode_addresses).map(Person::from_decoded).collect()
+        block
+            .all(name)
+            .flat_map(headers::decode_addresses)
+            .map(Person::from_decoded)
+            .collect()
     };
     let to = people("to");
     let cc = people("cc");
-    let subject = block.first("subject").map(headers::decode_unstructured).unwrap_or_default();
-    let list_id = block.first("list-id").map(headers::decode_unstructured).and_then(|v| {
-        let id = ids::extract(&v).into_iter().next().unwrap_or(v);
-        let id = id.trim().to_string();
-        (!id.is_empty()).then_some(id)
-    });
+    let subject = block
+        .first("subject")
+        .map(headers::decode_unstructured)
+        .unwrap_or_default();
+    let list_id = block
+        .first("list-id")
+        .map(headers::decode_unstructured)
+        .and_then(|v| {
+            let id = ids::extract(&v).into_iter().next().unwrap_or(v);
+            let id = id.trim().to_string();
+            (!id.is_empty()).then_some(id)
+        });
 
     let (body, html_only, patches) = read_body(raw, &block);
     let patch_author = in_body_from(&body);
@@ -288,7 +337,9 @@ fn read_date(
     block: &HeaderBlock<'_>,
     warn: &mut impl FnMut(WarningKind, String),
 ) -> Option<DateTime<FixedOffset>> {
-    let header = block.first("date").map(|v| headers::unfold(&headers::to_text(v)));
+    let header = block
+        .first("date")
+        .map(|v| headers::unfold(&headers::to_text(v)));
     let from_date = header.as_deref().map(date::parse);
     let problem = match &from_date {
         Some(Ok(p)) if !p.zone_assumed => return Some(p.date),
@@ -300,11 +351,16 @@ fn read_date(
     let received = block.all("received").find_map(|v| {
         let text = headers::to_text(v);
         let (_, when) = text.rsplit_once(';')?;
-        date::parse(&headers::unfold(when)).ok().filter(|p| !p.zone_assumed)
+        date::parse(&headers::unfold(when))
+            .ok()
+            .filter(|p| !p.zone_assumed)
     });
     match (received, from_date) {
         (Some(r), _) => {
-            warn(WarningKind::DateFromReceived, format!("{problem}; used the Received date"));
+            warn(
+                WarningKind::DateFromReceived,
+                format!("{problem}; used the Received date"),
+            );
             Some(r.date)
         }
         (None, Some(Ok(p))) => {
@@ -321,23 +377,35 @@ fn read_date(
 /// Decodes the text parts. Returns the body, whether it came from HTML only,
 /// and the patches sent as attachments.
 fn read_body(raw: &[u8], block: &HeaderBlock<'_>) -> (String, bool, Vec<PatchAttachment>) {
-    let parser = MessageParser::new().with_mime_headers().default_header_ignore();
+    let parser = MessageParser::new()
+        .with_mime_headers()
+        .default_header_ignore();
     let Some(parsed) = parser.parse(raw) else {
         let rest = &raw[block.body_offset.min(raw.len())..];
-        return (normalise_newlines(&headers::to_text(rest)), false, Vec::new());
+        return (
+            normalise_newlines(&headers::to_text(rest)),
+            false,
+            Vec::new(),
+        );
     };
     let mut body = String::new();
     let mut saw_plain = false;
     for (i, part) in parsed.text_bodies().enumerate() {
         let is_html = matches!(part.body, PartType::Html(_));
         saw_plain |= !is_html;
-        let Some(text) = parsed.body_text(i) else { continue };
+        let Some(text) = parsed.body_text(i) else {
+            continue;
+        };
         let mut text = normalise_newlines(&text);
-        if let Some(ct) = part.content_type() {
-            if ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed")) {
-                let delsp = ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes"));
-                text = flowed::unflow(&text, delsp);
-            }
+        if let Some(ct) = part.content_type()
+            && ct
+                .attribute("format")
+                .is_some_and(|f| f.eq_ignore_ascii_case("flowed"))
+        {
+            let delsp = ct
+                .attribute("delsp")
+                .is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+            text = flowed::unflow(&text, delsp);
         }
         if !body.is_empty() && !body.ends_with('\n') {
             body.push('\n');
@@ -354,7 +422,9 @@ fn read_body(raw: &[u8], block: &HeaderBlock<'_>) -> (String, bool, Vec<PatchAtt
             .unwrap_or_default();
         let text = match &part.body {
             PartType::Text(t) => normalise_newlines(t),
-            PartType::Binary(b) | PartType::InlineBinary(b) if ctype.contains("patch") || ctype.contains("diff") => {
+            PartType::Binary(b) | PartType::InlineBinary(b)
+                if ctype.contains("patch") || ctype.contains("diff") =>
+            {
                 normalise_newlines(&String::from_utf8_lossy(b))
             }
             _ => continue,
@@ -374,7 +444,11 @@ fn read_body(raw: &[u8], block: &HeaderBlock<'_>) -> (String, bool, Vec<PatchAtt
 }
 
 fn normalise_newlines(text: &str) -> String {
-    if text.contains('\r') { text.replace("\r\n", "\n") } else { text.to_string() }
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_string()
+    }
 }
 
 /// The `From:` line git send-email puts first in the body when the sender is
@@ -382,7 +456,10 @@ fn normalise_newlines(text: &str) -> String {
 fn in_body_from(body: &str) -> Option<Person> {
     let first = body.lines().find(|l| !l.trim().is_empty())?;
     let value = first.strip_prefix("From:")?;
-    let person = headers::decode_addresses(value.as_bytes()).into_iter().next().map(Person::from_decoded)?;
+    let person = headers::decode_addresses(value.as_bytes())
+        .into_iter()
+        .next()
+        .map(Person::from_decoded)?;
     (!person.email.is_empty()).then_some(person)
 }
 

@@ -40,7 +40,11 @@ fn check_bytes(raw: &[u8], expected: Expect) {
             if let Some(l) = &m.list_id {
                 out += &format!("list: {l}\n");
             }
-            out += &format!("body{}: {:?}\n", if m.html_only { " (from html)" } else { "" }, m.body);
+            out += &format!(
+                "body{}: {:?}\n",
+                if m.html_only { " (from html)" } else { "" },
+                m.body
+            );
             for p in &m.patches {
                 out += &format!("patch {:?}: {} bytes\n", p.name, p.text.len());
             }
@@ -75,7 +79,9 @@ fn plain_reply() {
 
 #[test]
 fn missing_id_and_date() {
-    check("From: a@example.org\nSubject: x\n\nbody\n", expect![[r#"
+    check(
+        "From: a@example.org\nSubject: x\n\nbody\n",
+        expect![[r#"
         id: b2f44fd078af071ee3d714f0bba2e80e@synthetic.whosaid.invalid (synthetic)
         from: "" <a@example.org>
         date: unknown
@@ -83,7 +89,8 @@ fn missing_id_and_date() {
         body: "body\n"
         warning NoMessageId: no Message-ID header
         warning BadDate: no Date header; date unknown
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -188,13 +195,21 @@ fn git_send_email_on_behalf_and_attached_patch() {
 
 #[test]
 fn bad_input() {
-    check("", expect![[r#"
+    check(
+        "",
+        expect![[r#"
         not a message: empty message
-    "#]]);
-    check_bytes(b"\x00\x01\x02garbage\n\n", expect![[r#"
+    "#]],
+    );
+    check_bytes(
+        b"\x00\x01\x02garbage\n\n",
+        expect![[r#"
         not a message: 12 bytes without a single header line
-    "#]]);
-    check("From: a@x\nMessage-ID: <t@x>\nSubject: cut off", expect![[r#"
+    "#]],
+    );
+    check(
+        "From: a@x\nMessage-ID: <t@x>\nSubject: cut off",
+        expect![[r#"
         id: t@x
         from: "" <a@x>
         date: unknown
@@ -202,8 +217,12 @@ fn bad_input() {
         body: ""
         warning TruncatedHeaders: header block ends at byte 44 without a blank line
         warning BadDate: no Date header; date unknown
-    "#]]);
-    let long = format!("From: a@x\nX-Long: {}\nMessage-ID: <l@x>\nDate: Mon, 3 Jan 2005 10:00:00 +0000\n\nb\n", "y".repeat(1 << 20));
+    "#]],
+    );
+    let long = format!(
+        "From: a@x\nX-Long: {}\nMessage-ID: <l@x>\nDate: Mon, 3 Jan 2005 10:00:00 +0000\n\nb\n",
+        "y".repeat(1 << 20)
+    );
     match parse(long.as_bytes()) {
         ParseOutcome::Message(m, w) => {
             assert_eq!(m.message_id, "l@x");

@@ -85,7 +85,10 @@ fn patch_with_diffstat_diff_and_git_signature() {
             signature   | 2.20.1
         "#]],
     );
-    let diff = segment(body).into_iter().find(|s| s.kind == Kind::Diff).unwrap();
+    let diff = segment(body)
+        .into_iter()
+        .find(|s| s.kind == Kind::Diff)
+        .unwrap();
     expect![[r#"
         DiffSummary {
             files: [

@@ -1,0 +1,55 @@
+//! Library errors. Each says what went wrong and where; the CLI adds what to do.
+
+use std::path::PathBuf;
+
+/// Errors from the store, the importer and the other I/O-facing modules.
+/// Parsing never fails: it returns warnings (see [`crate::message`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The SQLite store failed.
+    #[error("store {path}: {source}")]
+    Store {
+        /// The database file.
+        path: PathBuf,
+        /// The underlying error.
+        source: rusqlite::Error,
+    },
+    /// The store was written by a newer whosaid.
+    #[error(
+        "store {path} has schema version {found}, this whosaid reads {supported}; upgrade whosaid"
+    )]
+    SchemaTooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Version in the file.
+        found: i64,
+        /// Version this build writes.
+        supported: i64,
+    },
+    /// Another import holds the data dir.
+    #[error(
+        "another import is writing to {0}; wait for it to finish (the lock is {0}/import.lock)"
+    )]
+    Locked(PathBuf),
+    /// A stored raw message failed its checksum or could not be decompressed.
+    #[error("store {path}: raw message {sha256} is corrupt: {detail}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// The raw message's recorded sha256.
+        sha256: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

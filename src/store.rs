@@ -1,0 +1,629 @@
+//! The store: raw messages and their summaries in SQLite. The ground truth.
+//!
+//! Every distinct byte sequence ever imported is kept, zstd-compressed, keyed
+//! by its sha256 (`raws`). Copies that are the same message (same Message-ID
+//! and same [`fingerprint`]: a cross-post, a copy with other Received lines)
+//! share one row in `messages`; a Message-ID reused for different content gets
+//! a row of its own and is reported. Nothing in a row depends on the order of
+//! imports: a message's summary comes from its copy with the smallest sha256,
+//! and lists are a set.
+//!
+//! The search index (later) and thread tables are derived and can be rebuilt.
+//! Writes happen in transactions of many messages; a crash loses at most the
+//! open transaction, and re-importing is idempotent, so nothing is lost.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::message::Message;
+
+/// The schema this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// File name of the database inside the data dir.
+pub const DB_FILE: &str = "store.sqlite3";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages(
+    id INTEGER PRIMARY KEY,
+    msgid TEXT NOT NULL,
+    fingerprint BLOB NOT NULL,
+    synthetic INTEGER NOT NULL,
+    date INTEGER,
+    tz_offset INTEGER,
+    from_name TEXT NOT NULL,
+    from_email TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    in_reply_to TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    canonical_sha BLOB NOT NULL,
+    UNIQUE(msgid, fingerprint)
+);
+CREATE INDEX IF NOT EXISTS messages_date ON messages(date);
+CREATE TABLE IF NOT EXISTS raws(
+    id INTEGER PRIMARY KEY,
+    sha256 BLOB NOT NULL UNIQUE,
+    message INTEGER NOT NULL REFERENCES messages(id),
+    size INTEGER NOT NULL,
+    zraw BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raws_message ON raws(message);
+CREATE TABLE IF NOT EXISTS lists(name TEXT PRIMARY KEY, list_id TEXT);
+CREATE TABLE IF NOT EXISTS message_lists(
+    message INTEGER NOT NULL REFERENCES messages(id),
+    list TEXT NOT NULL REFERENCES lists(name),
+    PRIMARY KEY(message, list)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS message_lists_list ON message_lists(list);
+";
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What [`Writer::put`] did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// A message not seen before.
+    New,
+    /// A new copy (other bytes) of a message already stored.
+    NewCopy,
+    /// These exact bytes were already stored.
+    Duplicate,
+    /// A new message under a Message-ID that already names other content.
+    ReusedId,
+}
+
+/// A message ready to be stored: computed by the import workers so the
+/// writer only writes.
+#[derive(Debug)]
+pub struct Incoming {
+    /// sha256 of the raw bytes.
+    pub sha256: [u8; 32],
+    /// The identity of the message across copies; see [`fingerprint`].
+    pub fingerprint: [u8; 32],
+    /// Size of the raw bytes.
+    pub size: usize,
+    /// The raw bytes, zstd-compressed.
+    pub zraw: Vec<u8>,
+    /// The parsed message.
+    pub message: Message,
+    /// The list it was imported into.
+    pub list: ListName,
+}
+
+/// A list: its short name (used in URLs) and its List-Id, if known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListName {
+    /// Short name: `linux-kbuild`.
+    pub name: String,
+    /// The List-Id it came from: `linux-kbuild.vger.kernel.org`.
+    pub list_id: Option<String>,
+}
+
+impl ListName {
+    /// The list of a message: its List-Id's first label, else `fallback`.
+    pub fn for_message(list_id: Option<&str>, fallback: &str) -> ListName {
+        match list_id {
+            Some(id) => {
+                let short = id.split('.').next().unwrap_or(id);
+                let short = sanitize_list_name(short);
+                if short.is_empty() {
+                    ListName {
+                        name: sanitize_list_name(fallback),
+                        list_id: None,
+                    }
+                } else {
+                    ListName {
+                        name: short,
+                        list_id: Some(id.to_string()),
+                    }
+                }
+            }
+            None => ListName {
+                name: sanitize_list_name(fallback),
+                list_id: None,
+            },
+        }
+    }
+
+    /// A list named by the user.
+    pub fn named(name: &str) -> ListName {
+        ListName {
+            name: sanitize_list_name(name),
+            list_id: None,
+        }
+    }
+}
+
+/// List names appear in URLs: keep letters, digits, `-`, `_` and `.`.
+fn sanitize_list_name(name: &str) -> String {
+    let cleaned: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_matches(['-', '.']).to_string();
+    if cleaned.is_empty() {
+        "unlisted".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// The identity of a message across copies: Message-ID, sender, date, subject
+/// and decoded text. Copies that differ only in transport headers (Received,
+/// List-*, DKIM) or transfer encoding share it.
+pub fn fingerprint(message: &Message) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(message.message_id.as_bytes());
+    h.update([0]);
+    h.update(message.from.email.as_bytes());
+    h.update([0]);
+    h.update(
+        message
+            .date
+            .map(|d| d.timestamp())
+            .unwrap_or(i64::MIN)
+            .to_le_bytes(),
+    );
+    h.update(message.subject.as_bytes());
+    h.update([0]);
+    for line in message.body.trim_end().lines() {
+        h.update(line.trim_end().as_bytes());
+        h.update([b'\n']);
+    }
+    for p in &message.patches {
+        h.update([0]);
+        h.update(p.text.as_bytes());
+    }
+    h.finalize().into()
+}
+
+/// Counts for `whosaid stats`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    /// Distinct messages.
+    pub messages: u64,
+    /// Distinct raw copies (at least `messages`).
+    pub raw_copies: u64,
+    /// Messages under a Message-ID that names more than one message.
+    pub reused_message_ids: u64,
+    /// Messages that had no Message-ID.
+    pub synthetic_ids: u64,
+    /// Lists and their message counts.
+    pub lists: Vec<(String, u64)>,
+    /// Distinct sender addresses.
+    pub people: u64,
+    /// Oldest and newest known dates, RFC 3339.
+    pub first_date: Option<String>,
+    /// See `first_date`.
+    pub last_date: Option<String>,
+    /// Messages whose date is unknown.
+    pub unknown_dates: u64,
+    /// Bytes of raw mail stored (uncompressed).
+    pub raw_bytes: u64,
+    /// Bytes the store takes on disk (database and its journal).
+    pub store_bytes: u64,
+}
+
+/// The threading-relevant summary of one stored message.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Row id.
+    pub id: i64,
+    /// Message-ID.
+    pub message_id: String,
+    /// Date, unix seconds, if known.
+    pub date: Option<i64>,
+    /// In-Reply-To ids.
+    pub in_reply_to: Vec<String>,
+    /// References ids.
+    pub references: Vec<String>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let err = |source| Error::Store {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        )
+        .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        match found.and_then(|v| v.parse::<i64>().ok()) {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(Error::SchemaTooNew {
+                    path,
+                    found: v,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            Some(_) => {}
+            None => {
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )
+                .map_err(err)?;
+            }
+        }
+        Ok(Store { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |source| Error::Store {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Starts a write transaction.
+    pub fn writer(&self) -> Result<Writer<'_>> {
+        let path = self.path.clone();
+        // `new_unchecked` takes `&Connection`, so a writer can be committed and
+        // a new one begun while other code holds the store.
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(|source| Error::Store {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Writer { tx, path })
+    }
+
+    /// Number of distinct messages.
+    pub fn message_count(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(self.err())
+    }
+
+    /// The raw copies of the message(s) with this Message-ID: canonical copy
+    /// first for each message.
+    pub fn raw_by_message_id(&self, message_id: &str) -> Result<Vec<Vec<u8>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.sha256, r.zraw FROM raws r JOIN messages m ON m.id = r.message
+                 WHERE m.msgid = ?1 ORDER BY m.id, r.sha256 != m.canonical_sha, r.sha256",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([message_id], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (sha, zraw) = row.map_err(self.err())?;
+            out.push(self.decompress(&sha, &zraw)?);
+        }
+        Ok(out)
+    }
+
+    fn decompress(&self, sha: &[u8], zraw: &[u8]) -> Result<Vec<u8>> {
+        let corrupt = |detail: String| Error::Corrupt {
+            path: self.path.clone(),
+            sha256: hex(sha),
+            detail,
+        };
+        let raw = zstd::decode_all(zraw).map_err(|e| corrupt(e.to_string()))?;
+        if Sha256::digest(&raw).as_slice() != sha {
+            return Err(corrupt("checksum mismatch".into()));
+        }
+        Ok(raw)
+    }
+
+    /// Calls `f` with the sha256 and bytes of every stored raw copy, after
+    /// checking each against its checksum. Reads in batches so memory stays
+    /// bounded.
+    pub fn for_each_raw(&self, mut f: impl FnMut(&[u8; 32], &[u8])) -> Result<u64> {
+        let mut last = 0i64;
+        let mut n = 0;
+        loop {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT id, sha256, zraw FROM raws WHERE id > ?1 ORDER BY id LIMIT 512",
+                )
+                .map_err(self.err())?;
+            let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = stmt
+                .query_map([last], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(self.err())?
+                .collect::<Result<_, _>>()
+                .map_err(self.err())?;
+            if rows.is_empty() {
+                return Ok(n);
+            }
+            for (id, sha, zraw) in rows {
+                let raw = self.decompress(&sha, &zraw)?;
+                let sha: [u8; 32] = sha.as_slice().try_into().unwrap_or([0; 32]);
+                f(&sha, &raw);
+                last = id;
+                n += 1;
+            }
+        }
+    }
+
+    /// A content listing of the store that does not depend on import order:
+    /// one line per message (Message-ID, fingerprint, lists, copies).
+    pub fn content_listing(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT m.msgid, hex(m.fingerprint), hex(m.canonical_sha), m.subject,
+                        (SELECT group_concat(list, ',') FROM (SELECT list FROM message_lists
+                            WHERE message = m.id ORDER BY list)),
+                        (SELECT group_concat(h, ',') FROM (SELECT hex(sha256) AS h FROM raws
+                            WHERE message = m.id ORDER BY sha256))
+                 FROM messages m",
+            )
+            .map_err(self.err())?;
+        let mut lines: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok(format!(
+                    "{} {} canonical={} subject={:?} lists={} raws={}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                ))
+            })
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        lines.sort();
+        Ok(lines)
+    }
+
+    /// Threading summaries of all messages.
+    pub fn summaries(&self) -> Result<Vec<Summary>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, msgid, date, in_reply_to, refs FROM messages ORDER BY id")
+            .map_err(self.err())?;
+        let split = |s: String| -> Vec<String> {
+            s.split('\n')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        stmt.query_map([], |r| {
+            Ok(Summary {
+                id: r.get(0)?,
+                message_id: r.get(1)?,
+                date: r.get(2)?,
+                in_reply_to: split(r.get(3)?),
+                references: split(r.get(4)?),
+            })
+        })
+        .map_err(self.err())?
+        .collect::<Result<_, _>>()
+        .map_err(self.err())
+    }
+
+    /// Counts for `whosaid stats`.
+    pub fn stats(&self) -> Result<Stats> {
+        let one = |sql: &str| -> Result<u64> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+                .map_err(self.err())
+                .map(|v| v.unwrap_or(0) as u64)
+        };
+        let mut stats = Stats {
+            messages: one("SELECT count(*) FROM messages")?,
+            raw_copies: one("SELECT count(*) FROM raws")?,
+            reused_message_ids: one("SELECT count(*) FROM messages WHERE msgid IN
+                    (SELECT msgid FROM messages GROUP BY msgid HAVING count(*) > 1)")?,
+            synthetic_ids: one("SELECT count(*) FROM messages WHERE synthetic != 0")?,
+            people: one("SELECT count(DISTINCT from_email) FROM messages WHERE from_email != ''")?,
+            unknown_dates: one("SELECT count(*) FROM messages WHERE date IS NULL")?,
+            raw_bytes: one("SELECT sum(size) FROM raws")?,
+            ..Stats::default()
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT list, count(*) FROM message_lists GROUP BY list ORDER BY list")
+            .map_err(self.err())?;
+        stats.lists = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row("SELECT min(date), max(date) FROM messages", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(self.err())?;
+        let fmt = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        };
+        stats.first_date = first.and_then(fmt);
+        stats.last_date = last.and_then(fmt);
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", self.path.display()));
+            stats.store_bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        }
+        Ok(stats)
+    }
+}
+
+/// A write transaction. Dropping it without [`Writer::commit`] rolls back.
+pub struct Writer<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: PathBuf,
+}
+
+impl Writer<'_> {
+    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |source| Error::Store {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Stores one message; see the module docs for what counts as new.
+    pub fn put(&mut self, m: &Incoming) -> Result<PutOutcome> {
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT message FROM raws WHERE sha256 = ?1")
+            .and_then(|mut s| s.query_row([&m.sha256[..]], |r| r.get(0)).optional())
+            .map_err(self.err())?;
+        if let Some(id) = existing {
+            self.link_list(id, &m.list)?;
+            return Ok(PutOutcome::Duplicate);
+        }
+        let msg = &m.message;
+        let same: Option<(i64, Vec<u8>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT id, canonical_sha FROM messages WHERE msgid = ?1 AND fingerprint = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![msg.message_id, &m.fingerprint[..]], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
+            .map_err(self.err())?;
+        let (id, outcome) = match same {
+            Some((id, canonical)) => {
+                if m.sha256[..] < canonical[..] {
+                    self.write_summary(Some(id), m)?;
+                }
+                (id, PutOutcome::NewCopy)
+            }
+            None => {
+                let reused: bool = self
+                    .tx
+                    .prepare_cached("SELECT EXISTS(SELECT 1 FROM messages WHERE msgid = ?1)")
+                    .and_then(|mut s| s.query_row([&msg.message_id], |r| r.get(0)))
+                    .map_err(self.err())?;
+                let id = self.write_summary(None, m)?;
+                (
+                    id,
+                    if reused {
+                        PutOutcome::ReusedId
+                    } else {
+                        PutOutcome::New
+                    },
+                )
+            }
+        };
+        self.tx
+            .prepare_cached("INSERT INTO raws(sha256, message, size, zraw) VALUES(?1, ?2, ?3, ?4)")
+            .and_then(|mut s| s.execute(params![&m.sha256[..], id, m.size as i64, m.zraw]))
+            .map_err(self.err())?;
+        self.link_list(id, &m.list)?;
+        Ok(outcome)
+    }
+
+    /// Inserts (id None) or replaces the summary row from this copy.
+    fn write_summary(&mut self, id: Option<i64>, m: &Incoming) -> Result<i64> {
+        let msg = &m.message;
+        let date = msg.date.map(|d| d.timestamp());
+        let tz = msg.date.map(|d| d.offset().local_minus_utc());
+        let irt = msg.in_reply_to.join("\n");
+        let refs = msg.references.join("\n");
+        self.tx
+            .prepare_cached(
+                "INSERT INTO messages(id, msgid, fingerprint, synthetic, date, tz_offset, from_name,
+                    from_email, subject, in_reply_to, refs, canonical_sha)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT(id) DO UPDATE SET date=excluded.date, tz_offset=excluded.tz_offset,
+                    from_name=excluded.from_name, from_email=excluded.from_email,
+                    subject=excluded.subject, in_reply_to=excluded.in_reply_to, refs=excluded.refs,
+                    canonical_sha=excluded.canonical_sha",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    msg.message_id,
+                    &m.fingerprint[..],
+                    msg.synthetic_id,
+                    date,
+                    tz,
+                    msg.from.name,
+                    msg.from.email,
+                    msg.subject,
+                    irt,
+                    refs,
+                    &m.sha256[..]
+                ])
+            })
+            .map_err(self.err())?;
+        Ok(id.unwrap_or_else(|| self.tx.last_insert_rowid()))
+    }
+
+    fn link_list(&mut self, id: i64, list: &ListName) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO lists(name, list_id) VALUES(?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET list_id = coalesce(lists.list_id, excluded.list_id)",
+            )
+            .and_then(|mut s| s.execute(params![list.name, list.list_id]))
+            .map_err(self.err())?;
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO message_lists(message, list) VALUES(?1, ?2)")
+            .and_then(|mut s| s.execute(params![id, list.name]))
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Makes everything put so far durable.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path.clone();
+        self.tx
+            .commit()
+            .map_err(|source| Error::Store { path, source })
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

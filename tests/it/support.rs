@@ -1,0 +1,95 @@
+//! Shared helpers: the shared corpora, temporary data dirs, the binary.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `../shared/corpora/NAME`, or a panic that says how to get it.
+pub fn corpus(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+    let dir = root.join(name);
+    assert!(
+        dir.is_dir(),
+        "this test needs the shared corpora at {}: check out ../shared beside the repository (see README.md)",
+        dir.display()
+    );
+    dir
+}
+
+/// The small corpora (all but linux-kbuild).
+pub const SMALL_CORPORA: [&str; 5] = [
+    "notmuch-default",
+    "notmuch-edge",
+    "notmuch-lkml",
+    "hyperkitty-testdata",
+    "public-inbox-t",
+];
+
+/// One MANIFEST.tsv row.
+#[derive(Debug, Clone)]
+pub struct ManifestRow {
+    pub sha256: String,
+    pub added_final_newline: bool,
+}
+
+/// A corpus's manifest.
+pub fn manifest(name: &str) -> Vec<ManifestRow> {
+    let text =
+        std::fs::read_to_string(corpus(name).join("MANIFEST.tsv")).expect("MANIFEST.tsv readable");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            ManifestRow {
+                sha256: cols[6].to_string(),
+                added_final_newline: cols[5] == "1",
+            }
+        })
+        .collect()
+}
+
+/// The sha256 of every stored raw copy, and of each one without its final
+/// newline (for manifest rows whose newline was added by the corpus builder).
+pub fn stored_hashes(data: &Path) -> (HashSet<String>, HashSet<String>) {
+    use sha2::{Digest, Sha256};
+    let store = whosaid::store::Store::open(data).expect("store opens");
+    let mut exact = HashSet::new();
+    let mut without_newline = HashSet::new();
+    store
+        .for_each_raw(|sha, raw| {
+            exact.insert(whosaid::store::hex(sha));
+            if let Some(stripped) = raw.strip_suffix(b"\n") {
+                without_newline.insert(whosaid::store::hex(&Sha256::digest(stripped)));
+            }
+        })
+        .expect("every raw decompresses and matches its checksum");
+    (exact, without_newline)
+}
+
+/// Runs the whosaid binary.
+pub fn whosaid(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_whosaid"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("WHOSAID_DATA")
+        .output()
+        .expect("whosaid runs")
+}
+
+/// Stdout and stderr of a run, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The order-independent listing of a store's contents.
+pub fn listing(data: &Path) -> Vec<String> {
+    whosaid::store::Store::open(data)
+        .expect("store opens")
+        .content_listing()
+        .expect("listing")
+}
