@@ -448,6 +448,7 @@ pub fn import(
         Ok(())
     })?;
     report.bytes = bytes_read.load(Ordering::Relaxed);
+    store.checkpoint()?;
     on_progress(Progress {
         messages: report.read,
         bytes: report.bytes,

@@ -80,6 +80,11 @@ pub fn segment(body: &str) -> Vec<Segment> {
                 Kind::Quoted { depth }
             }
             State::OutlookQuote => Kind::Quoted { depth: 1 },
+            State::Hunk { .. } if line == "-- " && next_is_version(&lines, i) => {
+                // git's signature after a hunk whose header over-counts.
+                state = State::Signature;
+                Kind::Signature
+            }
             State::Hunk { old, new } => {
                 if !matches!(
                     line.as_bytes().first(),
@@ -360,6 +365,18 @@ fn is_diff_header_line(line: &str) -> bool {
     PREFIXES.iter().any(|p| line.starts_with(p))
         || line.starts_with("Index: ")
         || line.starts_with("=====")
+}
+
+/// Whether the line after `i` is a git version ("2.43.0"), as git
+/// format-patch writes after its `-- ` line.
+fn next_is_version(lines: &[(usize, &str)], i: usize) -> bool {
+    lines.get(i + 1).is_some_and(|l| {
+        let v = trim_cr(l.1).trim();
+        !v.is_empty()
+            && v.starts_with(|c: char| c.is_ascii_digit())
+            && v.split('.').count() >= 2
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    })
 }
 
 /// Reads `@@ -a,b +c,d @@`; without counts the hunk lasts one line each.

@@ -250,7 +250,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         )
         .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
@@ -308,6 +308,12 @@ impl Store {
             source,
         })?;
         Ok(Writer { tx, path })
+    }
+
+    /// Folds the write-ahead log into the database file and truncates it, so
+    /// the data dir's size is the store's size. Called after an import.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(self.err())
     }
 
     /// Number of distinct messages.

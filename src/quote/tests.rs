@@ -162,3 +162,20 @@ fn deep_quotes_do_not_recurse() {
     assert_eq!(segs.len(), 1);
     assert_eq!(segs[0].kind, Kind::Quoted { depth: 100_000 });
 }
+
+#[test]
+fn over_counted_hunk_still_ends_at_git_signature() {
+    check(
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,9 +1,9 @@\n-a\n+b\n-- \n2.43.0\n",
+        expect![[r#"
+            diff        | diff --git a/x b/x
+            diff        | --- a/x
+            diff        | +++ b/x
+            diff        | @@ -1,9 +1,9 @@
+            diff        | -a
+            diff        | +b
+            signature   | -- 
+            signature   | 2.43.0
+        "#]],
+    );
+}

@@ -1,4 +1,5 @@
 //! Integration tests: one binary, one module per area (see ARCHITECTURE.md).
 
 mod import;
+mod samples;
 mod support;

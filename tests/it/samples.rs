@@ -1,0 +1,69 @@
+//! The sample archive, parsed: a golden file of what whosaid reads from every
+//! message (people, dates, segments, trailers). Regenerate with
+//! `UPDATE_EXPECT=1 cargo test` and review the diff.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use whosaid::mbox::{Item, MboxReader};
+use whosaid::message::{self, ParseOutcome};
+use whosaid::quote::{self, Kind};
+
+#[track_caller]
+fn check(file: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes").join(file);
+    let mut out = String::new();
+    for item in MboxReader::new(std::fs::File::open(&path).unwrap()) {
+        let Item::Message(raw) = item.unwrap() else { panic!("{file}: skipped bytes") };
+        let ParseOutcome::Message(m, warnings) = message::parse(&raw.bytes) else {
+            panic!("{file}: not a message at {}", raw.offset)
+        };
+        writeln!(out, "@{} <{}>", raw.offset, m.message_id).unwrap();
+        writeln!(out, "  from: {} <{}>", m.from.name, m.from.email).unwrap();
+        if let Some(a) = &m.patch_author {
+            writeln!(out, "  patch author: {} <{}>", a.name, a.email).unwrap();
+        }
+        writeln!(out, "  date: {}", m.date.map_or("unknown".into(), |d| d.to_rfc3339())).unwrap();
+        writeln!(out, "  subject: {}", m.subject).unwrap();
+        if let Some(parent) = m.in_reply_to.first() {
+            writeln!(out, "  in reply to: <{parent}>").unwrap();
+        }
+        let cc: Vec<String> = m.cc.iter().map(|p| p.display().to_string()).collect();
+        writeln!(out, "  cc: {}", cc.join(", ")).unwrap();
+        if m.html_only {
+            writeln!(out, "  (converted from HTML)").unwrap();
+        }
+        let segments = quote::segment(&m.body);
+        let kinds: Vec<String> = segments
+            .iter()
+            .map(|s| match s.kind {
+                Kind::Original => format!("original({})", s.text(&m.body).lines().count()),
+                Kind::Quoted { depth } => format!("quoted{depth}({})", s.text(&m.body).lines().count()),
+                Kind::Attribution => "attribution".into(),
+                Kind::Signature => "signature".into(),
+                Kind::Diff => {
+                    let d = quote::summarize_diff(s.text(&m.body));
+                    format!("diff[{}; {}]", d.files.join(" "), d.hunk_headers.join(" | "))
+                }
+            })
+            .collect();
+        writeln!(out, "  segments: {}", kinds.join(" ")).unwrap();
+        for t in whosaid::trailers::find(&m.body, &segments) {
+            writeln!(out, "  trailer: {}: {}", t.name, t.value).unwrap();
+        }
+        for w in warnings {
+            writeln!(out, "  warning: {}", w.detail).unwrap();
+        }
+    }
+    expect_test::expect_file![format!("golden/{file}.txt")].assert_eq(&out);
+}
+
+#[test]
+fn hmm_argument() {
+    check("linux-mm-hmm-users.mbox");
+}
+
+#[test]
+fn modpost_series() {
+    check("linux-kbuild-modpost-series.mbox");
+}
