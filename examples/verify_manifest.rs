@@ -39,7 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let found = exact.contains(cols[6]) || cols[5] == "1" && stripped.contains(cols[6]);
         if !found {
             missing += 1;
-            eprintln!("missing: message {} ({} at byte {})", cols[0], cols[1], cols[2]);
+            eprintln!(
+                "missing: message {} ({} at byte {})",
+                cols[0], cols[1], cols[2]
+            );
         }
     }
     println!("{corpus}: {rows} manifest rows, {copies} stored copies checked, {missing} missing");

@@ -375,7 +375,8 @@ fn next_is_version(lines: &[(usize, &str)], i: usize) -> bool {
         !v.is_empty()
             && v.starts_with(|c: char| c.is_ascii_digit())
             && v.split('.').count() >= 2
-            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
     })
 }
 

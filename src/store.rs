@@ -313,7 +313,9 @@ impl Store {
     /// Folds the write-ahead log into the database file and truncates it, so
     /// the data dir's size is the store's size. Called after an import.
     pub fn checkpoint(&self) -> Result<()> {
-        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(self.err())
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(self.err())
     }
 
     /// Number of distinct messages.

@@ -11,10 +11,14 @@ use whosaid::quote::{self, Kind};
 
 #[track_caller]
 fn check(file: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-mboxes")
+        .join(file);
     let mut out = String::new();
     for item in MboxReader::new(std::fs::File::open(&path).unwrap()) {
-        let Item::Message(raw) = item.unwrap() else { panic!("{file}: skipped bytes") };
+        let Item::Message(raw) = item.unwrap() else {
+            panic!("{file}: skipped bytes")
+        };
         let ParseOutcome::Message(m, warnings) = message::parse(&raw.bytes) else {
             panic!("{file}: not a message at {}", raw.offset)
         };
@@ -23,7 +27,12 @@ fn check(file: &str) {
         if let Some(a) = &m.patch_author {
             writeln!(out, "  patch author: {} <{}>", a.name, a.email).unwrap();
         }
-        writeln!(out, "  date: {}", m.date.map_or("unknown".into(), |d| d.to_rfc3339())).unwrap();
+        writeln!(
+            out,
+            "  date: {}",
+            m.date.map_or("unknown".into(), |d| d.to_rfc3339())
+        )
+        .unwrap();
         writeln!(out, "  subject: {}", m.subject).unwrap();
         if let Some(parent) = m.in_reply_to.first() {
             writeln!(out, "  in reply to: <{parent}>").unwrap();
@@ -38,12 +47,18 @@ fn check(file: &str) {
             .iter()
             .map(|s| match s.kind {
                 Kind::Original => format!("original({})", s.text(&m.body).lines().count()),
-                Kind::Quoted { depth } => format!("quoted{depth}({})", s.text(&m.body).lines().count()),
+                Kind::Quoted { depth } => {
+                    format!("quoted{depth}({})", s.text(&m.body).lines().count())
+                }
                 Kind::Attribution => "attribution".into(),
                 Kind::Signature => "signature".into(),
                 Kind::Diff => {
                     let d = quote::summarize_diff(s.text(&m.body));
-                    format!("diff[{}; {}]", d.files.join(" "), d.hunk_headers.join(" | "))
+                    format!(
+                        "diff[{}; {}]",
+                        d.files.join(" "),
+                        d.hunk_headers.join(" | ")
+                    )
                 }
             })
             .collect();
