@@ -509,7 +509,9 @@ fn read_inputs(
                     }
                 };
                 let mut last_offset = 0;
+                let mut items = 0u64;
                 for item in MboxReader::with_config(stream, split.clone()) {
+                    items += 1;
                     let ok = match item {
                         Ok(mbox::Item::Message(m)) => {
                             last_offset = m.offset;
@@ -568,6 +570,23 @@ fn read_inputs(
                         }
                     };
                     if !ok {
+                        return failed;
+                    }
+                }
+                if items == 0 {
+                    let warning = ImportWarning {
+                        kind: WarningKind::EmptyInput,
+                        file: name.to_string(),
+                        offset: 0,
+                        message_id: None,
+                        detail: "empty input: no messages in it (zero bytes or only blank lines)".into(),
+                    };
+                    let mut w = Some(warning);
+                    if !send(&mut |seq| Job::Warning {
+                        seq,
+                        warning: w.take().expect("sent once"),
+                        loss: false,
+                    }) {
                         return failed;
                     }
                 }

@@ -154,6 +154,8 @@ pub enum WarningKind {
     ReusedMessageId,
     /// Reading an input failed part way.
     ReadError,
+    /// An input with no bytes at all.
+    EmptyInput,
 }
 
 impl WarningKind {
@@ -172,6 +174,7 @@ impl WarningKind {
             WarningKind::NotMbox => "not an mbox or Maildir (skipped)",
             WarningKind::ReusedMessageId => "Message-ID reused with different content",
             WarningKind::ReadError => "read error",
+            WarningKind::EmptyInput => "empty input",
         }
     }
 

@@ -36,17 +36,19 @@ fn every_small_corpus_message_is_stored_byte_exact() {
 
 #[test]
 fn reimport_stores_nothing_new() {
-    let data = tempfile::tempdir().unwrap();
-    let path = corpus("notmuch-lkml");
-    let first = whosaid(data.path(), &["import", path.to_str().unwrap()]);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
-    let before = listing(data.path());
-    let again = whosaid(data.path(), &["import", "--json", path.to_str().unwrap()]);
-    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json report");
-    assert_eq!(report["stored"], 0);
-    assert_eq!(report["new_copies"], 0);
-    assert_eq!(report["duplicates"], report["read"]);
-    assert_eq!(listing(data.path()), before);
+    for name in SMALL_CORPORA {
+        let data = tempfile::tempdir().unwrap();
+        let path = corpus(name);
+        let first = whosaid(data.path(), &["import", path.to_str().unwrap()]);
+        assert_eq!(first.status.code(), Some(0), "{name}: {}", text(&first));
+        let before = listing(data.path());
+        let again = whosaid(data.path(), &["import", "--json", path.to_str().unwrap()]);
+        let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json report");
+        assert_eq!(report["stored"], 0, "{name}");
+        assert_eq!(report["new_copies"], 0, "{name}");
+        assert_eq!(report["duplicates"], report["read"], "{name}");
+        assert_eq!(listing(data.path()), before, "{name}");
+    }
 }
 
 #[test]
