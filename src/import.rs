@@ -579,7 +579,8 @@ fn read_inputs(
                         file: name.to_string(),
                         offset: 0,
                         message_id: None,
-                        detail: "empty input: no messages in it (zero bytes or only blank lines)".into(),
+                        detail: "empty input: no messages in it (zero bytes or only blank lines)"
+                            .into(),
                     };
                     let mut w = Some(warning);
                     if !send(&mut |seq| Job::Warning {

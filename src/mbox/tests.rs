@@ -225,3 +225,56 @@ fn escape_round_trips() {
     assert_eq!(escaped, b"Subject: x\n\n>From a\n>>From b\nx From c\n");
     assert_eq!(unescape(&escaped), original);
 }
+
+/// An endless-looking mbox: `count` copies of one message, produced on the fly.
+struct Repeat {
+    message: Vec<u8>,
+    count: usize,
+    pos: usize,
+}
+
+impl std::io::Read for Repeat {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.count == 0 {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.message.len() - self.pos);
+        buf[..n].copy_from_slice(&self.message[self.pos..self.pos + n]);
+        self.pos += n;
+        if self.pos == self.message.len() {
+            self.pos = 0;
+            self.count -= 1;
+        }
+        Ok(n)
+    }
+}
+
+#[test]
+fn memory_is_bounded_by_chunk_and_message_not_file() {
+    let message =
+        format!("{SEP}Subject: x\n\n{}\n", "line of body text\n".repeat(100)).into_bytes();
+    let count = 50_000; // about 90 MB in all
+    let config = SplitConfig {
+        chunk_bytes: 1 << 16,
+        max_message_bytes: 1 << 20,
+    };
+    let mut reader = MboxReader::with_config(
+        Repeat {
+            message: message.clone(),
+            count,
+            pos: 0,
+        },
+        config,
+    );
+    let (mut seen, mut peak) = (0, 0);
+    while let Some(item) = reader.next() {
+        assert!(matches!(item.unwrap(), Item::Message(_)));
+        seen += 1;
+        peak = peak.max(reader.buffered());
+    }
+    assert_eq!(seen, count);
+    assert!(
+        peak <= 2 * (1 << 16) + message.len(),
+        "held {peak} bytes at once"
+    );
+}
