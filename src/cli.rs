@@ -11,9 +11,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::import::{self, ImportConfig, ImportReport};
+use crate::links;
 use crate::message::WarningKind;
 use crate::store::Store;
-use crate::thread;
+use crate::store::ThreadView;
 
 /// whosaid: who said what in mailing-list review.
 #[derive(Debug, Parser)]
@@ -58,6 +59,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The whole thread that contains MSGID: a tree on a terminal, or JSON.
+    Thread {
+        /// Print JSON (see the interface spec).
+        #[arg(long)]
+        json: bool,
+        /// Message-ID, with or without <>, or a lore/whosaid URL.
+        msgid: String,
+    },
+    /// The patch series that MSGID belongs to, with all its known versions.
+    Series {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Message-ID of a cover letter, a patch or a reply.
+        msgid: String,
+    },
     /// Check every stored message against its checksum.
     Fsck,
 }
@@ -92,6 +109,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             cmd_import(&args.data, config, verbose, json, &paths)
         }
         Command::Stats { json } => cmd_stats(&args.data, json),
+        Command::Thread { json, msgid } => cmd_thread(&args.data, json, &msgid),
+        Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
     }
 }
@@ -201,6 +220,14 @@ fn print_report(report: &ImportReport, inputs: usize, elapsed: f64, verbose: boo
         );
     }
     let _ = writeln!(out, "  not stored  {:>8}", report.not_stored);
+    let t = &report.threading;
+    if t.pending > 0 {
+        let _ = writeln!(
+            out,
+            "threaded {} new messages: rebuilt {} threads ({} messages) in {:.2} s",
+            t.pending, t.threads, t.rebuilt, t.seconds
+        );
+    }
     if !report.skipped_files.is_empty() {
         let _ = writeln!(
             out,
@@ -235,20 +262,10 @@ fn print_report(report: &ImportReport, inputs: usize, elapsed: f64, verbose: boo
 
 fn cmd_stats(data: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
     let store = open_store(data)?;
+    catch_up_threading(&store)?;
     let stats = store.stats()?;
-    let summaries = store.summaries()?;
-    let nodes: Vec<thread::Node<'_>> = summaries
-        .iter()
-        .map(|s| thread::Node {
-            message_id: &s.message_id,
-            in_reply_to: &s.in_reply_to,
-            references: &s.references,
-        })
-        .collect();
-    let threads = thread::build(&nodes).thread_count();
     if json {
         let mut value = serde_json::to_value(&stats)?;
-        value["threads"] = threads.into();
         value["lists"] = stats
             .lists
             .iter()
@@ -266,7 +283,10 @@ fn cmd_stats(data: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
             .map(|(l, n)| format!("{l} ({n})"))
             .collect();
         println!("lists     {}: {}", stats.lists.len(), lists.join(", "));
-        println!("threads   {threads}");
+        println!(
+            "threads   {} ({} referenced messages not in the archive)",
+            stats.threads, stats.ghosts
+        );
         println!("people    {}", stats.people);
         println!(
             "dates     {} .. {} ({} unknown)",
@@ -291,5 +311,210 @@ fn cmd_fsck(data: &std::path::Path) -> anyhow::Result<ExitCode> {
     let store = open_store(data)?;
     let n = store.for_each_raw(|_, _| {})?;
     println!("{n} raw messages decompress and match their sha256");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Threads messages an interrupted import left unthreaded.
+fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
+    if store.pending_threading()? > 0 {
+        store
+            .rethread()
+            .context("threading messages left unthreaded by an interrupted import")?;
+    }
+    Ok(())
+}
+
+fn format_date(date: Option<(i64, i32)>, rfc3339: bool) -> String {
+    let Some((t, tz)) = date else {
+        return if rfc3339 {
+            String::new()
+        } else {
+            "date unknown".into()
+        };
+    };
+    let offset = chrono::FixedOffset::east_opt(tz)
+        .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    match chrono::DateTime::from_timestamp(t, 0) {
+        Some(d) if rfc3339 => d.with_timezone(&offset).to_rfc3339(),
+        Some(d) => d
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M %z")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+fn cmd_thread(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    catch_up_threading(&store)?;
+    let msgid = links::message_id_from_user(msgid);
+    let Some(view) = store.thread(&msgid)? else {
+        eprintln!(
+            "whosaid: no message <{msgid}> in the archive {}",
+            data.display()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&thread_json(&view))?);
+    } else {
+        print_thread(&view, &msgid);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `thread --json` shape of the interface spec.
+pub fn thread_json(view: &ThreadView) -> serde_json::Value {
+    use serde_json::json;
+    let messages: Vec<serde_json::Value> = view
+        .order
+        .iter()
+        .map(|&(i, depth)| {
+            let n = &view.nodes[i];
+            let parent = n.parent.map(|p| view.nodes[p].message_id.clone());
+            if n.ghost {
+                json!({"message_id": n.message_id, "parent": parent, "depth": depth, "ghost": true,
+                       "url": links::permalink(&n.message_id)})
+            } else {
+                json!({"message_id": n.message_id, "parent": parent, "depth": depth, "ghost": false,
+                       "from": {"name": n.from.name, "email": n.from.email},
+                       "date": format_date(n.date, true), "subject": n.subject,
+                       "list": n.lists.first(), "url": links::permalink(&n.message_id)})
+            }
+        })
+        .collect();
+    let patches: Vec<serde_json::Value> = view
+        .order
+        .iter()
+        .map(|&(i, _)| &view.nodes[i])
+        .filter(|n| !n.ghost && n.is_patch && !n.is_reply)
+        .map(|n| {
+            json!({"message_id": n.message_id, "subject": n.subject, "version": n.version,
+                   "index": n.index, "total": n.total, "author": {"name": n.author.name, "email": n.author.email},
+                   "cover": n.index == Some(0) || !n.has_diff, "trailers": []})
+        })
+        .collect();
+    json!({"root": view.root, "subject": view.subject(), "messages": messages,
+           "positions": [], "patches": patches})
+}
+
+/// How deep the tree drawing indents before it shows the depth as a number.
+const MAX_DRAWN_DEPTH: usize = 40;
+
+fn print_thread(view: &ThreadView, asked: &str) {
+    let mut out = std::io::stdout().lock();
+    let ghosts = view.nodes.iter().filter(|n| n.ghost).count();
+    let _ = writeln!(out, "thread <{}>: {}", view.root, view.subject());
+    let _ = writeln!(
+        out,
+        "{} messages{}\n",
+        view.nodes.len() - ghosts,
+        if ghosts > 0 {
+            format!(", {ghosts} referenced but not in the archive")
+        } else {
+            String::new()
+        }
+    );
+    // Whether each node is its parent's last child in display order.
+    let mut last_child = vec![true; view.nodes.len()];
+    let mut seen_parent: std::collections::HashMap<Option<usize>, usize> =
+        std::collections::HashMap::new();
+    for &(i, _) in &view.order {
+        if let Some(prev) = seen_parent.insert(view.nodes[i].parent, i) {
+            last_child[prev] = false;
+        }
+    }
+    let mut open_levels: Vec<bool> = Vec::new(); // per depth: more siblings below
+    for &(i, depth) in &view.order {
+        let n = &view.nodes[i];
+        open_levels.truncate(depth);
+        let mut prefix = String::new();
+        let drawn = depth.min(MAX_DRAWN_DEPTH);
+        for level in 1..drawn {
+            prefix.push_str(if open_levels.get(level).copied().unwrap_or(false) {
+                "│  "
+            } else {
+                "   "
+            });
+        }
+        if depth > 0 {
+            prefix.push_str(if last_child[i] { "└─ " } else { "├─ " });
+        }
+        if depth > MAX_DRAWN_DEPTH {
+            prefix.push_str(&format!("[depth {depth}] "));
+        }
+        while open_levels.len() <= depth {
+            open_levels.push(false);
+        }
+        open_levels[depth] = !last_child[i];
+        let marker = if n.message_id == asked { "▶ " } else { "" };
+        if n.ghost {
+            let _ = writeln!(
+                out,
+                "{prefix}{marker}(not in the archive) <{}>",
+                n.message_id
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{prefix}{marker}{}, {}: {} <{}>",
+                n.from.display(),
+                format_date(n.date, false),
+                n.subject,
+                n.message_id
+            );
+        }
+    }
+}
+
+fn cmd_series(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    catch_up_threading(&store)?;
+    let msgid = links::message_id_from_user(msgid);
+    let Some(series) = store.series(&msgid)? else {
+        eprintln!("whosaid: <{msgid}> is not in the archive or not part of a patch series");
+        return Ok(ExitCode::from(1));
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&series)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "series: {}", series.subject);
+    let _ = writeln!(
+        out,
+        "sender: {} <{}>",
+        series.sender.display(),
+        series.sender.email
+    );
+    if let Some(cid) = &series.change_id {
+        let _ = writeln!(out, "change-id: {cid}");
+    }
+    for v in &series.versions {
+        let date = v.cover.as_ref().or(v.patches.first()).and_then(|p| p.date);
+        let _ = writeln!(
+            out,
+            "\nv{}  {}  {} patch{}{}  thread <{}>",
+            v.version,
+            format_date(date.map(|d| (d, 0)), false)
+                .get(..10)
+                .unwrap_or(""),
+            v.patches.len(),
+            if v.patches.len() == 1 { "" } else { "es" },
+            if v.partial { " (partial re-roll)" } else { "" },
+            v.thread_root
+        );
+        for p in v.cover.iter().chain(&v.patches) {
+            let author = if p.author.email != series.sender.email && !p.author.email.is_empty() {
+                format!("  (author {} <{}>)", p.author.display(), p.author.email)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "    {}  <{}>{author}", p.subject, p.message_id);
+        }
+        for line in &v.changes {
+            let _ = writeln!(out, "    | {line}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -151,6 +151,8 @@ pub struct ImportReport {
     pub skipped_files: Vec<String>,
     /// Inputs that could not be read at all.
     pub failed_inputs: Vec<String>,
+    /// Threading after the import.
+    pub threading: crate::store::RethreadReport,
 }
 
 /// Progress as the writer sees it.
@@ -448,6 +450,7 @@ pub fn import(
         Ok(())
     })?;
     report.bytes = bytes_read.load(Ordering::Relaxed);
+    report.threading = store.rethread()?;
     store.checkpoint()?;
     on_progress(Progress {
         messages: report.read,
@@ -687,6 +690,7 @@ fn work(
                         zstd::stream::encode_all(&raw[..], 1).unwrap_or_default()
                     });
                     let incoming = Incoming {
+                        facts: crate::series::facts(&msg),
                         sha256: Sha256::digest(&raw).into(),
                         fingerprint: store::fingerprint(&msg),
                         size: raw.len(),

@@ -2,9 +2,11 @@
 pub mod cli;
 pub mod error;
 pub mod import;
+pub mod links;
 pub mod mbox;
 pub mod message;
 pub mod quote;
+pub mod series;
 pub mod store;
 pub mod thread;
 pub mod trailers;

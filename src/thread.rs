@@ -1,11 +1,24 @@
 //! Threading: reply trees from In-Reply-To and References, sans-IO.
 //!
-//! Strict JWZ-style threading without subject grouping: a message's parent is
-//! the last plausible id of its References (In-Reply-To appended when it is
-//! not among them). Ids that are referenced but not archived become ghost
-//! nodes, so their replies stay together. Cycles (from forged or broken
-//! headers) are cut, never followed. Everything is iterative: reply chains
-//! of any depth cost linear time and no stack.
+//! Strict JWZ-style threading without subject grouping (subject grouping fuses
+//! unrelated `[PATCH] fix typo` threads). The policies, one per hard case, are
+//! written down in ARCHITECTURE.md ("Threading policy") and tested in
+//! `tests/it/thread.rs`. In short:
+//!
+//! * The reference chain of a message is its References, cut after the
+//!   In-Reply-To id when that id is among them, with the In-Reply-To id
+//!   appended when it is not. Ids that are not plausible Message-IDs (`yes`,
+//!   addresses, the message's own id) are dropped first. The parent is the
+//!   last id of the chain.
+//! * Ids that are referenced but not archived become ghosts; earlier ids of a
+//!   chain become the ghosts' ancestors (the first message to say so wins, in
+//!   date order, so the result does not depend on import order).
+//! * A reused Message-ID belongs to its earliest message; a later message with
+//!   that id and no parent of its own is shown as a child of the first.
+//! * Links that would close a cycle are cut.
+//!
+//! Everything is iterative and linear: reply chains of any depth cost no
+//! stack, References with thousands of ids cost one pass.
 
 use std::collections::HashMap;
 
@@ -20,6 +33,37 @@ pub struct Node<'a> {
     pub in_reply_to: &'a [String],
     /// References ids.
     pub references: &'a [String],
+    /// Date (unix seconds), if known: decides who owns a reused id and whose
+    /// References describe a ghost's ancestry.
+    pub date: Option<i64>,
+    /// A tie-breaker that is stable across imports (the content hash).
+    pub key: &'a [u8],
+}
+
+/// The reference chain of a message: ancestors oldest first, parent last.
+/// See the module docs for the rules.
+pub fn reference_chain<'a>(
+    own_id: &str,
+    in_reply_to: &'a [String],
+    references: &'a [String],
+) -> Vec<&'a str> {
+    let usable = |id: &&'a str| is_plausible(id) && *id != own_id;
+    let mut chain: Vec<&'a str> = Vec::with_capacity(references.len() + 1);
+    let mut seen = std::collections::HashSet::with_capacity(references.len());
+    for id in references.iter().map(String::as_str).filter(usable) {
+        if seen.insert(id) {
+            chain.push(id);
+        }
+    }
+    if let Some(irt) = in_reply_to.iter().map(String::as_str).find(usable) {
+        match chain.iter().position(|&id| id == irt) {
+            // References that go on past the In-Reply-To id are reversed or
+            // wrong; trust In-Reply-To and the ancestry before it.
+            Some(pos) => chain.truncate(pos + 1),
+            None => chain.push(irt),
+        }
+    }
+    chain
 }
 
 /// The threads of a set of messages.
@@ -31,6 +75,8 @@ pub struct Forest {
     pub parent: Vec<Option<usize>>,
     /// Number of real messages (the first `messages` nodes).
     pub messages: usize,
+    /// Which nodes are in the forest (ghosts can be pruned; see [`build`]).
+    pub kept: Vec<bool>,
 }
 
 impl Forest {
@@ -41,35 +87,14 @@ impl Forest {
 
     /// The root of every node (iterative, memoised).
     pub fn roots(&self) -> Vec<usize> {
-        let n = self.ids.len();
-        let mut root: Vec<Option<usize>> = vec![None; n];
-        let mut path = Vec::new();
-        for start in 0..n {
-            let mut cur = start;
-            while root[cur].is_none() {
-                path.push(cur);
-                match self.parent[cur] {
-                    Some(p) => cur = p,
-                    None => {
-                        root[cur] = Some(cur);
-                        break;
-                    }
-                }
-            }
-            let r = root[cur].expect("set above");
-            for i in path.drain(..) {
-                root[i] = Some(r);
-            }
-        }
-        root.into_iter()
-            .map(|r| r.expect("every node has a root"))
-            .collect()
+        roots(&self.parent)
     }
 
     /// Number of threads that hold at least one real message.
     pub fn thread_count(&self) -> usize {
         let roots = self.roots();
         let mut seen = vec![false; self.ids.len()];
+        debug_assert!(self.kept[..self.messages].iter().all(|&k| k));
         let mut count = 0;
         for &r in &roots[..self.messages] {
             if !seen[r] {
@@ -79,97 +104,245 @@ impl Forest {
         }
         count
     }
+
+    /// Whether node `i` is part of the forest: every message, and the ghosts
+    /// that [`build`] kept.
+    pub fn is_kept(&self, i: usize) -> bool {
+        self.kept[i]
+    }
 }
 
-/// Builds the reply forest of `nodes`.
-pub fn build(nodes: &[Node<'_>]) -> Forest {
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
-    let mut ids: Vec<String> = Vec::with_capacity(nodes.len());
-    for (i, node) in nodes.iter().enumerate() {
-        // A reused Message-ID: the first message keeps the id for replies.
-        index.entry(node.message_id).or_insert(i);
-        ids.push(node.message_id.to_string());
+/// The root of every node given parent links (which must be acyclic).
+pub fn roots(parent: &[Option<usize>]) -> Vec<usize> {
+    let n = parent.len();
+    let mut root: Vec<usize> = vec![usize::MAX; n];
+    let mut path = Vec::new();
+    for start in 0..n {
+        let mut cur = start;
+        while root[cur] == usize::MAX {
+            path.push(cur);
+            match parent[cur] {
+                Some(p) if path.len() <= n => cur = p,
+                _ => {
+                    root[cur] = cur;
+                    break;
+                }
+            }
+        }
+        let r = root[cur];
+        for i in path.drain(..) {
+            root[i] = r;
+        }
     }
+    root
+}
+
+/// Depth-first order of a tree given parent links: each node with its depth,
+/// children sorted by `key`. Iterative.
+pub fn tree_order<K: Ord>(
+    parent: &[Option<usize>],
+    key: impl Fn(usize) -> K,
+) -> Vec<(usize, usize)> {
+    let n = parent.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut tops = Vec::new();
+    for (i, p) in parent.iter().enumerate() {
+        match p {
+            Some(p) => children[*p].push(i),
+            None => tops.push(i),
+        }
+    }
+    for c in &mut children {
+        c.sort_by_key(|&i| key(i));
+    }
+    tops.sort_by_key(|&i| key(i));
+    let mut out = Vec::with_capacity(n);
+    let mut stack: Vec<(usize, usize)> = tops.into_iter().rev().map(|t| (t, 0)).collect();
+    while let Some((node, depth)) = stack.pop() {
+        out.push((node, depth));
+        for &c in children[node].iter().rev() {
+            stack.push((c, depth + 1));
+        }
+    }
+    out
+}
+
+/// Builds the reply forest of `nodes`. The result does not depend on the
+/// order of `nodes` (only node numbering follows it).
+pub fn build(nodes: &[Node<'_>]) -> Forest {
     let messages = nodes.len();
+    // Process in a canonical order: date, then id, then content.
+    let mut order: Vec<usize> = (0..messages).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&nodes[a], &nodes[b]);
+        (x.date.unwrap_or(i64::MAX), x.message_id, x.key).cmp(&(
+            y.date.unwrap_or(i64::MAX),
+            y.message_id,
+            y.key,
+        ))
+    });
+    let mut owner: HashMap<&str, usize> = HashMap::with_capacity(messages);
+    for &i in &order {
+        owner.entry(nodes[i].message_id).or_insert(i);
+    }
+    let mut ids: Vec<String> = nodes.iter().map(|n| n.message_id.to_string()).collect();
     let mut parent: Vec<Option<usize>> = vec![None; messages];
-    let intern = |id: &str, ids: &mut Vec<String>, parent: &mut Vec<Option<usize>>| -> usize {
-        if let Some(&i) = index.get(id) {
-            return i;
-        }
-        let i = ids.len();
-        ids.push(id.to_string());
-        parent.push(None);
-        i
-    };
-    let mut ghost_index: HashMap<String, usize> = HashMap::new();
-    for (i, node) in nodes.iter().enumerate() {
-        let mut chain: Vec<&str> = node
-            .references
-            .iter()
-            .map(String::as_str)
-            .filter(|r| is_plausible(r) && *r != node.message_id)
-            .collect();
-        if let Some(irt) = node
-            .in_reply_to
-            .iter()
-            .map(String::as_str)
-            .find(|r| is_plausible(r) && *r != node.message_id)
-            && chain.last() != Some(&irt)
-        {
-            chain.retain(|r| *r != irt);
-            chain.push(irt);
-        }
-        let mut prev: Option<usize> = None;
+    let mut ghosts: HashMap<&str, usize> = HashMap::new();
+    let mut chains: Vec<Vec<usize>> = vec![Vec::new(); messages];
+    for &i in &order {
+        let node = &nodes[i];
+        let chain = reference_chain(node.message_id, node.in_reply_to, node.references);
+        let mut resolved = Vec::with_capacity(chain.len());
         for id in chain {
-            let j = match ghost_index.get(id) {
+            let j = match owner.get(id).or_else(|| ghosts.get(id)) {
                 Some(&j) => j,
                 None => {
-                    let j = intern(id, &mut ids, &mut parent);
-                    if j >= messages {
-                        ghost_index.insert(id.to_string(), j);
-                    }
+                    let j = ids.len();
+                    ids.push(id.to_string());
+                    parent.push(None);
+                    ghosts.insert(id, j);
                     j
                 }
             };
-            // References chain: earlier ids are ancestors of later ones; only
-            // fill in parents nobody set (the message's own headers win).
-            if let Some(p) = prev
-                && parent[j].is_none()
-                && p != j
-                && j >= messages
-            {
-                parent[j] = Some(p);
-            }
-            prev = Some(j);
+            resolved.push(j);
         }
-        if let Some(p) = prev.filter(|&p| p != i) {
+        chains[i] = resolved;
+    }
+    // A message's own parent comes from its own headers.
+    for &i in &order {
+        if let Some(&p) = chains[i].last() {
             parent[i] = Some(p);
         }
     }
-    cut_cycles(&mut parent);
+    // Ghost ancestry: the first chain (in canonical order) that places a
+    // ghost under another node decides.
+    for &i in &order {
+        for pair in chains[i].windows(2) {
+            let (above, ghost) = (pair[0], pair[1]);
+            if ghost >= messages && parent[ghost].is_none() && above != ghost {
+                parent[ghost] = Some(above);
+            }
+        }
+    }
+    // Imposters without a parent of their own go under the owner of their id.
+    for &i in &order {
+        let first = owner[nodes[i].message_id];
+        if first != i && parent[i].is_none() {
+            parent[i] = Some(first);
+        }
+    }
+    cut_cycles(&mut parent, &order);
+    let kept = prune_ghosts(&mut parent, messages);
     Forest {
         ids,
         parent,
         messages,
+        kept,
     }
 }
 
-/// Removes parent links that close a cycle: walking up from each node, a node
-/// seen twice on the same walk loses its parent.
-fn cut_cycles(parent: &mut [Option<usize>]) {
+/// Keeps a ghost only where it helps a reader: as the missing parent of a
+/// message, or as the missing ancestor where two branches meet. Other ghosts
+/// (a long References chain of absent ancestors) are spliced out and their
+/// one branch moves up. Linear: ghosts are decided deepest first, each
+/// passing its count of branches up, and each removed ghost is climbed by at
+/// most one branch.
+fn prune_ghosts(parent: &mut [Option<usize>], messages: usize) -> Vec<bool> {
+    let n = parent.len();
+    let mut kept = vec![true; n];
+    if n == messages {
+        return kept;
+    }
+    // Depth of every node (iteratively, memoised).
+    let mut depth = vec![usize::MAX; n];
+    let mut path = Vec::new();
+    for start in 0..n {
+        let mut cur = start;
+        while depth[cur] == usize::MAX {
+            path.push(cur);
+            match parent[cur] {
+                Some(p) => cur = p,
+                None => {
+                    depth[cur] = 0;
+                    path.pop();
+                    break;
+                }
+            }
+        }
+        while let Some(x) = path.pop() {
+            depth[x] = depth[parent[x].expect("on a path up")] + 1;
+        }
+    }
+    // Branches (kept nodes) below each ghost, not counting through kept ghosts.
+    let mut branches = vec![0usize; n];
+    let mut direct_parent_of_message = vec![false; n];
+    for p in parent[..messages].iter().flatten() {
+        if *p >= messages {
+            direct_parent_of_message[*p] = true;
+            branches[*p] += 1;
+        }
+    }
+    let mut ghosts: Vec<usize> = (messages..n).collect();
+    ghosts.sort_by_key(|&g| std::cmp::Reverse(depth[g]));
+    for g in ghosts {
+        let keep = direct_parent_of_message[g] || branches[g] >= 2;
+        kept[g] = keep;
+        if let Some(p) = parent[g].filter(|&p| p >= messages) {
+            branches[p] += if keep { 1 } else { branches[g] };
+        }
+    }
+    // Re-point every kept node past removed ghosts.
+    for x in 0..n {
+        if !kept[x] {
+            continue;
+        }
+        let mut p = parent[x];
+        while let Some(q) = p.filter(|&q| !kept[q]) {
+            p = parent[q];
+        }
+        parent[x] = p;
+    }
+    for x in 0..n {
+        if !kept[x] {
+            parent[x] = None;
+        }
+    }
+    kept
+}
+
+/// Removes parent links that close a cycle. Walking up from each node (in
+/// canonical order), when the walk meets itself, the earliest node of the
+/// cycle (in canonical order) loses its parent and so becomes the root, as
+/// the oldest message should.
+fn cut_cycles(parent: &mut [Option<usize>], order: &[usize]) {
     const WHITE: u8 = 0;
     const ON_PATH: u8 = 1;
     const DONE: u8 = 2;
-    let mut color = vec![WHITE; parent.len()];
-    let mut path = Vec::new();
-    for start in 0..parent.len() {
+    let n = parent.len();
+    // Ghosts rank after every message.
+    let mut rank = vec![usize::MAX; n];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let mut color = vec![WHITE; n];
+    let mut path: Vec<usize> = Vec::new();
+    for start in order.iter().copied().chain(0..n) {
         let mut cur = start;
         while color[cur] == WHITE {
             color[cur] = ON_PATH;
             path.push(cur);
             match parent[cur] {
                 Some(p) if color[p] == ON_PATH => {
-                    parent[cur] = None; // cut the cycle here
+                    let from = path
+                        .iter()
+                        .rposition(|&x| x == p)
+                        .expect("p is on the path");
+                    let earliest = path[from..]
+                        .iter()
+                        .copied()
+                        .min_by_key(|&x| (rank[x], x))
+                        .expect("a cycle has nodes");
+                    parent[earliest] = None;
                     break;
                 }
                 Some(p) => cur = p,
@@ -179,62 +352,5 @@ fn cut_cycles(parent: &mut [Option<usize>]) {
         for i in path.drain(..) {
             color[i] = DONE;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn forest(spec: &[(&str, &[&str])]) -> Forest {
-        let refs: Vec<(String, Vec<String>)> = spec
-            .iter()
-            .map(|(id, r)| (id.to_string(), r.iter().map(|s| s.to_string()).collect()))
-            .collect();
-        let nodes: Vec<Node<'_>> = refs
-            .iter()
-            .map(|(id, r)| Node {
-                message_id: id,
-                in_reply_to: &[],
-                references: r,
-            })
-            .collect();
-        build(&nodes)
-    }
-
-    #[test]
-    fn ghosts_cycles_and_deep_chains() {
-        // Two replies to a missing parent stay one thread.
-        assert_eq!(
-            forest(&[("b@x", &["a@x"]), ("c@x", &["a@x"])]).thread_count(),
-            1
-        );
-        // A References cycle is cut, not followed.
-        let f = forest(&[("a@x", &["b@x"]), ("b@x", &["a@x"])]);
-        assert_eq!(f.thread_count(), 1);
-        // Self reference and bogus ids fuse nothing.
-        assert_eq!(
-            forest(&[("a@x", &["a@x"]), ("b@x", &["yes"]), ("c@x", &["yes"])]).thread_count(),
-            3
-        );
-        // 100,000 deep.
-        let ids: Vec<String> = (0..100_000).map(|i| format!("{i}@x")).collect();
-        let refs: Vec<Vec<String>> = (0..100_000)
-            .map(|i| {
-                if i == 0 {
-                    vec![]
-                } else {
-                    vec![ids[i - 1].clone()]
-                }
-            })
-            .collect();
-        let nodes: Vec<Node<'_>> = (0..100_000)
-            .map(|i| Node {
-                message_id: &ids[i],
-                in_reply_to: &[],
-                references: &refs[i],
-            })
-            .collect();
-        assert_eq!(build(&nodes).thread_count(), 1);
     }
 }

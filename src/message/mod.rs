@@ -245,26 +245,6 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
             (synthetic_message_id(raw), true)
         }
     };
-    let in_reply_to: Vec<String> = block
-        .all("in-reply-to")
-        .flat_map(|v| ids::extract(&headers::to_text(v)))
-        .collect();
-    let references: Vec<String> = block
-        .all("references")
-        .flat_map(|v| ids::extract(&headers::to_text(v)))
-        .collect();
-    if block
-        .first("in-reply-to")
-        .is_some_and(|v| !v.trim_ascii().is_empty())
-        && !in_reply_to.iter().any(|id| ids::is_plausible(id))
-    {
-        let value = headers::unfold(&headers::to_text(block.first("in-reply-to").unwrap_or(b"")));
-        warn(
-            WarningKind::BadReference,
-            format!("In-Reply-To {value:?} holds no Message-ID"),
-        );
-    }
-
     let date = read_date(&block, &mut warn);
 
     let from = block
@@ -291,6 +271,51 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
     };
     let to = people("to");
     let cc = people("cc");
+
+    // Threading ids. An id that is one of the message's own addresses is a
+    // mailer putting an address where a Message-ID belongs: drop it, or it
+    // would fuse every thread that person replied to.
+    let addresses: std::collections::HashSet<String> = std::iter::once(&from)
+        .chain(&to)
+        .chain(&cc)
+        .chain(&people("reply-to"))
+        .chain(&people("sender"))
+        .map(|p| p.email.clone())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut dropped = Vec::new();
+    let mut read_ids = |name: &str| -> Vec<String> {
+        block
+            .all(name)
+            .flat_map(|v| ids::extract(&headers::to_text(v)))
+            .filter(|id| {
+                let is_address = addresses.contains(&id.to_lowercase());
+                if is_address {
+                    dropped.push(format!("{name} <{id}> is an address, not a Message-ID"));
+                }
+                !is_address
+            })
+            .collect()
+    };
+    let in_reply_to = read_ids("in-reply-to");
+    let references = read_ids("references");
+    let any_dropped = !dropped.is_empty();
+    for d in dropped {
+        warn(WarningKind::BadReference, d);
+    }
+    if block
+        .first("in-reply-to")
+        .is_some_and(|v| !v.trim_ascii().is_empty())
+        && !in_reply_to.iter().any(|id| ids::is_plausible(id))
+        && !any_dropped
+    {
+        let value = headers::unfold(&headers::to_text(block.first("in-reply-to").unwrap_or(b"")));
+        warn(
+            WarningKind::BadReference,
+            format!("In-Reply-To {value:?} holds no Message-ID"),
+        );
+    }
+
     let subject = block
         .first("subject")
         .map(headers::decode_unstructured)

@@ -2,4 +2,6 @@
 
 mod import;
 mod samples;
+mod series;
 mod support;
+mod thread;

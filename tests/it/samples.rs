@@ -82,3 +82,42 @@ fn hmm_argument() {
 fn modpost_series() {
     check("linux-kbuild-modpost-series.mbox");
 }
+
+/// The sample archive through the command line: `thread` and `series`.
+#[test]
+fn thread_and_series_commands() {
+    let data = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+    let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    let mut golden = String::new();
+    for args in [
+        &["thread", "<alpine.DEB.2.21.1901301702250.8722@example.net>"][..],
+        &[
+            "thread",
+            "https://lore.kernel.org/linux-kbuild/87h6h4lars.fsf%40example.dk/T/#u",
+        ][..],
+        &["series", "CAHtmlOnly0x1234abcd@mail.gmail.example.com"][..],
+        &[
+            "series",
+            "--json",
+            "20190129165428.3931-3-jgarnier@redhat.example.com",
+        ][..],
+    ] {
+        let out = crate::support::whosaid(data.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            crate::support::text(&out)
+        );
+        writeln!(
+            golden,
+            "$ whosaid {}\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .unwrap();
+    }
+    expect_test::expect_file!["golden/commands.txt"].assert_eq(&golden);
+}

@@ -1,6 +1,7 @@
 //! Shared helpers: the shared corpora, temporary data dirs, the binary.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -92,4 +93,64 @@ pub fn listing(data: &Path) -> Vec<String> {
         .expect("store opens")
         .content_listing()
         .expect("listing")
+}
+
+/// Turns lines of `ID | In-Reply-To | References | minutes | body | subject |
+/// from` into an mbox. Empty columns are left out of the message (or get a
+/// default); minutes are after 2020-01-01 10:00 UTC.
+pub fn mbox(spec: &str) -> String {
+    let mut out = String::new();
+    for line in spec.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+        let col = |i: usize| cols.get(i).copied().unwrap_or("");
+        let (id, irt, refs) = (col(0), col(1), col(2));
+        let minutes: i64 = col(3).parse().unwrap_or(0);
+        let date = chrono::DateTime::from_timestamp(1_577_872_800 + minutes * 60, 0).unwrap();
+        writeln!(out, "From mboxrd@z Thu Jan  1 00:00:00 1970").unwrap();
+        let subject = if col(5).is_empty() {
+            format!("message {id}")
+        } else {
+            col(5).to_string()
+        };
+        let from = if col(6).is_empty() {
+            "Someone <someone@example.org>"
+        } else {
+            col(6)
+        };
+        writeln!(out, "From: {from}\nTo: list@example.org").unwrap();
+        writeln!(
+            out,
+            "Message-ID: <{id}>\nSubject: {subject}\nDate: {}",
+            date.to_rfc2822()
+        )
+        .unwrap();
+        if !irt.is_empty() {
+            writeln!(out, "In-Reply-To: {irt}").unwrap();
+        }
+        if !refs.is_empty() {
+            writeln!(out, "References: {refs}").unwrap();
+        }
+        let body = if col(4).is_empty() {
+            "text".to_string()
+        } else {
+            col(4).replace("\\n", "\n")
+        };
+        writeln!(out, "\n{body}\n").unwrap();
+    }
+    out
+}
+
+pub fn import_spec(data: &Path, spec: &str) -> whosaid::import::ImportReport {
+    let file = data.join("input.mbox");
+    std::fs::write(&file, mbox(spec)).unwrap();
+    let mut store = whosaid::store::Store::open(data).unwrap();
+    let report = whosaid::import::import(
+        &mut store,
+        &[whosaid::import::Input::Mbox(file.clone())],
+        &whosaid::import::ImportConfig::default(),
+        |_| {},
+    )
+    .unwrap();
+    std::fs::remove_file(file).unwrap();
+    report
 }

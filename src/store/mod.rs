@@ -17,6 +17,12 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+mod series;
+mod threads;
+
+pub use self::series::{Series, SeriesPatch, SeriesVersion};
+pub use self::threads::{RethreadReport, ThreadNode, ThreadView};
+
 use crate::error::{Error, Result};
 use crate::message::Message;
 
@@ -41,9 +47,41 @@ CREATE TABLE IF NOT EXISTS messages(
     in_reply_to TEXT NOT NULL,
     refs TEXT NOT NULL,
     canonical_sha BLOB NOT NULL,
+    subject_base TEXT NOT NULL,
+    is_patch INTEGER NOT NULL,
+    is_reply INTEGER NOT NULL,
+    patch_version INTEGER NOT NULL,
+    patch_index INTEGER,
+    patch_total INTEGER,
+    has_diff INTEGER NOT NULL,
+    change_id TEXT,
+    author_name TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    thread_root TEXT,
+    parent_message INTEGER,
+    parent_ghost TEXT,
+    threaded INTEGER NOT NULL DEFAULT 0,
     UNIQUE(msgid, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS messages_date ON messages(date);
+CREATE INDEX IF NOT EXISTS messages_msgid ON messages(msgid);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_root);
+CREATE INDEX IF NOT EXISTS messages_unthreaded ON messages(id) WHERE threaded = 0;
+CREATE INDEX IF NOT EXISTS messages_series ON messages(from_email, subject_base) WHERE is_patch != 0;
+CREATE INDEX IF NOT EXISTS messages_change_id ON messages(change_id) WHERE change_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS msg_refs(
+    mid TEXT NOT NULL,
+    message INTEGER NOT NULL REFERENCES messages(id),
+    PRIMARY KEY(mid, message)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS msg_refs_message ON msg_refs(message);
+CREATE TABLE IF NOT EXISTS ghosts(
+    mid TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    parent_message INTEGER,
+    parent_ghost TEXT
+);
+CREATE INDEX IF NOT EXISTS ghosts_root ON ghosts(root);
 CREATE TABLE IF NOT EXISTS raws(
     id INTEGER PRIMARY KEY,
     sha256 BLOB NOT NULL UNIQUE,
@@ -94,6 +132,8 @@ pub struct Incoming {
     pub zraw: Vec<u8>,
     /// The parsed message.
     pub message: Message,
+    /// Its place in a patch series.
+    pub facts: crate::series::PatchFacts,
     /// The list it was imported into.
     pub list: ListName,
 }
@@ -205,6 +245,10 @@ pub struct Stats {
     pub synthetic_ids: u64,
     /// Lists and their message counts.
     pub lists: Vec<(String, u64)>,
+    /// Threads (reply trees holding at least one message).
+    pub threads: u64,
+    /// Referenced messages that are not in the archive.
+    pub ghosts: u64,
     /// Distinct sender addresses.
     pub people: u64,
     /// Oldest and newest known dates, RFC 3339.
@@ -217,21 +261,6 @@ pub struct Stats {
     pub raw_bytes: u64,
     /// Bytes the store takes on disk (database and its journal).
     pub store_bytes: u64,
-}
-
-/// The threading-relevant summary of one stored message.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    /// Row id.
-    pub id: i64,
-    /// Message-ID.
-    pub message_id: String,
-    /// Date, unix seconds, if known.
-    pub date: Option<i64>,
-    /// In-Reply-To ids.
-    pub in_reply_to: Vec<String>,
-    /// References ids.
-    pub references: Vec<String>,
 }
 
 impl Store {
@@ -426,32 +455,6 @@ impl Store {
         Ok(lines)
     }
 
-    /// Threading summaries of all messages.
-    pub fn summaries(&self) -> Result<Vec<Summary>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, msgid, date, in_reply_to, refs FROM messages ORDER BY id")
-            .map_err(self.err())?;
-        let split = |s: String| -> Vec<String> {
-            s.split('\n')
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        stmt.query_map([], |r| {
-            Ok(Summary {
-                id: r.get(0)?,
-                message_id: r.get(1)?,
-                date: r.get(2)?,
-                in_reply_to: split(r.get(3)?),
-                references: split(r.get(4)?),
-            })
-        })
-        .map_err(self.err())?
-        .collect::<Result<_, _>>()
-        .map_err(self.err())
-    }
-
     /// Counts for `whosaid stats`.
     pub fn stats(&self) -> Result<Stats> {
         let one = |sql: &str| -> Result<u64> {
@@ -469,6 +472,8 @@ impl Store {
             people: one("SELECT count(DISTINCT from_email) FROM messages WHERE from_email != ''")?,
             unknown_dates: one("SELECT count(*) FROM messages WHERE date IS NULL")?,
             raw_bytes: one("SELECT sum(size) FROM raws")?,
+            threads: one("SELECT count(DISTINCT thread_root) FROM messages")?,
+            ghosts: one("SELECT count(*) FROM ghosts")?,
             ..Stats::default()
         };
         let mut stmt = self
@@ -570,9 +575,11 @@ impl Writer<'_> {
         Ok(outcome)
     }
 
-    /// Inserts (id None) or replaces the summary row from this copy.
+    /// Inserts (id None) or replaces the summary row from this copy, and
+    /// marks the message for threading.
     fn write_summary(&mut self, id: Option<i64>, m: &Incoming) -> Result<i64> {
         let msg = &m.message;
+        let f = &m.facts;
         let date = msg.date.map(|d| d.timestamp());
         let tz = msg.date.map(|d| d.offset().local_minus_utc());
         let irt = msg.in_reply_to.join("\n");
@@ -580,12 +587,20 @@ impl Writer<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO messages(id, msgid, fingerprint, synthetic, date, tz_offset, from_name,
-                    from_email, subject, in_reply_to, refs, canonical_sha)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                    from_email, subject, in_reply_to, refs, canonical_sha, subject_base, is_patch,
+                    is_reply, patch_version, patch_index, patch_total, has_diff, change_id,
+                    author_name, author_email, threaded)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                    ?18, ?19, ?20, ?21, ?22, 0)
                  ON CONFLICT(id) DO UPDATE SET date=excluded.date, tz_offset=excluded.tz_offset,
                     from_name=excluded.from_name, from_email=excluded.from_email,
                     subject=excluded.subject, in_reply_to=excluded.in_reply_to, refs=excluded.refs,
-                    canonical_sha=excluded.canonical_sha",
+                    canonical_sha=excluded.canonical_sha, subject_base=excluded.subject_base,
+                    is_patch=excluded.is_patch, is_reply=excluded.is_reply,
+                    patch_version=excluded.patch_version, patch_index=excluded.patch_index,
+                    patch_total=excluded.patch_total, has_diff=excluded.has_diff,
+                    change_id=excluded.change_id, author_name=excluded.author_name,
+                    author_email=excluded.author_email, threaded=0",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -600,11 +615,42 @@ impl Writer<'_> {
                     msg.subject,
                     irt,
                     refs,
-                    &m.sha256[..]
+                    &m.sha256[..],
+                    f.subject.base,
+                    f.subject.patch,
+                    f.subject.reply,
+                    f.subject.version,
+                    f.subject.index,
+                    f.subject.total,
+                    f.has_diff,
+                    f.change_id,
+                    f.author.name,
+                    f.author.email,
                 ])
             })
             .map_err(self.err())?;
-        Ok(id.unwrap_or_else(|| self.tx.last_insert_rowid()))
+        let id = id.unwrap_or_else(|| self.tx.last_insert_rowid());
+        // The ids this message mentions (its own and its reference chain):
+        // how threading finds the messages a new one can touch.
+        self.tx
+            .prepare_cached("DELETE FROM msg_refs WHERE message = ?1")
+            .and_then(|mut s| s.execute([id]))
+            .map_err(self.err())?;
+        let chain =
+            crate::thread::reference_chain(&msg.message_id, &msg.in_reply_to, &msg.references);
+        let mut insert = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO msg_refs(mid, message) VALUES(?1, ?2)")
+            .map_err(self.err())?;
+        for mid in std::iter::once(msg.message_id.as_str()).chain(chain) {
+            insert
+                .execute(params![mid, id])
+                .map_err(|source| Error::Store {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        Ok(id)
     }
 
     fn link_list(&mut self, id: i64, list: &ListName) -> Result<()> {

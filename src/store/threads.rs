@@ -1,0 +1,433 @@
+//! Threads in the store: incremental (re)threading and reading a thread.
+//!
+//! New messages are stored with `threaded = 0`. [`Store::rethread`] finds every
+//! message that shares an id (its own or a referenced one) with them,
+//! transitively: the only messages whose tree can change. It rebuilds the
+//! forest of exactly that set with [`thread::build`], which does not depend
+//! on input order, so the result equals a full rebuild. A crash before it
+//! commits leaves the flags at 0 and the next run finishes the job.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{OptionalExtension, params};
+
+use super::Store;
+use crate::error::Result;
+use crate::message::Person;
+use crate::thread;
+
+/// What [`Store::rethread`] did.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct RethreadReport {
+    /// Messages that were waiting to be threaded.
+    pub pending: u64,
+    /// Messages whose threads were rebuilt (the pending ones and their threads).
+    pub rebuilt: u64,
+    /// Threads among the rebuilt messages.
+    pub threads: u64,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+/// One node of a thread: a message or a ghost.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ThreadNode {
+    /// Message-ID.
+    pub message_id: String,
+    /// Store row, None for a ghost.
+    #[serde(skip)]
+    pub row: Option<i64>,
+    /// Parent node (index into the view's nodes).
+    pub parent: Option<usize>,
+    /// Referenced but not in the archive.
+    pub ghost: bool,
+    /// Sender (empty for a ghost).
+    pub from: Person,
+    /// Patch author: the in-body `From:` of a patch, else the sender.
+    pub author: Person,
+    /// Unix seconds and the sender's zone offset in seconds.
+    pub date: Option<(i64, i32)>,
+    /// Subject.
+    pub subject: String,
+    /// Lists the message was seen in, sorted.
+    pub lists: Vec<String>,
+    /// Series facts.
+    pub is_patch: bool,
+    /// `Re:` and friends.
+    pub is_reply: bool,
+    /// Revision.
+    pub version: u32,
+    /// Counter `n` of `n/m`.
+    pub index: Option<u32>,
+    /// Counter `m` of `n/m`.
+    pub total: Option<u32>,
+    /// Carries a diff.
+    pub has_diff: bool,
+    /// The reference chain from its own headers (see
+    /// [`thread::reference_chain`]): why it sits where it sits.
+    pub chain: Vec<String>,
+}
+
+/// A whole thread, in display order.
+#[derive(Debug, Clone)]
+pub struct ThreadView {
+    /// The root's Message-ID: the thread's name.
+    pub root: String,
+    /// All nodes.
+    pub nodes: Vec<ThreadNode>,
+    /// Depth-first order (siblings by date), with depths.
+    pub order: Vec<(usize, usize)>,
+}
+
+impl ThreadView {
+    /// The thread's subject: the root's, else the first message's.
+    pub fn subject(&self) -> &str {
+        self.order
+            .iter()
+            .map(|&(i, _)| &self.nodes[i])
+            .find(|n| !n.ghost)
+            .map_or("", |n| n.subject.as_str())
+    }
+}
+
+struct Row {
+    id: i64,
+    msgid: String,
+    date: Option<i64>,
+    irt: Vec<String>,
+    refs: Vec<String>,
+    key: Vec<u8>,
+}
+
+fn split_ids(s: String) -> Vec<String> {
+    s.split('\n')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Store {
+    /// Messages waiting to be threaded.
+    pub fn pending_threading(&self) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE threaded = 0",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.err())
+    }
+
+    /// Threads the messages that are waiting, and rebuilds every thread they
+    /// touch. See the module docs.
+    pub fn rethread(&self) -> Result<RethreadReport> {
+        let started = std::time::Instant::now();
+        let err = self.err();
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(&err)?;
+        let pending: Vec<i64> = tx
+            .prepare("SELECT id FROM messages WHERE threaded = 0")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(&err)?;
+        let mut report = RethreadReport {
+            pending: pending.len() as u64,
+            ..RethreadReport::default()
+        };
+        if pending.is_empty() {
+            return Ok(report);
+        }
+        let total: i64 = tx
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+            .map_err(&err)?;
+        let load = |where_clause: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<Row>> {
+            let sql = format!(
+                "SELECT id, msgid, date, in_reply_to, refs, canonical_sha FROM messages {where_clause}"
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            stmt.query_map(p, |r| {
+                Ok(Row {
+                    id: r.get(0)?,
+                    msgid: r.get(1)?,
+                    date: r.get(2)?,
+                    irt: split_ids(r.get(3)?),
+                    refs: split_ids(r.get(4)?),
+                    key: r.get(5)?,
+                })
+            })?
+            .collect()
+        };
+        // Most of the archive is new (a first import): rebuild everything.
+        let full = pending.len() as i64 * 2 >= total;
+        let rows: Vec<Row> = if full {
+            load("", &[]).map_err(&err)?
+        } else {
+            let members = closure(&tx, &pending).map_err(&err)?;
+            let mut rows = Vec::with_capacity(members.len());
+            for id in members {
+                rows.extend(load("WHERE id = ?1", &[&id]).map_err(&err)?);
+            }
+            rows
+        };
+        let nodes: Vec<thread::Node<'_>> = rows
+            .iter()
+            .map(|r| thread::Node {
+                message_id: &r.msgid,
+                in_reply_to: &r.irt,
+                references: &r.refs,
+                date: r.date,
+                key: &r.key,
+            })
+            .collect();
+        let forest = thread::build(&nodes);
+        let roots = forest.roots();
+
+        if full {
+            tx.execute("DELETE FROM ghosts", []).map_err(&err)?;
+        } else {
+            let mut del = tx
+                .prepare_cached("DELETE FROM ghosts WHERE mid = ?1")
+                .map_err(&err)?;
+            for id in &forest.ids {
+                del.execute([id]).map_err(&err)?;
+            }
+        }
+        // Parent of node i as (row id, ghost mid).
+        let parent_of = |i: usize| -> (Option<i64>, Option<&str>) {
+            match forest.parent[i] {
+                Some(p) if forest.is_ghost(p) => (None, Some(forest.ids[p].as_str())),
+                Some(p) => (Some(rows[p].id), None),
+                None => (None, None),
+            }
+        };
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE messages SET thread_root = ?1, parent_message = ?2, parent_ghost = ?3,
+                        threaded = 1 WHERE id = ?4",
+                )
+                .map_err(&err)?;
+            let mut seen_roots = HashSet::new();
+            for (i, row) in rows.iter().enumerate() {
+                let (pm, pg) = parent_of(i);
+                let root = &forest.ids[roots[i]];
+                seen_roots.insert(roots[i]);
+                update
+                    .execute(params![root, pm, pg, row.id])
+                    .map_err(&err)?;
+            }
+            report.threads = seen_roots.len() as u64;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO ghosts(mid, root, parent_message, parent_ghost) VALUES(?1, ?2, ?3, ?4)",
+                )
+                .map_err(&err)?;
+            #[allow(clippy::needless_range_loop)] // g indexes ids, roots and parents alike
+            for g in forest.messages..forest.ids.len() {
+                if forest.is_kept(g) {
+                    let (pm, pg) = parent_of(g);
+                    insert
+                        .execute(params![forest.ids[g], forest.ids[roots[g]], pm, pg])
+                        .map_err(&err)?;
+                }
+            }
+        }
+        tx.commit().map_err(&err)?;
+        report.rebuilt = rows.len() as u64;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// The thread that contains the message (or ghost) with this Message-ID.
+    pub fn thread(&self, message_id: &str) -> Result<Option<ThreadView>> {
+        let err = self.err();
+        let root: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
+                 UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        match root {
+            Some(root) => self.thread_by_root(&root).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The root Message-ID of every thread, sorted.
+    pub fn thread_roots(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT thread_root FROM messages WHERE thread_root IS NOT NULL ORDER BY 1")
+            .map_err(self.err())?;
+        let roots = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
+        roots.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// The thread named by its root Message-ID.
+    pub fn thread_by_root(&self, root: &str) -> Result<ThreadView> {
+        let err = self.err();
+        let mut nodes: Vec<ThreadNode> = Vec::new();
+        let mut parents: Vec<(Option<i64>, Option<String>)> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id, m.msgid, m.from_name, m.from_email, m.date, m.tz_offset, m.subject,
+                    m.is_patch, m.is_reply, m.patch_version, m.patch_index, m.patch_total, m.has_diff,
+                    m.parent_message, m.parent_ghost, m.author_name, m.author_email,
+                    m.in_reply_to, m.refs,
+                    (SELECT group_concat(list, ' ') FROM (SELECT list FROM message_lists
+                        WHERE message = m.id ORDER BY list))
+                 FROM messages m WHERE m.thread_root = ?1",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([root], |r| {
+                let date: Option<i64> = r.get(4)?;
+                let tz: Option<i32> = r.get(5)?;
+                let lists: Option<String> = r.get(19)?;
+                let msgid: String = r.get(1)?;
+                let irt = split_ids(r.get(17)?);
+                let refs = split_ids(r.get(18)?);
+                let chain = thread::reference_chain(&msgid, &irt, &refs)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                Ok((
+                    ThreadNode {
+                        message_id: msgid,
+                        chain,
+                        row: Some(r.get(0)?),
+                        parent: None,
+                        ghost: false,
+                        from: Person {
+                            name: r.get(2)?,
+                            email: r.get(3)?,
+                        },
+                        author: Person {
+                            name: r.get(15)?,
+                            email: r.get(16)?,
+                        },
+                        date: date.map(|d| (d, tz.unwrap_or(0))),
+                        subject: r.get(6)?,
+                        lists: lists
+                            .map(|l| l.split(' ').map(str::to_string).collect())
+                            .unwrap_or_default(),
+                        is_patch: r.get(7)?,
+                        is_reply: r.get(8)?,
+                        version: r.get(9)?,
+                        index: r.get(10)?,
+                        total: r.get(11)?,
+                        has_diff: r.get(12)?,
+                    },
+                    (
+                        r.get::<_, Option<i64>>(13)?,
+                        r.get::<_, Option<String>>(14)?,
+                    ),
+                ))
+            })
+            .map_err(&err)?;
+        for row in rows {
+            let (node, parent) = row.map_err(&err)?;
+            nodes.push(node);
+            parents.push(parent);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT mid, parent_message, parent_ghost FROM ghosts WHERE root = ?1")
+            .map_err(&err)?;
+        let ghosts = stmt
+            .query_map([root], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(&err)?;
+        for g in ghosts {
+            let (mid, pm, pg) = g.map_err(&err)?;
+            nodes.push(ThreadNode {
+                message_id: mid,
+                row: None,
+                parent: None,
+                ghost: true,
+                from: Person::default(),
+                author: Person::default(),
+                date: None,
+                subject: String::new(),
+                lists: Vec::new(),
+                is_patch: false,
+                is_reply: false,
+                version: 1,
+                index: None,
+                total: None,
+                has_diff: false,
+                chain: Vec::new(),
+            });
+            parents.push((pm, pg));
+        }
+        let by_row: HashMap<i64, usize> = nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.row.map(|r| (r, i)))
+            .collect();
+        let by_ghost: HashMap<String, usize> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.ghost)
+            .map(|(i, n)| (n.message_id.clone(), i))
+            .collect();
+        for (i, (pm, pg)) in parents.into_iter().enumerate() {
+            nodes[i].parent = match (pm, pg) {
+                (Some(row), _) => by_row.get(&row).copied(),
+                (None, Some(mid)) => by_ghost.get(&mid).copied(),
+                (None, None) => None,
+            };
+        }
+        let parent_links: Vec<Option<usize>> = nodes.iter().map(|n| n.parent).collect();
+        let order = thread::tree_order(&parent_links, |i| {
+            (
+                nodes[i].date.map_or(i64::MAX, |d| d.0),
+                nodes[i].message_id.clone(),
+            )
+        });
+        Ok(ThreadView {
+            root: root.to_string(),
+            nodes,
+            order,
+        })
+    }
+}
+
+/// Every message that shares an id with `start`, transitively.
+fn closure(tx: &rusqlite::Transaction<'_>, start: &[i64]) -> rusqlite::Result<Vec<i64>> {
+    let mut seen_msgs: HashSet<i64> = start.iter().copied().collect();
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut todo: Vec<i64> = start.to_vec();
+    let mut ids_of = tx.prepare_cached("SELECT mid FROM msg_refs WHERE message = ?1")?;
+    let mut msgs_of = tx.prepare_cached("SELECT message FROM msg_refs WHERE mid = ?1")?;
+    while let Some(m) = todo.pop() {
+        let ids: Vec<String> = ids_of
+            .query_map([m], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            if !seen_ids.insert(id.clone()) {
+                continue;
+            }
+            let msgs: Vec<i64> = msgs_of
+                .query_map([&id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for other in msgs {
+                if seen_msgs.insert(other) {
+                    todo.push(other);
+                }
+            }
+        }
+    }
+    let mut out: Vec<i64> = seen_msgs.into_iter().collect();
+    out.sort_unstable();
+    Ok(out)
+}

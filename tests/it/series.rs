@@ -1,0 +1,193 @@
+//! Patch series: versions linked by thread, change-id or sender and subject.
+
+use std::fmt::Write as _;
+
+use expect_test::{Expect, expect};
+use whosaid::store::Store;
+
+use crate::support::import_spec;
+
+const DIFF: &str = r"Fix.\n---\ndiff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-a\n+b";
+
+/// Imports the steps (with `DIFF` substituted for `$DIFF`), then renders the
+/// series of `msgid`.
+#[track_caller]
+fn check(steps: &[&str], msgid: &str, expected: Expect) {
+    let data = tempfile::tempdir().unwrap();
+    for step in steps {
+        import_spec(data.path(), &step.replace("$DIFF", DIFF));
+    }
+    let store = Store::open(data.path()).unwrap();
+    let mut out = String::new();
+    match store.series(msgid).unwrap() {
+        None => out.push_str("no series\n"),
+        Some(s) => {
+            writeln!(
+                out,
+                "{} by {} change-id={:?}",
+                s.subject, s.sender.email, s.change_id
+            )
+            .unwrap();
+            for v in s.versions {
+                writeln!(
+                    out,
+                    "v{}{} in thread {}",
+                    v.version,
+                    if v.partial { " (partial)" } else { "" },
+                    v.thread_root
+                )
+                .unwrap();
+                if let Some(c) = v.cover {
+                    writeln!(out, "  cover {}", c.message_id).unwrap();
+                }
+                for p in v.patches {
+                    writeln!(out, "  patch {} {:?}/{:?}", p.message_id, p.index, p.total).unwrap();
+                }
+                for c in v.changes {
+                    writeln!(out, "  | {c}").unwrap();
+                }
+            }
+        }
+    }
+    expected.assert_eq(&out);
+}
+
+const KEN: &str = "Ken <ken@example.org>";
+
+#[test]
+fn v2_in_reply_to_v1_and_a_reply_finds_its_series() {
+    check(
+        &[&format!(
+            r"
+            c1@x |         |               | 0 | intro   | [PATCH 0/2] foo: bar | {KEN}
+            p1@x | <c1@x>  | <c1@x>        | 1 | $DIFF   | [PATCH 1/2] foo: one | {KEN}
+            p2@x | <c1@x>  | <c1@x>        | 2 | $DIFF   | [PATCH 2/2] foo: two | {KEN}
+            r1@x | <p2@x>  | <c1@x> <p2@x> | 3 | NAK     | Re: [PATCH 2/2] foo: two |
+            c2@x | <c1@x>  | <c1@x>        | 9 | Changes in v2:\n- fix two\n | [PATCH v2 0/2] foo: bar | {KEN}
+            q1@x | <c2@x>  | <c1@x> <c2@x> | 10 | $DIFF  | [PATCH v2 1/2] foo: one | {KEN}
+            q2@x | <c2@x>  | <c1@x> <c2@x> | 11 | $DIFF  | [PATCH v2 2/2] foo: two | {KEN}
+            "
+        )],
+        "r1@x",
+        expect![[r#"
+            foo: bar by ken@example.org change-id=None
+            v1 in thread c1@x
+              cover c1@x
+              patch p1@x Some(1)/Some(2)
+              patch p2@x Some(2)/Some(2)
+            v2 in thread c1@x
+              cover c2@x
+              patch q1@x Some(1)/Some(2)
+              patch q2@x Some(2)/Some(2)
+              | Changes in v2:
+              |   - fix two
+        "#]],
+    );
+}
+
+#[test]
+fn partial_reroll_in_reply_to_a_v1_patch() {
+    check(
+        &[&format!(
+            r"
+            c1@x |         |               | 0 | intro | [PATCH 0/3] foo: bar | {KEN}
+            p1@x | <c1@x>  | <c1@x>        | 1 | $DIFF | [PATCH 1/3] foo: one | {KEN}
+            p2@x | <c1@x>  | <c1@x>        | 2 | $DIFF | [PATCH 2/3] foo: two | {KEN}
+            p3@x | <c1@x>  | <c1@x>        | 3 | $DIFF | [PATCH 3/3] foo: three | {KEN}
+            v2p2@x | <p2@x> | <c1@x> <p2@x> | 9 | $DIFF | [PATCH v2 2/3] foo: two | {KEN}
+            "
+        )],
+        "v2p2@x",
+        expect![[r#"
+            foo: bar by ken@example.org change-id=None
+            v1 in thread c1@x
+              cover c1@x
+              patch p1@x Some(1)/Some(3)
+              patch p2@x Some(2)/Some(3)
+              patch p3@x Some(3)/Some(3)
+            v2 (partial) in thread c1@x
+              patch v2p2@x Some(2)/Some(3)
+        "#]],
+    );
+}
+
+#[test]
+fn naked_cover_letter() {
+    check(
+        &[&format!(
+            r"
+            c@x  |        |        | 0 | Two fixes. | [PATCH] foo: fixes | {KEN}
+            p1@x | <c@x>  | <c@x>  | 1 | $DIFF      | [PATCH 1/2] foo: one | {KEN}
+            p2@x | <c@x>  | <c@x>  | 2 | $DIFF      | [PATCH 2/2] foo: two | {KEN}
+            "
+        )],
+        "p1@x",
+        expect![[r#"
+            foo: fixes by ken@example.org change-id=None
+            v1 in thread c@x
+              cover c@x
+              patch p1@x Some(1)/Some(2)
+              patch p2@x Some(2)/Some(2)
+        "#]],
+    );
+}
+
+#[test]
+fn versions_in_separate_threads_link_by_change_id_or_sender_and_subject() {
+    let v1 = format!(
+        r"
+        a1@x | | | 0 | intro\nchange-id: 20240101-foo-1a2b | [PATCH 0/1] foo: renamed later | {KEN}
+        a2@x | <a1@x> | <a1@x> | 1 | $DIFF | [PATCH 1/1] foo: one | {KEN}
+        "
+    );
+    let v3 = format!(
+        r"
+        b1@x | | | 60 | intro\nchange-id: 20240101-foo-1a2b | [PATCH v3 0/1] foo: better name | {KEN}
+        b2@x | <b1@x> | <b1@x> | 61 | $DIFF | [PATCH v3 1/1] foo: one | {KEN}
+        "
+    );
+    check(
+        &[&v1, &v3],
+        "b2@x",
+        expect![[r#"
+        foo: better name by ken@example.org change-id=Some("20240101-foo-1a2b")
+        v1 in thread a1@x
+          cover a1@x
+          patch a2@x Some(1)/Some(1)
+        v3 in thread b1@x
+          cover b1@x
+          patch b2@x Some(1)/Some(1)
+    "#]],
+    );
+    // Without change-id: same sender and cover subject link; another sender's
+    // series of the same name does not.
+    let by = |who: &str, id: &str, minutes: u32, v: &str| {
+        format!("{id} | | | {minutes} | $DIFF | [PATCH{v}] foo: fix typo | {who}")
+    };
+    check(
+        &[
+            &by(KEN, "k1@x", 0, ""),
+            &by("Ann <ann@example.org>", "ann@x", 5, ""),
+            &by(KEN, "k2@x", 60, " v2"),
+        ],
+        "k2@x",
+        expect![[r#"
+            foo: fix typo by ken@example.org change-id=None
+            v1 in thread k1@x
+              patch k1@x None/None
+            v2 in thread k2@x
+              patch k2@x None/None
+        "#]],
+    );
+}
+
+#[test]
+fn a_plain_reply_thread_is_no_series() {
+    check(
+        &["a@x | | | 0\nb@x | <a@x> | <a@x> | 1"],
+        "b@x",
+        expect![[r#"
+        no series
+    "#]],
+    );
+}
