@@ -44,6 +44,8 @@ printf '| messages/s | %.0f | |\n' "$(echo "$messages/$wall" | bc -l)"
 printf '| MB/s | %.1f | |\n' "$(echo "$bytes/1000000/$wall" | bc -l)"
 printf '| peak RSS | %.1f MiB | |\n' "$(echo "$rss_kb/1024" | bc -l)"
 printf '| store on disk | %.1f MB | %.2fx of the mbox |\n' "$(echo "$store/1000000" | bc -l)" "$(echo "$store/$bytes" | bc -l)"
+thread_s=$(grep -o 'in [0-9.]* s$' "$data.report" | tail -1 | awk '{print $2}')
+printf '| threading (all threads, store included) | %.2f s | %.2fx parse floor |\n' "$thread_s" "$(echo "$thread_s/$parse_s" | bc -l)"
 echo
 echo "$parse_line"
 head -1 "$data.report"

@@ -350,14 +350,20 @@ pub fn import(
             let lists = &lists;
             let forced_list = forced_list.as_ref();
             let level = config.zstd_level;
-            scope.spawn(move || {
-                for job in job_rx {
-                    let (seq, done) = work(job, lists, forced_list, level);
-                    if done_tx.send((seq, done)).is_err() {
-                        break;
+            let spawned = std::thread::Builder::new()
+                .name("whosaid-parse".into())
+                .spawn_scoped(scope, move || {
+                    for job in job_rx {
+                        let (seq, done) = work(job, lists, forced_list, level);
+                        if done_tx.send((seq, done)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                });
+            spawned.map_err(|source| Error::Io {
+                path: "<thread>".into(),
+                source,
+            })?;
         }
         drop(done_tx);
         drop(job_rx);

@@ -64,7 +64,6 @@ CREATE TABLE IF NOT EXISTS messages(
     UNIQUE(msgid, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS messages_date ON messages(date);
-CREATE INDEX IF NOT EXISTS messages_msgid ON messages(msgid);
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_root);
 CREATE INDEX IF NOT EXISTS messages_unthreaded ON messages(id) WHERE threaded = 0;
 CREATE INDEX IF NOT EXISTS messages_series ON messages(from_email, subject_base) WHERE is_patch != 0;
@@ -279,7 +278,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
         conn.execute_batch(
-            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+             PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",
         )
         .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
