@@ -419,3 +419,58 @@ fn real_corpora_thread_soundly() {
         );
     }
 }
+
+/// Importing a corpus in pieces (the last ones rethreaded incrementally)
+/// gives exactly the threads of importing it at once.
+#[test]
+fn incremental_threading_equals_a_full_rebuild() {
+    for name in ["notmuch-lkml", "notmuch-edge"] {
+        let dir = crate::support::corpus(name);
+        let mbox = std::fs::read(dir.join(format!("{name}.mbox"))).unwrap();
+        let offsets: Vec<usize> = std::fs::read_to_string(dir.join("MANIFEST.tsv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').nth(2).unwrap().parse().unwrap())
+            .collect();
+        // The first three quarters, then the last tenth (replies before
+        // their parents), then the rest: the last two are small enough to
+        // be rethreaded incrementally.
+        let (q3, n9) = (
+            offsets[offsets.len() * 3 / 4],
+            offsets[offsets.len() * 9 / 10],
+        );
+        let pieces = tempfile::tempdir().unwrap();
+        let whole = tempfile::tempdir().unwrap();
+        let mut rebuilt = Vec::new();
+        for (from, to) in [(0, q3), (n9, mbox.len()), (q3, n9)] {
+            let file = pieces.path().join("piece.mbox");
+            std::fs::write(&file, &mbox[from..to]).unwrap();
+            let out = crate::support::whosaid(
+                pieces.path(),
+                &["import", "--json", "--list", name, file.to_str().unwrap()],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            rebuilt.push(report["threading"]["rebuilt"].as_u64().unwrap());
+        }
+        let total = Store::open(pieces.path()).unwrap().message_count().unwrap();
+        assert!(
+            rebuilt[1] < total && rebuilt[2] < total,
+            "{name}: not incremental: {rebuilt:?} of {total}"
+        );
+        let file = whole.path().join("whole.mbox");
+        std::fs::write(&file, &mbox).unwrap();
+        let out = crate::support::whosaid(
+            whole.path(),
+            &["import", "--list", name, file.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let (a, b) = (render(pieces.path()), render(whole.path()));
+        assert!(
+            a.lines().count() > 50,
+            "{name}: too few lines to mean anything"
+        );
+        assert_eq!(a, b, "{name}: incremental threads differ from a full build");
+    }
+}
