@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::import::{self, ImportConfig, ImportReport};
+use crate::index::{Index, SearchOptions, Sort};
 use crate::links;
 use crate::message::WarningKind;
 use crate::store::Store;
@@ -75,8 +76,54 @@ pub enum Command {
         /// Message-ID of a cover letter, a patch or a reply.
         msgid: String,
     },
+    /// Full-text search in lore's query language (see `whosaid search --help`).
+    #[command(after_help = query_help())]
+    Search {
+        /// Print JSON (see the interface spec).
+        #[arg(long)]
+        json: bool,
+        /// Hits to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Hits to skip (for paging).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Order: newest first, or best match first.
+        #[arg(long, value_enum, default_value_t = SortArg::Date)]
+        sort: SortArg,
+        /// Show each thread once, with how many of its messages match.
+        #[arg(long)]
+        threads: bool,
+        /// The query; several words are joined.
+        #[arg(required = true)]
+        query: Vec<String>,
+    },
+    /// Rebuild the search index from the store.
+    Reindex,
     /// Check every stored message against its checksum.
     Fsck,
+}
+
+/// `--sort` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortArg {
+    /// Newest first.
+    Date,
+    /// Best match first.
+    Relevance,
+}
+
+fn query_help() -> String {
+    let mut out = String::from(
+        "Query language (as on lore):\n  bare words search subject, sender and body\n",
+    );
+    for (prefix, _, what) in crate::query::PREFIXES {
+        out += &format!("  {:<6} {what}\n", format!("{prefix}:"));
+    }
+    out +=
+        "  \"a phrase\", AND, OR, NOT, -word, (groups), kern* (a prefix of at least 2 letters)\n";
+    out += "Examples: nq:\"fail to see\" f:dan   dfn:mm/hmm.c tr:reviewed-by   s:kbuild d:2021-01-01..2021-12-31";
+    out
 }
 
 /// Runs the command line and returns the exit code.
@@ -110,9 +157,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Stats { json } => cmd_stats(&args.data, json),
         Command::Thread { json, msgid } => cmd_thread(&args.data, json, &msgid),
+        Command::Search {
+            json,
+            limit,
+            offset,
+            sort,
+            threads,
+            query,
+        } => {
+            let sort = if sort == SortArg::Relevance {
+                Sort::Relevance
+            } else {
+                Sort::Date
+            };
+            cmd_search(
+                &args.data,
+                json,
+                SearchOptions {
+                    limit,
+                    offset,
+                    sort,
+                },
+                threads,
+                &query.join(" "),
+            )
+        }
+        Command::Reindex => cmd_reindex(&args.data),
         Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
     }
+}
+
+fn open_index(data: &std::path::Path) -> anyhow::Result<Index> {
+    Index::open(data).with_context(|| format!("cannot open the search index in {}", data.display()))
 }
 
 fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
@@ -133,10 +210,12 @@ fn cmd_import(
 ) -> anyhow::Result<ExitCode> {
     let _lock = import::lock_data_dir(data)?;
     let mut store = open_store(data)?;
+    let index = Index::open_for_writing(data)
+        .with_context(|| format!("cannot open the search index in {}", data.display()))?;
     let (inputs, mut expand_report) = import::expand_paths(paths);
     let started = Instant::now();
     let bar = progress_bar();
-    let result = import::import(&mut store, &inputs, &config, |p| {
+    let result = import::import(&mut store, &index, &inputs, &config, |p| {
         if let Some(bar) = &bar {
             if let Some(total) = p.total_bytes {
                 bar.set_length(total);
@@ -517,4 +596,186 @@ fn cmd_series(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_reindex(data: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let _lock = import::lock_data_dir(data)?;
+    let store = open_store(data)?;
+    catch_up_threading(&store)?;
+    let index = Index::open_for_writing(data)
+        .with_context(|| format!("cannot open the search index in {}", data.display()))?;
+    let started = Instant::now();
+    let n = import::reindex(&store, &index)?;
+    println!(
+        "indexed {n} messages in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Brings the index up to the store when an import was interrupted, if no
+/// import is running; otherwise says the results may miss the newest mail.
+fn catch_up_index(data: &std::path::Path, store: &Store, index: &Index) -> anyhow::Result<()> {
+    let behind = store.max_index_seq()? - index.indexed_seq()?;
+    if behind <= 0 {
+        return Ok(());
+    }
+    match import::lock_data_dir(data) {
+        Ok(_lock) => {
+            let mut writer = index.writer()?;
+            import::sync_index(
+                store,
+                &mut writer,
+                index.indexed_seq()?,
+                &Default::default(),
+            )?;
+            writer.commit(store.max_index_seq()?)?;
+        }
+        Err(_) => {
+            eprintln!("note: an import is running; results may miss its newest {behind} changes")
+        }
+    }
+    Ok(())
+}
+
+fn cmd_search(
+    data: &std::path::Path,
+    json: bool,
+    opts: SearchOptions,
+    by_thread: bool,
+    query: &str,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    let index = open_index(data)?;
+    catch_up_threading(&store)?;
+    catch_up_index(data, &store, &index)?;
+    let now = chrono::Utc::now().timestamp();
+    let parsed = match crate::query::parse(query, now) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("whosaid: cannot search for that: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for note in &parsed.notes {
+        eprintln!("note: {note}");
+    }
+    // For --threads, fetch more hits and keep the first of each thread.
+    let fetch = if by_thread {
+        SearchOptions {
+            limit: (opts.limit + opts.offset) * 10,
+            offset: 0,
+            ..opts
+        }
+    } else {
+        opts
+    };
+    let results = index.search(&parsed, fetch)?;
+    let mut hits: Vec<(crate::index::Hit, String, usize)> = Vec::new();
+    for hit in results.hits {
+        let root = store
+            .thread_root_of(hit.row)?
+            .unwrap_or_else(|| hit.message_id.clone());
+        if by_thread && let Some(existing) = hits.iter_mut().find(|(_, r, _)| *r == root) {
+            existing.2 += 1;
+            continue;
+        }
+        hits.push((hit, root, 1));
+    }
+    if by_thread {
+        hits = hits
+            .into_iter()
+            .skip(opts.offset)
+            .take(opts.limit)
+            .collect();
+    }
+    if json {
+        let hits_json: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|(h, root, n)| {
+                let mut v = serde_json::json!({
+                    "message_id": h.message_id, "thread_root": root, "subject": h.subject,
+                    "from": {"name": h.from_name, "email": h.from_email},
+                    "date": format_date(h.date, true), "snippet": h.snippet,
+                    "highlights": h.highlights,
+                });
+                if by_thread {
+                    v["thread_hits"] = (*n).into();
+                }
+                v
+            })
+            .collect();
+        let out =
+            serde_json::json!({"total": results.total, "hits": hits_json, "notes": parsed.notes});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        let bold = std::io::stdout().is_terminal();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{} message{} match{}",
+            results.total,
+            if results.total == 1 { "" } else { "s" },
+            if opts.sort == Sort::Relevance {
+                ", best first"
+            } else {
+                ", newest first"
+            }
+        );
+        for (h, root, n) in &hits {
+            let who = if h.from_name.is_empty() {
+                &h.from_email
+            } else {
+                &h.from_name
+            };
+            let _ = writeln!(
+                out,
+                "\n{}  {}  {}",
+                format_date(h.date, false),
+                who,
+                h.subject
+            );
+            if !h.snippet.is_empty() {
+                let _ = writeln!(out, "    {}", mark(&h.snippet, &h.highlights, bold));
+            }
+            let thread = if by_thread {
+                format!("  ({n} in thread <{root}>)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "    <{}>{thread}", h.message_id);
+        }
+    }
+    Ok(if results.total == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The snippet with matched words in bold (terminal) or *stars* (pipe).
+fn mark(snippet: &str, highlights: &[(usize, usize)], bold: bool) -> String {
+    let (open, close) = if bold {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("*", "*")
+    };
+    let mut out = String::with_capacity(snippet.len() + highlights.len() * 8);
+    let mut at = 0;
+    for &(start, end) in highlights {
+        if start < at
+            || end > snippet.len()
+            || !snippet.is_char_boundary(start)
+            || !snippet.is_char_boundary(end)
+        {
+            continue;
+        }
+        out.push_str(&snippet[at..start]);
+        out.push_str(open);
+        out.push_str(&snippet[start..end]);
+        out.push_str(close);
+        at = end;
+    }
+    out.push_str(&snippet[at..]);
+    out.replace('\n', " ")
 }

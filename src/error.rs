@@ -22,6 +22,14 @@ pub enum Error {
         /// The underlying error.
         source: rusqlite::Error,
     },
+    /// The search index failed.
+    #[error("index {path}: {detail}; `whosaid reindex` rebuilds it from the store")]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// What the index library said.
+        detail: String,
+    },
     /// The store was written by a newer whosaid.
     #[error(
         "store {path} has schema version {found}, this whosaid reads {supported}; upgrade whosaid"

@@ -23,6 +23,7 @@ use crossbeam_channel as channel;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::index::{Index, IndexDoc, IndexWriter};
 use crate::mbox::{self, MboxReader, SkipReason};
 use crate::message::{self, ParseOutcome, WarningKind};
 use crate::store::{self, Incoming, ListName, PutOutcome, Store};
@@ -153,6 +154,8 @@ pub struct ImportReport {
     pub failed_inputs: Vec<String>,
     /// Threading after the import.
     pub threading: crate::store::RethreadReport,
+    /// Messages (re)indexed for search.
+    pub indexed: u64,
 }
 
 /// Progress as the writer sees it.
@@ -307,6 +310,7 @@ enum Done {
 /// report; only store failures abort (with everything committed so far kept).
 pub fn import(
     store: &mut Store,
+    index: &Index,
     inputs: &[Input],
     config: &ImportConfig,
     mut on_progress: impl FnMut(Progress),
@@ -368,7 +372,11 @@ pub fn import(
         drop(done_tx);
         drop(job_rx);
 
-        // Writer: in sequence order.
+        // Writer: in sequence order. The index learns of every change; rows
+        // it got inline are skipped by the catch-up at the end.
+        let start_seq = index.indexed_seq()?;
+        let mut index_writer = index.writer()?;
+        let mut indexed_inline: std::collections::HashSet<i64> = std::collections::HashSet::new();
         let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
         let mut next = 0u64;
         let mut writer = Some(store.writer()?);
@@ -397,12 +405,19 @@ pub fn import(
                         place,
                     } => {
                         report.read += 1;
-                        match w.put(&incoming) {
-                            Ok(PutOutcome::New) => {
+                        let put = match w.put(&incoming) {
+                            Ok(put) => put,
+                            Err(e) => {
+                                result = Err(e);
+                                continue;
+                            }
+                        };
+                        match put.outcome {
+                            PutOutcome::New => {
                                 report.stored += 1;
                                 report.warnings.extend(warnings);
                             }
-                            Ok(PutOutcome::ReusedId) => {
+                            PutOutcome::ReusedId => {
                                 report.stored += 1;
                                 report.reused_ids += 1;
                                 report.warnings.extend(warnings);
@@ -415,9 +430,27 @@ pub fn import(
                                 });
                             }
                             // Warnings were reported when the message was first stored.
-                            Ok(PutOutcome::NewCopy) => report.new_copies += 1,
-                            Ok(PutOutcome::Duplicate) => report.duplicates += 1,
-                            Err(e) => result = Err(e),
+                            PutOutcome::NewCopy => report.new_copies += 1,
+                            PutOutcome::Duplicate => report.duplicates += 1,
+                        }
+                        if put.changed {
+                            if put.canonical {
+                                let replace =
+                                    !matches!(put.outcome, PutOutcome::New | PutOutcome::ReusedId);
+                                let indexed = store.lists_of(put.row).and_then(|lists| {
+                                    index_writer.upsert(put.row, &incoming.doc, &lists, replace)
+                                });
+                                match indexed {
+                                    Ok(()) => {
+                                        indexed_inline.insert(put.row);
+                                        report.indexed += 1;
+                                    }
+                                    Err(e) => result = Err(e),
+                                }
+                            } else {
+                                // Not the canonical copy: the catch-up reads the canonical one.
+                                indexed_inline.remove(&put.row);
+                            }
                         }
                         in_batch += 1;
                     }
@@ -451,12 +484,16 @@ pub fn import(
         if let Some(w) = writer {
             w.commit()?;
         }
+        report.threading = store.rethread()?;
+        // Everything the store changed since the index's last commit that
+        // was not indexed inline (crash leftovers, non-canonical copies).
+        report.indexed += sync_index(store, &mut index_writer, start_seq, &indexed_inline)?;
+        index_writer.commit(store.max_index_seq()?)?;
         let failed = failed.join().unwrap_or_default();
         report.failed_inputs.extend(failed);
         Ok(())
     })?;
     report.bytes = bytes_read.load(Ordering::Relaxed);
-    report.threading = store.rethread()?;
     store.checkpoint()?;
     on_progress(Progress {
         messages: report.read,
@@ -697,6 +734,7 @@ fn work(
                     });
                     let incoming = Incoming {
                         facts: crate::series::facts(&msg),
+                        doc: IndexDoc::from_message(&msg),
                         sha256: Sha256::digest(&raw).into(),
                         fingerprint: store::fingerprint(&msg),
                         size: raw.len(),
@@ -740,4 +778,66 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<File> {
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(data_dir.to_path_buf())),
         Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
     }
+}
+
+/// Indexes every row the store changed after sequence `since`, except the
+/// rows in `skip` (already indexed with their latest content). Reads each
+/// message's canonical copy from the store and parses it on every core.
+/// Returns the number of rows indexed.
+pub fn sync_index(
+    store: &Store,
+    writer: &mut IndexWriter<'_>,
+    since: i64,
+    skip: &std::collections::HashSet<i64>,
+) -> Result<u64> {
+    let mut seq = since;
+    let mut count = 0;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    loop {
+        let batch = store.changed_since(seq, 512)?;
+        let Some(&(_, last)) = batch.last() else {
+            break;
+        };
+        seq = last;
+        let mut raws = Vec::with_capacity(batch.len());
+        for (row, _) in batch.into_iter().filter(|(row, _)| !skip.contains(row)) {
+            raws.push((row, store.canonical_raw(row)?, store.lists_of(row)?));
+        }
+        let chunk = raws.len().div_ceil(workers).max(1);
+        let docs: Vec<Option<IndexDoc>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = raws
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(_, raw, _)| match message::parse(raw) {
+                                ParseOutcome::Message(m, _) => Some(IndexDoc::from_message(&m)),
+                                ParseOutcome::NotAMessage(_) => None,
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for ((row, _, lists), doc) in raws.iter().zip(docs) {
+            if let Some(doc) = doc {
+                writer.upsert(*row, &doc, lists, true)?;
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// Rebuilds the search index from the store (`whosaid reindex`).
+pub fn reindex(store: &Store, index: &Index) -> Result<u64> {
+    let mut writer = index.writer()?;
+    writer.clear()?;
+    let count = sync_index(store, &mut writer, 0, &std::collections::HashSet::new())?;
+    writer.commit(store.max_index_seq()?)?;
+    Ok(count)
 }

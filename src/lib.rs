@@ -2,9 +2,11 @@
 pub mod cli;
 pub mod error;
 pub mod import;
+pub mod index;
 pub mod links;
 pub mod mbox;
 pub mod message;
+pub mod query;
 pub mod quote;
 pub mod series;
 pub mod store;

@@ -61,8 +61,10 @@ CREATE TABLE IF NOT EXISTS messages(
     parent_message INTEGER,
     parent_ghost TEXT,
     threaded INTEGER NOT NULL DEFAULT 0,
+    index_seq INTEGER NOT NULL DEFAULT 0,
     UNIQUE(msgid, fingerprint)
 );
+CREATE INDEX IF NOT EXISTS messages_index_seq ON messages(index_seq);
 CREATE INDEX IF NOT EXISTS messages_date ON messages(date);
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_root);
 CREATE INDEX IF NOT EXISTS messages_unthreaded ON messages(id) WHERE threaded = 0;
@@ -135,6 +137,23 @@ pub struct Incoming {
     pub facts: crate::series::PatchFacts,
     /// The list it was imported into.
     pub list: ListName,
+    /// What the search index holds about it.
+    pub doc: crate::index::IndexDoc,
+}
+
+/// What [`Writer::put`] did, in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Put {
+    /// New, new copy, duplicate or reused id.
+    pub outcome: PutOutcome,
+    /// The message's store row.
+    pub row: i64,
+    /// The message's searchable content or lists changed: the index must
+    /// learn of it.
+    pub changed: bool,
+    /// The copy just put is the message's canonical copy (its content is what
+    /// the index should hold).
+    pub canonical: bool,
 }
 
 /// A list: its short name (used in URLs) and its List-Id, if known.
@@ -347,6 +366,61 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// The highest index sequence in the store.
+    pub fn max_index_seq(&self) -> Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(index_seq), 0) FROM messages",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())
+    }
+
+    /// Rows changed after index sequence `seq`, oldest change first, at most
+    /// `limit`: (row, its sequence).
+    pub fn changed_since(&self, seq: i64, limit: usize) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, index_seq FROM messages WHERE index_seq > ?1 ORDER BY index_seq LIMIT ?2")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![seq, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// The canonical copy of the message in `row`.
+    pub fn canonical_raw(&self, row: i64) -> Result<Vec<u8>> {
+        let (sha, zraw): (Vec<u8>, Vec<u8>) = self
+            .conn
+            .prepare_cached(
+                "SELECT r.sha256, r.zraw FROM raws r JOIN messages m ON r.sha256 = m.canonical_sha WHERE m.id = ?1",
+            )
+            .and_then(|mut s| s.query_row([row], |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(self.err())?;
+        self.decompress(&sha, &zraw)
+    }
+
+    /// The lists the message in `row` was seen in, sorted.
+    pub fn lists_of(&self, row: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT list FROM message_lists WHERE message = ?1 ORDER BY list")
+            .map_err(self.err())?;
+        let rows = stmt.query_map([row], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// The thread root of each row (None for a row not threaded yet).
+    pub fn thread_root_of(&self, row: i64) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT thread_root FROM messages WHERE id = ?1")
+            .and_then(|mut s| s.query_row([row], |r| r.get(0)).optional())
+            .map(Option::flatten)
+            .map_err(self.err())
+    }
+
     /// Number of distinct messages.
     pub fn message_count(&self) -> Result<u64> {
         self.conn
@@ -520,15 +594,29 @@ impl Writer<'_> {
     }
 
     /// Stores one message; see the module docs for what counts as new.
-    pub fn put(&mut self, m: &Incoming) -> Result<PutOutcome> {
-        let existing: Option<i64> = self
+    pub fn put(&mut self, m: &Incoming) -> Result<Put> {
+        let existing: Option<(i64, Vec<u8>)> = self
             .tx
-            .prepare_cached("SELECT message FROM raws WHERE sha256 = ?1")
-            .and_then(|mut s| s.query_row([&m.sha256[..]], |r| r.get(0)).optional())
+            .prepare_cached(
+                "SELECT r.message, m.canonical_sha FROM raws r JOIN messages m ON m.id = r.message
+                 WHERE r.sha256 = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([&m.sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(self.err())?;
-        if let Some(id) = existing {
-            self.link_list(id, &m.list)?;
-            return Ok(PutOutcome::Duplicate);
+        if let Some((row, canonical)) = existing {
+            let changed = self.link_list(row, &m.list)?;
+            if changed {
+                self.bump_index_seq(row)?;
+            }
+            return Ok(Put {
+                outcome: PutOutcome::Duplicate,
+                row,
+                changed,
+                canonical: canonical[..] == m.sha256[..],
+            });
         }
         let msg = &m.message;
         let same: Option<(i64, Vec<u8>)> = self
@@ -543,12 +631,18 @@ impl Writer<'_> {
                 .optional()
             })
             .map_err(self.err())?;
-        let (id, outcome) = match same {
-            Some((id, canonical)) => {
-                if m.sha256[..] < canonical[..] {
-                    self.write_summary(Some(id), m)?;
+        let put = match same {
+            Some((row, canonical)) => {
+                let becomes_canonical = m.sha256[..] < canonical[..];
+                if becomes_canonical {
+                    self.write_summary(Some(row), m)?;
                 }
-                (id, PutOutcome::NewCopy)
+                Put {
+                    outcome: PutOutcome::NewCopy,
+                    row,
+                    changed: becomes_canonical,
+                    canonical: becomes_canonical,
+                }
             }
             None => {
                 let reused: bool = self
@@ -556,23 +650,45 @@ impl Writer<'_> {
                     .prepare_cached("SELECT EXISTS(SELECT 1 FROM messages WHERE msgid = ?1)")
                     .and_then(|mut s| s.query_row([&msg.message_id], |r| r.get(0)))
                     .map_err(self.err())?;
-                let id = self.write_summary(None, m)?;
-                (
-                    id,
-                    if reused {
-                        PutOutcome::ReusedId
-                    } else {
-                        PutOutcome::New
-                    },
-                )
+                let row = self.write_summary(None, m)?;
+                let outcome = if reused {
+                    PutOutcome::ReusedId
+                } else {
+                    PutOutcome::New
+                };
+                Put {
+                    outcome,
+                    row,
+                    changed: true,
+                    canonical: true,
+                }
             }
         };
         self.tx
             .prepare_cached("INSERT INTO raws(sha256, message, size, zraw) VALUES(?1, ?2, ?3, ?4)")
-            .and_then(|mut s| s.execute(params![&m.sha256[..], id, m.size as i64, m.zraw]))
+            .and_then(|mut s| s.execute(params![&m.sha256[..], put.row, m.size as i64, m.zraw]))
             .map_err(self.err())?;
-        self.link_list(id, &m.list)?;
-        Ok(outcome)
+        let new_list = self.link_list(put.row, &m.list)?;
+        let put = Put {
+            changed: put.changed || new_list,
+            ..put
+        };
+        if put.changed {
+            self.bump_index_seq(put.row)?;
+        }
+        Ok(put)
+    }
+
+    /// Gives the row the next index sequence number: the index must (re)index it.
+    fn bump_index_seq(&mut self, row: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE messages SET index_seq = (SELECT coalesce(max(index_seq), 0) + 1 FROM messages)
+                 WHERE id = ?1",
+            )
+            .and_then(|mut s| s.execute([row]))
+            .map_err(self.err())?;
+        Ok(())
     }
 
     /// Inserts (id None) or replaces the summary row from this copy, and
@@ -653,7 +769,8 @@ impl Writer<'_> {
         Ok(id)
     }
 
-    fn link_list(&mut self, id: i64, list: &ListName) -> Result<()> {
+    /// Adds the message to the list; true if it was not in it yet.
+    fn link_list(&mut self, id: i64, list: &ListName) -> Result<bool> {
         self.tx
             .prepare_cached(
                 "INSERT INTO lists(name, list_id) VALUES(?1, ?2)
@@ -661,11 +778,12 @@ impl Writer<'_> {
             )
             .and_then(|mut s| s.execute(params![list.name, list.list_id]))
             .map_err(self.err())?;
-        self.tx
+        let inserted = self
+            .tx
             .prepare_cached("INSERT OR IGNORE INTO message_lists(message, list) VALUES(?1, ?2)")
             .and_then(|mut s| s.execute(params![id, list.name]))
             .map_err(self.err())?;
-        Ok(())
+        Ok(inserted > 0)
     }
 
     /// Makes everything put so far durable.

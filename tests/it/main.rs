@@ -2,6 +2,7 @@
 
 mod import;
 mod samples;
+mod search;
 mod series;
 mod support;
 mod thread;

@@ -144,8 +144,10 @@ pub fn import_spec(data: &Path, spec: &str) -> whosaid::import::ImportReport {
     let file = data.join("input.mbox");
     std::fs::write(&file, mbox(spec)).unwrap();
     let mut store = whosaid::store::Store::open(data).unwrap();
+    let index = whosaid::index::Index::open_for_writing(data).unwrap();
     let report = whosaid::import::import(
         &mut store,
+        &index,
         &[whosaid::import::Input::Mbox(file.clone())],
         &whosaid::import::ImportConfig::default(),
         |_| {},

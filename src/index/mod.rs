@@ -1,0 +1,658 @@
+//! The search index: tantivy, derived from the store. The only module that
+//! knows tantivy types.
+//!
+//! One document per stored message, keyed by its store row. Original and
+//! quoted text are separate fields (so `nq:` and `q:` can tell what someone
+//! said from what they quoted), both with positions (so phrases work in
+//! either), and original text weighs more in ranking.
+//!
+//! The index follows the store by a sequence number: every change to a
+//! message in the store gets the next `index_seq`, and each index commit
+//! records the highest sequence it includes (as the commit payload). Whatever
+//! the store has beyond that is indexed again on the next import or
+//! `reindex`; a document is always deleted by row before it is added, so no
+//! crash or re-import can leave duplicates.
+
+mod doc;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, IndexReader, IndexSettings, Order, ReloadPolicy, TantivyDocument, Term};
+
+pub use self::doc::IndexDoc;
+use crate::error::{Error, Result};
+use crate::query::{self, Expr};
+
+/// Bumped when the schema changes; an index of another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Directory of the index inside the data dir.
+pub const INDEX_DIR: &str = "index";
+
+const VERSION_FILE: &str = "whosaid-schema-version";
+
+fn read_version(index_dir: &Path) -> Option<u32> {
+    std::fs::read_to_string(index_dir.join(VERSION_FILE))
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    row: Field,
+    msgid: Field,
+    subject: Field,
+    from: Field,
+    from_name: Field,
+    from_email: Field,
+    to: Field,
+    cc: Field,
+    list: Field,
+    date: Field,
+    tz: Field,
+    original: Field,
+    quoted: Field,
+    extra: Field,
+    dfn: Field,
+    dfa: Field,
+    dfb: Field,
+    dfhh: Field,
+    trailer: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |stored: bool| {
+        let opts = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("default")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { opts.set_stored() } else { opts }
+    };
+    let fields = Fields {
+        row: b.add_u64_field(
+            "row",
+            NumericOptions::default()
+                .set_indexed()
+                .set_stored()
+                .set_fast(),
+        ),
+        msgid: b.add_text_field("msgid", STRING | STORED),
+        subject: b.add_text_field("subject", text(true)),
+        from: b.add_text_field("from", text(false)),
+        from_name: b.add_text_field("from_name", STORED),
+        from_email: b.add_text_field("from_email", STORED),
+        to: b.add_text_field("to", text(false)),
+        cc: b.add_text_field("cc", text(false)),
+        list: b.add_text_field("list", STRING),
+        date: b.add_date_field(
+            "date",
+            DateOptions::default()
+                .set_indexed()
+                .set_stored()
+                .set_fast()
+                .set_precision(DateTimePrecision::Seconds),
+        ),
+        tz: b.add_i64_field("tz", STORED),
+        original: b.add_text_field("original", text(true)),
+        quoted: b.add_text_field("quoted", text(true)),
+        extra: b.add_text_field("extra", text(false)),
+        dfn: b.add_text_field("dfn", text(false)),
+        dfa: b.add_text_field("dfa", text(false)),
+        dfb: b.add_text_field("dfb", text(false)),
+        dfhh: b.add_text_field("dfhh", text(false)),
+        trailer: b.add_text_field("trailer", STRING),
+    };
+    (b.build(), fields)
+}
+
+/// The search index of a data dir.
+pub struct Index {
+    index: tantivy::Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: PathBuf,
+}
+
+/// How to order hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Date,
+    /// Best match first.
+    Relevance,
+}
+
+/// Options for [`Index::search`].
+#[derive(Debug, Clone, Copy)]
+pub struct SearchOptions {
+    /// Hits to return.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Order.
+    pub sort: Sort,
+}
+
+/// One hit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    /// Store row of the message.
+    #[serde(skip)]
+    pub row: i64,
+    /// Message-ID.
+    pub message_id: String,
+    /// Subject.
+    pub subject: String,
+    /// Sender's name.
+    pub from_name: String,
+    /// Sender's address.
+    pub from_email: String,
+    /// Unix seconds and zone offset.
+    pub date: Option<(i64, i32)>,
+    /// A fragment of the text around the matches.
+    pub snippet: String,
+    /// Byte ranges of the matched words in `snippet`.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// What [`Index::search`] found.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    /// Matching messages in all.
+    pub total: usize,
+    /// The requested page.
+    pub hits: Vec<Hit>,
+}
+
+fn index_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |e| Error::Index {
+        path: path.clone(),
+        detail: e.to_string(),
+    }
+}
+
+impl Index {
+    /// Opens the index in `data_dir` for searching, creating an empty one if
+    /// there is none. Never deletes anything: an index of another schema
+    /// version is an error that says to run `whosaid reindex`.
+    pub fn open(data_dir: &Path) -> Result<Index> {
+        let path = data_dir.join(INDEX_DIR);
+        let found = read_version(&path);
+        if path.join("meta.json").exists() && found != Some(SCHEMA_VERSION) {
+            return Err(Error::Index {
+                path,
+                detail: format!(
+                    "schema version {}, this whosaid uses {SCHEMA_VERSION}",
+                    found.map_or("unknown".to_string(), |v| v.to_string())
+                ),
+            });
+        }
+        Self::open_dir(path)
+    }
+
+    /// Opens the index for writing (import, reindex): an index of another
+    /// schema version is removed and created empty; its sequence is then 0,
+    /// so the caller indexes the whole store. Only the holder of the import
+    /// lock may call this.
+    pub fn open_for_writing(data_dir: &Path) -> Result<Index> {
+        let path = data_dir.join(INDEX_DIR);
+        if path.join("meta.json").exists() && read_version(&path) != Some(SCHEMA_VERSION) {
+            std::fs::remove_dir_all(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Self::open_dir(path)
+    }
+
+    fn open_dir(path: PathBuf) -> Result<Index> {
+        let err = index_err(&path);
+        std::fs::create_dir_all(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let (schema, fields) = schema();
+        let dir = MmapDirectory::open(&path).map_err(|e| Error::Index {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        let settings = IndexSettings {
+            docstore_compression: tantivy::store::Compressor::Zstd(
+                tantivy::store::ZstdCompressor::default(),
+            ),
+            ..IndexSettings::default()
+        };
+        let index = tantivy::IndexBuilder::new()
+            .schema(schema)
+            .settings(settings)
+            .open_or_create(dir)
+            .map_err(&err)?;
+        if read_version(&path) != Some(SCHEMA_VERSION) {
+            // Written once, atomically, so a concurrent reader never sees it half-written.
+            let tmp = path.join(format!(".whosaid-schema-version.{}", std::process::id()));
+            let file = path.join(VERSION_FILE);
+            std::fs::write(&tmp, SCHEMA_VERSION.to_string())
+                .and_then(|()| std::fs::rename(&tmp, &file))
+                .map_err(|source| Error::Io {
+                    path: file.clone(),
+                    source,
+                })?;
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(&err)?;
+        Ok(Index {
+            index,
+            reader,
+            fields,
+            path,
+        })
+    }
+
+    /// The highest store sequence the last commit includes (0 for none).
+    pub fn indexed_seq(&self) -> Result<i64> {
+        let meta = self.index.load_metas().map_err(index_err(&self.path))?;
+        Ok(meta.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Documents in the index.
+    pub fn num_docs(&self) -> Result<u64> {
+        self.reader.reload().map_err(index_err(&self.path))?;
+        Ok(self.reader.searcher().num_docs())
+    }
+
+    /// The one writer. Only the importer holds it.
+    pub fn writer(&self) -> Result<IndexWriter<'_>> {
+        let writer = self
+            .index
+            .writer_with_num_threads(2, 200_000_000)
+            .map_err(index_err(&self.path))?;
+        Ok(IndexWriter {
+            writer,
+            index: self,
+        })
+    }
+
+    /// Runs a parsed query.
+    pub fn search(&self, parsed: &query::Parsed, opts: SearchOptions) -> Result<SearchResults> {
+        let err = index_err(&self.path);
+        self.reader.reload().map_err(&err)?;
+        let searcher = self.reader.searcher();
+        let query = self.to_query(&parsed.expr);
+        let total = searcher.search(&*query, &Count).map_err(&err)?;
+        let limit = opts.limit.max(1);
+        let addresses: Vec<DocAddress> = match opts.sort {
+            Sort::Date => searcher
+                .search(
+                    &*query,
+                    &TopDocs::with_limit(limit)
+                        .and_offset(opts.offset)
+                        .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
+                )
+                .map_err(&err)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            Sort::Relevance => searcher
+                .search(
+                    &*query,
+                    &TopDocs::with_limit(limit)
+                        .and_offset(opts.offset)
+                        .order_by_score(),
+                )
+                .map_err(&err)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+        };
+        let highlight_terms = self.highlight_terms(&parsed.expr);
+        let snippets: Vec<SnippetGenerator> = [self.fields.original, self.fields.quoted]
+            .into_iter()
+            .map(|field| {
+                let tokenizer = self.analyzer(field);
+                let mut g = SnippetGenerator::new(highlight_terms.clone(), tokenizer, field, 200);
+                g.set_max_num_chars(200);
+                g
+            })
+            .collect();
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(&err)?;
+            let f = &self.fields;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let mut snippet = snippets[0].snippet_from_doc(&doc);
+            if snippet.highlighted().is_empty() {
+                let quoted = snippets[1].snippet_from_doc(&doc);
+                if !quoted.highlighted().is_empty() {
+                    snippet = quoted;
+                }
+            }
+            let (fragment, highlights) = if snippet.fragment().is_empty() {
+                // No match in the text (a subject or address match): the start of the message.
+                let original = text(f.original);
+                let start: String = original.split_whitespace().collect::<Vec<_>>().join(" ");
+                let cut = start
+                    .char_indices()
+                    .nth(200)
+                    .map_or(start.len(), |(i, _)| i);
+                (start[..cut].to_string(), Vec::new())
+            } else {
+                (
+                    snippet.fragment().to_string(),
+                    snippet
+                        .highlighted()
+                        .iter()
+                        .map(|r| (r.start, r.end))
+                        .collect(),
+                )
+            };
+            hits.push(Hit {
+                row: doc.get_first(f.row).and_then(|v| v.as_u64()).unwrap_or(0) as i64,
+                message_id: text(f.msgid),
+                subject: text(f.subject),
+                from_name: text(f.from_name),
+                from_email: text(f.from_email),
+                date: doc
+                    .get_first(f.date)
+                    .and_then(|v| v.as_datetime())
+                    .map(|d| {
+                        (
+                            d.into_timestamp_secs(),
+                            doc.get_first(f.tz).and_then(|v| v.as_i64()).unwrap_or(0) as i32,
+                        )
+                    }),
+                snippet: fragment,
+                highlights,
+            });
+        }
+        Ok(SearchResults { total, hits })
+    }
+
+    fn analyzer(&self, field: Field) -> TextAnalyzer {
+        self.index
+            .tokenizer_for_field(field)
+            .unwrap_or_else(|_| TextAnalyzer::from(tantivy::tokenizer::SimpleTokenizer::default()))
+    }
+
+    fn tokens(&self, field: Field, text: &str) -> Vec<String> {
+        let mut analyzer = self.analyzer(field);
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push(t.text.clone());
+        }
+        out
+    }
+
+    /// Index fields (with boosts) for a query field.
+    fn targets(&self, field: query::Field) -> Vec<(Field, f32)> {
+        use query::Field as Q;
+        let f = &self.fields;
+        match field {
+            Q::Default => vec![
+                (f.subject, 2.0),
+                (f.from, 1.0),
+                (f.original, 1.5),
+                (f.quoted, 0.3),
+                (f.extra, 0.2),
+                (f.dfb, 0.5),
+                (f.dfa, 0.5),
+                (f.dfn, 1.0),
+            ],
+            Q::Subject => vec![(f.subject, 1.0)],
+            Q::From => vec![(f.from, 1.0)],
+            Q::To => vec![(f.to, 1.0)],
+            Q::Cc => vec![(f.cc, 1.0)],
+            Q::ToCc => vec![(f.to, 1.0), (f.cc, 1.0)],
+            Q::Address => vec![(f.from, 1.0), (f.to, 1.0), (f.cc, 1.0)],
+            Q::Body => vec![
+                (f.original, 1.5),
+                (f.quoted, 0.3),
+                (f.extra, 0.2),
+                (f.dfb, 0.5),
+                (f.dfa, 0.5),
+                (f.dfhh, 0.5),
+            ],
+            Q::Original => vec![(f.original, 1.0)],
+            Q::Quoted => vec![(f.quoted, 1.0)],
+            Q::MessageId => vec![(f.msgid, 1.0)],
+            Q::List => vec![(f.list, 1.0)],
+            Q::DiffFile => vec![(f.dfn, 1.0)],
+            Q::DiffRemoved => vec![(f.dfa, 1.0)],
+            Q::DiffAdded => vec![(f.dfb, 1.0)],
+            Q::HunkHeader => vec![(f.dfhh, 1.0)],
+            Q::Trailer => vec![(f.trailer, 1.0)],
+        }
+    }
+
+    fn is_raw(&self, field: Field) -> bool {
+        let f = &self.fields;
+        field == f.msgid || field == f.list || field == f.trailer
+    }
+
+    fn word_query(&self, field: Field, text: &str, prefix: bool) -> Box<dyn Query> {
+        if self.is_raw(field) {
+            let value = if field == self.fields.msgid {
+                crate::links::message_id_from_user(text)
+            } else {
+                text.to_lowercase()
+            };
+            return Box::new(TermQuery::new(
+                Term::from_field_text(field, &value),
+                IndexRecordOption::Basic,
+            ));
+        }
+        let tokens = self.tokens(field, text);
+        let terms: Vec<Term> = tokens
+            .iter()
+            .map(|t| Term::from_field_text(field, t))
+            .collect();
+        match (terms.len(), prefix) {
+            (0, _) => Box::new(EmptyQuery),
+            (_, true) => {
+                let mut q = PhrasePrefixQuery::new(terms);
+                q.set_max_expansions(10_000);
+                Box::new(q)
+            }
+            (1, false) => Box::new(TermQuery::new(
+                terms[0].clone(),
+                IndexRecordOption::WithFreqs,
+            )),
+            (_, false) => Box::new(PhraseQuery::new(terms)),
+        }
+    }
+
+    fn to_query(&self, expr: &Expr) -> Box<dyn Query> {
+        match expr {
+            Expr::Term {
+                field,
+                text,
+                prefix,
+            } => self.fields_query(*field, text, *prefix),
+            Expr::Phrase { field, text } => self.fields_query(*field, text, false),
+            Expr::DateRange { from, to } => {
+                let bound = |t: Option<i64>, inclusive: bool| match t {
+                    None => Bound::Unbounded,
+                    Some(t) => {
+                        let term = Term::from_field_date_for_search(
+                            self.fields.date,
+                            tantivy::DateTime::from_timestamp_secs(t),
+                        );
+                        if inclusive {
+                            Bound::Included(term)
+                        } else {
+                            Bound::Excluded(term)
+                        }
+                    }
+                };
+                Box::new(RangeQuery::new(bound(*from, true), bound(*to, false)))
+            }
+            Expr::And(parts) => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for p in parts {
+                    match p {
+                        Expr::Not(inner) => clauses.push((Occur::MustNot, self.to_query(inner))),
+                        other => clauses.push((Occur::Must, self.to_query(other))),
+                    }
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Expr::Or(parts) => Box::new(BooleanQuery::new(
+                parts
+                    .iter()
+                    .map(|p| (Occur::Should, self.to_query(p)))
+                    .collect(),
+            )),
+            Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, self.to_query(inner)),
+            ])),
+        }
+    }
+
+    fn fields_query(&self, field: query::Field, text: &str, prefix: bool) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (f, boost) in self.targets(field) {
+            let q = self.word_query(f, text, prefix);
+            let q: Box<dyn Query> = if (boost - 1.0).abs() > f32::EPSILON {
+                Box::new(BoostQuery::new(q, boost))
+            } else {
+                q
+            };
+            clauses.push((Occur::Should, q));
+        }
+        if clauses.len() == 1 {
+            clauses.pop().expect("one clause").1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        }
+    }
+
+    /// The words to mark in snippets: every positive word of the query.
+    fn highlight_terms(&self, expr: &Expr) -> BTreeMap<String, f32> {
+        let mut out = BTreeMap::new();
+        let mut todo = vec![expr];
+        while let Some(e) = todo.pop() {
+            match e {
+                Expr::Term { field, text, .. } | Expr::Phrase { field, text } => {
+                    use query::Field as Q;
+                    if matches!(field, Q::Default | Q::Body | Q::Original | Q::Quoted) {
+                        for t in self.tokens(self.fields.original, text) {
+                            out.insert(t, 1.0);
+                        }
+                    }
+                }
+                Expr::And(v) | Expr::Or(v) => todo.extend(v.iter()),
+                Expr::Not(_) | Expr::DateRange { .. } => {}
+            }
+        }
+        out
+    }
+}
+
+/// The index writer, held by one importer at a time.
+pub struct IndexWriter<'a> {
+    writer: tantivy::IndexWriter,
+    index: &'a Index,
+}
+
+impl IndexWriter<'_> {
+    /// Adds (or replaces) the document of store row `row`. `replace` must be
+    /// true when the row may already be in the index.
+    pub fn upsert(
+        &mut self,
+        row: i64,
+        doc: &IndexDoc,
+        lists: &[String],
+        replace: bool,
+    ) -> Result<()> {
+        let f = &self.index.fields;
+        if replace {
+            self.writer
+                .delete_term(Term::from_field_u64(f.row, row as u64));
+        }
+        let mut d = TantivyDocument::default();
+        d.add_u64(f.row, row as u64);
+        d.add_text(f.msgid, &doc.message_id);
+        d.add_text(f.subject, &doc.subject);
+        d.add_text(f.from, format!("{} {}", doc.from_name, doc.from_email));
+        d.add_text(f.from_name, &doc.from_name);
+        d.add_text(f.from_email, &doc.from_email);
+        for t in &doc.to {
+            d.add_text(f.to, t);
+        }
+        for c in &doc.cc {
+            d.add_text(f.cc, c);
+        }
+        for l in lists {
+            d.add_text(f.list, l.to_lowercase());
+        }
+        if let Some(date) = doc.date {
+            d.add_date(f.date, tantivy::DateTime::from_timestamp_secs(date));
+        }
+        d.add_i64(f.tz, i64::from(doc.tz));
+        d.add_text(f.original, &doc.original);
+        d.add_text(f.quoted, &doc.quoted);
+        d.add_text(f.extra, &doc.extra);
+        for file in &doc.diff_files {
+            d.add_text(f.dfn, file);
+        }
+        d.add_text(f.dfa, &doc.removed);
+        d.add_text(f.dfb, &doc.added);
+        d.add_text(f.dfhh, &doc.hunk_headers);
+        for t in &doc.trailers {
+            d.add_text(f.trailer, t);
+        }
+        self.writer
+            .add_document(d)
+            .map_err(index_err(&self.index.path))?;
+        Ok(())
+    }
+
+    /// Removes everything (for `reindex`).
+    pub fn clear(&mut self) -> Result<()> {
+        self.writer
+            .delete_all_documents()
+            .map_err(index_err(&self.index.path))?;
+        Ok(())
+    }
+
+    /// Makes everything added durable and records that the index now holds
+    /// the store up to sequence `seq`.
+    pub fn commit(mut self, seq: i64) -> Result<()> {
+        let err = index_err(&self.index.path);
+        let mut prepared = self.writer.prepare_commit().map_err(&err)?;
+        prepared.set_payload(&seq.to_string());
+        prepared.commit().map_err(&err)?;
+        self.writer.wait_merging_threads().map_err(&err)?;
+        Ok(())
+    }
+}
