@@ -48,6 +48,12 @@ fn reimport_stores_nothing_new() {
         assert_eq!(report["new_copies"], 0, "{name}");
         assert_eq!(report["duplicates"], report["read"], "{name}");
         assert_eq!(listing(data.path()), before, "{name}");
+        let index = whosaid::index::Index::open(data.path()).unwrap();
+        assert_eq!(
+            index.num_docs().unwrap() as usize,
+            before.len(),
+            "{name}: index documents"
+        );
     }
 }
 
@@ -153,6 +159,9 @@ fn killed_import_resumes_to_exactly_a_clean_import() {
     let out = whosaid(data.path(), &["import", input]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(listing(data.path()), expected);
+    // The index holds every message once: none lost, none doubled.
+    let index = whosaid::index::Index::open(data.path()).unwrap();
+    assert_eq!(index.num_docs().unwrap() as usize, expected.len());
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {

@@ -297,3 +297,105 @@ fn bad_queries_explain_themselves() {
         "#]],
     );
 }
+
+/// On linux-kbuild: the acceptance queries of the search issue.
+#[test]
+fn kbuild_prefixes_find_what_they_say() {
+    let data = crate::support::kbuild_data();
+    let index = Index::open(data).unwrap();
+    let store = whosaid::store::Store::open(data).unwrap();
+    let run = |q: &str| {
+        let parsed = whosaid::query::parse(q, NOW).unwrap();
+        index
+            .search(
+                &parsed,
+                SearchOptions {
+                    limit: 10_000,
+                    offset: 0,
+                    sort: Sort::Date,
+                },
+            )
+            .unwrap()
+    };
+    let parse_row = |row: i64| match whosaid::message::parse(&store.canonical_raw(row).unwrap()) {
+        whosaid::message::ParseOutcome::Message(m, _) => m,
+        other => panic!("{other:?}"),
+    };
+    // dfn: every hit's diff touches the file.
+    let hits = run("dfn:scripts/Makefile.modpost");
+    assert!(hits.total > 20, "dfn: found only {}", hits.total);
+    for hit in &hits.hits {
+        let doc = whosaid::index::IndexDoc::from_message(&parse_row(hit.row));
+        assert!(
+            doc.diff_files
+                .iter()
+                .any(|f| f.contains("Makefile.modpost")),
+            "{} touches {:?}",
+            hit.message_id,
+            doc.diff_files
+        );
+    }
+    // tr:reviewed-by f:NAME: that person's reviews, carrying the trailer.
+    let hits = run("tr:reviewed-by f:chancellor");
+    assert!(hits.total > 20, "reviews found: {}", hits.total);
+    for hit in &hits.hits {
+        assert!(
+            hit.from_name.to_lowercase().contains("chancellor")
+                || hit.from_email.contains("chancellor")
+        );
+        let doc = whosaid::index::IndexDoc::from_message(&parse_row(hit.row));
+        assert!(
+            doc.trailers.iter().any(|t| t == "reviewed-by"),
+            "{} has {:?}",
+            hit.message_id,
+            doc.trailers
+        );
+    }
+    // s:kbuild d:2021: inside the range, and fewer than without it.
+    let all = run("s:kbuild");
+    let in_2021 = run("s:kbuild d:2021-01-01..2021-12-31");
+    assert!(in_2021.total > 100 && in_2021.total < all.total);
+    let (start, end) = (1_609_459_200, 1_640_995_200); // 2021-01-01, 2022-01-01 UTC
+    for hit in &in_2021.hits {
+        let t = hit.date.expect("a dated hit").0;
+        assert!((start..end).contains(&t), "{} dated {t}", hit.message_id);
+    }
+    // The index holds each message exactly once.
+    assert_eq!(index.num_docs().unwrap(), store.message_count().unwrap());
+}
+
+/// `search --json` has the interface's shape, and exit codes say what happened.
+#[test]
+fn search_command_json_and_exit_codes() {
+    let out = crate::support::whosaid(data(), &["search", "--json", "--limit", "2", "f:dana"]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total"], 3);
+    let hit = &json["hits"][0];
+    assert_eq!(
+        hit["message_id"],
+        "CAPcyv4jLr2zW2c1uV7Fh3mXo4rZbqgS0aYt8HqSgxwT3a9kDcw@mail.gmail.example.com"
+    );
+    assert_eq!(
+        hit["thread_root"],
+        "20190129165428.3931-1-jgarnier@redhat.example.com"
+    );
+    assert_eq!(hit["from"]["name"], "Dana Whitfield");
+    assert_eq!(hit["date"], "2019-01-29T12:30:52-08:00");
+    assert!(
+        hit["snippet"]
+            .as_str()
+            .unwrap()
+            .starts_with("I'm fine to continue")
+    );
+    assert_eq!(json["hits"].as_array().unwrap().len(), 2);
+    let none = crate::support::whosaid(data(), &["search", "f:nobody-at-all"]);
+    assert_eq!(none.status.code(), Some(1));
+    let bad = crate::support::whosaid(data(), &["search", "*"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(crate::support::text(&bad).contains("a wildcard needs at least 2 letters"));
+    let grouped = crate::support::whosaid(data(), &["search", "--json", "--threads", "s:modpost"]);
+    let json: serde_json::Value = serde_json::from_slice(&grouped.stdout).unwrap();
+    assert_eq!(json["hits"].as_array().unwrap().len(), 1, "one thread");
+    assert_eq!(json["hits"][0]["thread_hits"], json["total"]);
+}

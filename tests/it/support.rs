@@ -156,3 +156,18 @@ pub fn import_spec(data: &Path, spec: &str) -> whosaid::import::ImportReport {
     std::fs::remove_file(file).unwrap();
     report
 }
+
+/// linux-kbuild imported once for all tests that read it.
+pub fn kbuild_data() -> &'static Path {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = whosaid(
+            dir.path(),
+            &["import", corpus("linux-kbuild").to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        dir
+    })
+    .path()
+}
