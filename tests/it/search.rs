@@ -113,6 +113,8 @@ fn header_prefixes() {
             "c:ilya.wexler@example.net f:anton",
             "tc:akm@linux-foundation.example.org f:dana",
             "a:lkp",
+            "a:nobody",
+            "tc:nobody",
             "m:87h6h4lars.fsf@example.dk",
             "m:<87h6h4lars.fsf@example.dk>",
             "m:87h6h4lars",
@@ -144,6 +146,10 @@ fn header_prefixes() {
               CAPcyv4jLr2zW2c1uV7Fh3mXo4rZbqgS0aYt8HqSgxwT3a9kDcw@mail.gmail.example.com
             a:lkp
               202403121945.xK2bQ9Lm-lkp@intel.example.com
+            a:nobody
+              (none)
+            tc:nobody
+              (none)
             m:87h6h4lars.fsf@example.dk
               87h6h4lars.fsf@example.dk
             m:<87h6h4lars.fsf@example.dk>
@@ -170,6 +176,10 @@ fn diff_and_trailer_prefixes() {
             "dfa:\"second pass: pick up exports\"",
             "dfhh:hmm_vma_get_pfns",
             "dfhh:main s:v2",
+            "dfhh:hmm_vma_walk_pmd s:v2",
+            "dfb:\"second pass: pick up exports\"",
+            "b:zebra",
+            "b:\"stale value\"",
             "tr:nacked-by",
             "tr:tested-by f:lars",
             "tr:acked-by f:nadia",
@@ -195,6 +205,14 @@ fn diff_and_trailer_prefixes() {
               20190129165428.3931-4-jgarnier@redhat.example.com
             dfhh:main s:v2
               20240318101500.2231-3-ksato@example.jp
+            dfhh:hmm_vma_walk_pmd s:v2
+              (none)
+            dfb:"second pass: pick up exports"
+              (none)
+            b:zebra
+              (none)
+            b:"stale value"
+              87lg2yvpzc.fsf@example.net
             tr:nacked-by
               Ze8kL2ZqXb0Jx7aQ@berglund.example.se
             tr:tested-by f:lars
