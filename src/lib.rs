@@ -9,6 +9,7 @@ pub mod message;
 pub mod query;
 pub mod quote;
 pub mod series;
+pub mod stance;
 pub mod store;
 pub mod thread;
 pub mod trailers;

@@ -1,0 +1,104 @@
+use expect_test::expect;
+
+use super::*;
+
+/// One line of input per case, and the signals it must give (or "-").
+const CASES: &str = "
+NAK to merging this without its users.                          | nak
+NAK.                                                            | nak
+Nacked, this breaks the ABI.                                    | nak
+The device returns a NAK on the second byte.                    | -
+The I2C controller signals NACK when the slave is busy.         | -
+This is not a NAK, just a question about the locking.           | -
+I withdraw my NAK.                                              | withdraws
+With the update in v2 I no longer object.                       | withdraws
+This is wrong: the second pass is needed for external modules.  | objection
+I don't think we should drop the pass.                          | objection
+Please don't add another config option for this.                | objection
+I don't object to this change.                                  | approval
+I'm not sure this is wrong, maybe it is fine.                   | question
+If others disagree, we can revisit this later.                  | -
+While I agree with the goal, but this breaks out-of-tree builds. | objection
+Looks good to me.                                               | approval
+LGTM                                                            | approval
+I'm fine with this.                                             | approval
+This doesn't look good to me.                                   | objection
+You're correct.                                                 | agree
+I agree with Tom about patch 2.                                 | agree scope=[2] target=Tom
+Do you agree that HMM is doing something novel?                 | question
+Well let just agree to disagree and leave it at that.           | disagree
+Again, I fail to see why HMM is suddenly unable to make progress. | disagree
+Good catch, will fix in v3.                                     | concedes
+Applied to kbuild-next, thanks.                                 | applied
+Thanks, applied.                                                | applied
+This patch does not apply on top of next.                       | -
+I'll hold this series until the driver side is posted.          | objection
+Please split this into two patches.                             | requests-changes
+Could you please rename the helper to match the others?         | requests-changes
+With that fixed, feel free to add my Reviewed-by.               | reviewed-by conditional
+Feel free to add my Acked-by.                                   | acked-by
+For the series: feel free to add my Tested-by.                  | tested-by scope=series
+For patches 1 and 3: looks good to me.                          | approval scope=[1, 3]
+For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
+Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
+Why is the lock dropped here?                                   | question
+Reviewed-by: Jane Doe <jane@example.org>                        | -
+";
+
+#[test]
+fn rules_one_line_each() {
+    let mut failures = Vec::new();
+    for line in CASES.lines().filter(|l| !l.trim().is_empty()) {
+        let (input, expected) = line.split_once('|').unwrap();
+        let (input, expected) = (input.trim(), expected.trim());
+        let found: Vec<String> = analyze(input)
+            .into_iter()
+            .map(|f| {
+                let mut s = f.kind.as_str().to_string();
+                if f.conditional {
+                    s += " conditional";
+                }
+                match f.scope {
+                    Some(Scope::Series) => s += " scope=series",
+                    Some(Scope::Patches(p)) => s += &format!(" scope={p:?}"),
+                    None => {}
+                }
+                if let Some(t) = f.target_name {
+                    s += &format!(" target={t}");
+                }
+                s
+            })
+            .collect();
+        let actual = if found.is_empty() { "-".to_string() } else { found.join(", ") };
+        if actual != expected {
+            failures.push(format!("{input:?}\n    expected {expected}\n    got      {actual}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} rule cases failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn sentences_join_wrapped_lines_and_keep_trailers_apart() {
+    let text = "Looks good. I tested it on\narm64 too.\n\nFor patches 1 and 3:\nReviewed-by: A <a@x>\n";
+    expect![[r#"
+        [
+            (
+                0,
+                "Looks good.",
+            ),
+            (
+                12,
+                "I tested it on arm64 too.",
+            ),
+            (
+                39,
+                "For patches 1 and 3:",
+            ),
+            (
+                60,
+                "Reviewed-by: A <a@x>",
+            ),
+        ]
+    "#]]
+    .assert_debug_eq(&sentences(text));
+}
