@@ -98,6 +98,30 @@ pub enum Command {
         #[arg(required = true)]
         query: Vec<String>,
     },
+    /// The changelog block for a patch: Link:, collected trailers, open objections.
+    Trailers {
+        /// Base URL of the archive for the Link: trailer.
+        #[arg(
+            long,
+            env = "WHOSAID_BASE_URL",
+            default_value = "https://lore.kernel.org"
+        )]
+        base_url: String,
+        /// Message-ID of the patch (or of its cover letter, or a reply to it).
+        msgid: String,
+    },
+    /// Who said what: per person, positions and statements in the threads matching QUERY.
+    Who {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Threads to read at most (newest first).
+        #[arg(long, default_value_t = 50)]
+        threads: usize,
+        /// A query, e.g. dfn:mm/hmm.c or s:mm/hmm.
+        #[arg(required = true)]
+        query: Vec<String>,
+    },
     /// Rebuild the search index from the store.
     Reindex,
     /// Check every stored message against its checksum.
@@ -183,6 +207,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         }
         Command::Reindex => cmd_reindex(&args.data),
+        Command::Trailers { base_url, msgid } => cmd_trailers(&args.data, &base_url, &msgid),
+        Command::Who {
+            json,
+            threads,
+            query,
+        } => cmd_who(&args.data, json, threads, &query.join(" ")),
         Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
     }
@@ -434,16 +464,75 @@ fn cmd_thread(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result
         );
         return Ok(ExitCode::from(1));
     };
+    let consensus = crate::consensus::analyze(&store.consensus_inputs(&view)?);
     if json {
-        println!("{}", serde_json::to_string_pretty(&thread_json(&view))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&thread_json(&view, &consensus))?
+        );
     } else {
         print_thread(&view, &msgid);
+        print_positions(&consensus);
     }
     Ok(ExitCode::SUCCESS)
 }
 
+fn signal_json(s: &crate::consensus::Signal) -> serde_json::Value {
+    serde_json::json!({
+        "kind": s.kind.as_str(), "message_id": s.message_id,
+        "date": format_date(s.date.map(|d| (d, 0)), true), "evidence": s.evidence,
+        "target": s.target, "patch": s.patch, "scope": s.scope, "conditional": s.conditional,
+        "stance": s.stance.map(|x| x.as_str()), "verified": s.verified, "rule": s.rule,
+    })
+}
+
+fn print_positions(c: &crate::consensus::Consensus) {
+    let mut out = std::io::stdout().lock();
+    if c.positions.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\npositions ({}):", c.summary());
+    for p in &c.positions {
+        let _ = writeln!(
+            out,
+            "  {} <{}>  {}  {}{}",
+            p.person.display(),
+            p.person.email,
+            p.role.as_str(),
+            p.stance.as_str(),
+            if p.changed {
+                " (changed their mind)"
+            } else {
+                ""
+            }
+        );
+        // The evidence for where they stand.
+        if let Some(s) = p.evidence().or(p.signals.last()) {
+            let cond = if s.conditional { " (conditional)" } else { "" };
+            let _ = writeln!(
+                out,
+                "      {}{cond}: \"{}\" <{}>",
+                s.kind.as_str(),
+                s.evidence,
+                s.message_id
+            );
+        }
+        for s in p.signals.iter().filter(|s| !s.verified) {
+            let _ = writeln!(
+                out,
+                "      unverified trailer (names {}): {}",
+                s.target.as_deref().unwrap_or("?"),
+                s.evidence
+            );
+        }
+    }
+}
+
 /// The `thread --json` shape of the interface spec.
-pub fn thread_json(view: &ThreadView) -> serde_json::Value {
+pub fn thread_json(
+    view: &ThreadView,
+    consensus: &crate::consensus::Consensus,
+) -> serde_json::Value {
     use serde_json::json;
     let messages: Vec<serde_json::Value> = view
         .order
@@ -462,19 +551,30 @@ pub fn thread_json(view: &ThreadView) -> serde_json::Value {
             }
         })
         .collect();
-    let patches: Vec<serde_json::Value> = view
-        .order
+    let positions: Vec<serde_json::Value> = consensus
+        .positions
         .iter()
-        .map(|&(i, _)| &view.nodes[i])
-        .filter(|n| !n.ghost && n.is_patch && !n.is_reply)
-        .map(|n| {
-            json!({"message_id": n.message_id, "subject": n.subject, "version": n.version,
-                   "index": n.index, "total": n.total, "author": {"name": n.author.name, "email": n.author.email},
-                   "cover": n.index == Some(0) || !n.has_diff, "trailers": []})
+        .map(|p| {
+            json!({"person": {"name": p.person.name, "email": p.person.email, "aliases": p.aliases},
+                   "role": p.role.as_str(), "stance": p.stance.as_str(), "changed": p.changed,
+                   "signals": p.signals.iter().map(signal_json).collect::<Vec<_>>()})
+        })
+        .collect();
+    let patches: Vec<serde_json::Value> = consensus
+        .patches
+        .iter()
+        .map(|p| {
+            json!({"message_id": p.message_id, "subject": p.subject, "version": p.version,
+                   "index": p.index, "total": p.total, "cover": p.cover,
+                   "author": {"name": p.author.name, "email": p.author.email},
+                   "trailers": p.trailers.iter().map(|t| json!({
+                       "name": t.name, "person": {"name": t.person.name, "email": t.person.email},
+                       "source": t.source, "scope": t.scope, "conditional": t.conditional,
+                       "verified": t.verified})).collect::<Vec<_>>()})
         })
         .collect();
     json!({"root": view.root, "subject": view.subject(), "messages": messages,
-           "positions": [], "patches": patches})
+           "positions": positions, "patches": patches})
 }
 
 /// How deep the tree drawing indents before it shows the depth as a number.
@@ -778,4 +878,279 @@ fn mark(snippet: &str, highlights: &[(usize, usize)], bold: bool) -> String {
     }
     out.push_str(&snippet[at..]);
     out.replace('\n', " ")
+}
+
+fn cmd_trailers(data: &std::path::Path, base_url: &str, msgid: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    catch_up_threading(&store)?;
+    let msgid = links::message_id_from_user(msgid);
+    let Some(view) = store.thread(&msgid)? else {
+        eprintln!(
+            "whosaid: no message <{msgid}> in the archive {}",
+            data.display()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let consensus = crate::consensus::analyze(&store.consensus_inputs(&view)?);
+    // The patch: the message itself, or the nearest patch above a reply.
+    let mut cur = view
+        .nodes
+        .iter()
+        .position(|n| n.message_id == msgid && !n.ghost);
+    let patch_msgid = loop {
+        match cur {
+            Some(i)
+                if consensus
+                    .patches
+                    .iter()
+                    .any(|p| p.message_id == view.nodes[i].message_id) =>
+            {
+                break Some(view.nodes[i].message_id.clone());
+            }
+            Some(i) => cur = view.nodes[i].parent,
+            None => break None,
+        }
+    };
+    let Some(patch_msgid) = patch_msgid else {
+        eprintln!("whosaid: <{msgid}> is not a patch, a cover letter or a reply to one");
+        return Ok(ExitCode::from(1));
+    };
+    let patch = consensus
+        .patches
+        .iter()
+        .find(|p| p.message_id == patch_msgid)
+        .expect("found above");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "Link: {}{}",
+        base_url.trim_end_matches('/'),
+        links::permalink(&patch.message_id)
+    );
+    let order = |name: &str| match name.to_ascii_lowercase().as_str() {
+        "reported-by" => 0,
+        "suggested-by" => 1,
+        "acked-by" => 2,
+        "reviewed-by" => 3,
+        "tested-by" => 4,
+        _ => 5,
+    };
+    let mut credited: Vec<&crate::consensus::Credit> = patch
+        .trailers
+        .iter()
+        .filter(|t| {
+            t.verified
+                && !t.name.to_ascii_lowercase().starts_with("na")
+                && !t.name.eq_ignore_ascii_case("nacked-by")
+        })
+        .collect();
+    credited.sort_by_key(|t| order(&t.name));
+    let mut seen = std::collections::HashSet::new();
+    for t in &credited {
+        let line = format!(
+            "{}: {} <{}>",
+            canonical_trailer_name(&t.name),
+            t.person.name,
+            t.person.email
+        );
+        if !seen.insert(line.clone()) {
+            continue;
+        }
+        if t.conditional {
+            let _ = writeln!(
+                out,
+                "# conditional, check before adding: {line}  (\"{}\" <{}>)",
+                t.evidence, t.source
+            );
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    for t in patch.trailers.iter().filter(|t| !t.verified) {
+        let _ = writeln!(
+            out,
+            "# not credited: {} was sent by someone else (<{}>): {}",
+            t.name, t.source, t.evidence
+        );
+    }
+    // Open objections that bear on this patch: about it, about its series, or the whole thread.
+    for p in consensus
+        .positions
+        .iter()
+        .filter(|p| p.stance == crate::stance::Stance::Oppose)
+    {
+        if let Some(s) = p.evidence() {
+            let about_this = s.patch.as_deref().is_none_or(|m| m == patch.message_id);
+            if about_this {
+                let _ = writeln!(
+                    out,
+                    "# Open objection from {} <{}> ({}): \"{}\" <{}>",
+                    p.person.display(),
+                    p.person.email,
+                    format_date(s.date.map(|d| (d, 0)), false)
+                        .get(..10)
+                        .unwrap_or(""),
+                    s.evidence,
+                    s.message_id
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ACKED-BY` → `Acked-by`; b4 writes trailer names this way.
+fn canonical_trailer_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut first = true;
+    for c in lower.chars() {
+        out.push(if first { c.to_ascii_uppercase() } else { c });
+        first = false;
+    }
+    out
+}
+
+fn cmd_who(
+    data: &std::path::Path,
+    json: bool,
+    max_threads: usize,
+    query: &str,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    let index = open_index(data)?;
+    catch_up_threading(&store)?;
+    catch_up_index(data, &store, &index)?;
+    let parsed = match crate::query::parse(query, chrono::Utc::now().timestamp()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("whosaid: cannot search for that: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for note in &parsed.notes {
+        eprintln!("note: {note}");
+    }
+    let results = index.search(
+        &parsed,
+        SearchOptions {
+            limit: 2000,
+            offset: 0,
+            sort: Sort::Date,
+        },
+    )?;
+    let mut roots: Vec<String> = Vec::new();
+    for hit in &results.hits {
+        if let Some(root) = store.thread_root_of(hit.row)?
+            && !roots.contains(&root)
+        {
+            roots.push(root);
+        }
+        if roots.len() >= max_threads {
+            break;
+        }
+    }
+    struct Entry {
+        person: crate::message::Person,
+        threads: usize,
+        counts: [usize; 3],
+        statements: Vec<serde_json::Value>,
+        latest: i64,
+    }
+    let mut people: Vec<Entry> = Vec::new();
+    for root in &roots {
+        let view = store.thread_by_root(root)?;
+        let consensus = crate::consensus::analyze(&store.consensus_inputs(&view)?);
+        for p in &consensus.positions {
+            if p.signals
+                .iter()
+                .all(|s| s.kind == crate::stance::Kind::Posted)
+                && p.role != crate::consensus::Role::Author
+            {
+                continue;
+            }
+            let idx = match people.iter().position(|e| e.person.email == p.person.email) {
+                Some(i) => i,
+                None => {
+                    people.push(Entry {
+                        person: p.person.clone(),
+                        threads: 0,
+                        counts: [0; 3],
+                        statements: Vec::new(),
+                        latest: 0,
+                    });
+                    people.len() - 1
+                }
+            };
+            let e = &mut people[idx];
+            e.threads += 1;
+            e.counts[match p.stance {
+                crate::stance::Stance::Support => 0,
+                crate::stance::Stance::Oppose => 1,
+                crate::stance::Stance::Neutral => 2,
+            }] += 1;
+            if let Some(s) = p.evidence().or(p.signals.last()) {
+                e.latest = e.latest.max(s.date.unwrap_or(0));
+                e.statements.push(serde_json::json!({
+                    "message_id": s.message_id, "thread_root": root, "stance": p.stance.as_str(),
+                    "kind": s.kind.as_str(), "evidence": s.evidence, "date": format_date(s.date.map(|d| (d, 0)), true),
+                    "subject": view.subject(),
+                }));
+            }
+        }
+    }
+    people.sort_by(|a, b| b.threads.cmp(&a.threads).then(b.latest.cmp(&a.latest)));
+    for e in &mut people {
+        e.statements
+            .sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+    }
+    if json {
+        let out: Vec<serde_json::Value> = people
+            .iter()
+            .map(|e| serde_json::json!({"person": {"name": e.person.name, "email": e.person.email},
+                "threads": e.threads, "support": e.counts[0], "oppose": e.counts[1], "neutral": e.counts[2],
+                "statements": e.statements}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"people": out}))?
+        );
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{} threads match; {} people took part",
+            roots.len(),
+            people.len()
+        );
+        for e in &people {
+            let _ = writeln!(
+                out,
+                "\n{} <{}>: {} thread{}, {} support, {} oppose, {} neutral",
+                e.person.display(),
+                e.person.email,
+                e.threads,
+                if e.threads == 1 { "" } else { "s" },
+                e.counts[0],
+                e.counts[1],
+                e.counts[2]
+            );
+            for st in e.statements.iter().take(5) {
+                let _ = writeln!(
+                    out,
+                    "    {} {} {}: \"{}\"  [{}]",
+                    st["date"].as_str().unwrap_or("").get(..10).unwrap_or(""),
+                    st["stance"].as_str().unwrap_or(""),
+                    st["kind"].as_str().unwrap_or(""),
+                    st["evidence"].as_str().unwrap_or(""),
+                    st["subject"].as_str().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(if roots.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,5 +1,6 @@
 //! whosaid: a mailing-list archiver that records who said what in review.
 pub mod cli;
+pub mod consensus;
 pub mod error;
 pub mod import;
 pub mod index;

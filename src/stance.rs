@@ -75,12 +75,19 @@ impl Kind {
     /// target's; see the consensus engine).
     pub fn stance(self) -> Option<Stance> {
         match self {
-            Kind::AckedBy | Kind::ReviewedBy | Kind::TestedBy | Kind::Approval | Kind::Applied | Kind::Posted => {
-                Some(Stance::Support)
+            Kind::AckedBy
+            | Kind::ReviewedBy
+            | Kind::TestedBy
+            | Kind::Approval
+            | Kind::Applied
+            | Kind::Posted => Some(Stance::Support),
+            Kind::NackedBy | Kind::Nak | Kind::Objection | Kind::RequestsChanges => {
+                Some(Stance::Oppose)
             }
-            Kind::NackedBy | Kind::Nak | Kind::Objection | Kind::RequestsChanges => Some(Stance::Oppose),
             Kind::Withdraws => Some(Stance::Neutral),
-            Kind::Agree | Kind::Disagree | Kind::Concedes | Kind::Question | Kind::OtherTrailer => None,
+            Kind::Agree | Kind::Disagree | Kind::Concedes | Kind::Question | Kind::OtherTrailer => {
+                None
+            }
         }
     }
 
@@ -209,10 +216,14 @@ fn sentence_end(s: &str) -> Option<usize> {
         if matches!(b[i], b'.' | b'?' | b'!') && b.get(i + 1) == Some(&b' ') {
             let word_start = s[..i].rfind(' ').map_or(0, |p| p + 1);
             let word = &s[word_start..i];
-            if ["e.g", "i.e", "etc", "vs", "cf", "approx"].contains(&word.to_ascii_lowercase().as_str()) {
+            if ["e.g", "i.e", "etc", "vs", "cf", "approx"]
+                .contains(&word.to_ascii_lowercase().as_str())
+            {
                 continue;
             }
-            if b.get(i + 2).is_some_and(|c| c.is_ascii_uppercase() || !c.is_ascii_alphabetic()) {
+            if b.get(i + 2)
+                .is_some_and(|c| c.is_ascii_uppercase() || !c.is_ascii_alphabetic())
+            {
                 return Some(i);
             }
         }
@@ -234,11 +245,27 @@ fn any_word(hay: &str, words: &[&str]) -> bool {
 
 /// Words that make "NAK" a protocol term, not a review verdict.
 const PROTOCOL: [&str; 16] = [
-    "i2c", "smbus", "bit", "bits", "device", "slave", "master", "bus", "transfer", "returns", "received",
-    "receives", "sends", "signaled", "signalled", "ack/nak",
+    "i2c",
+    "smbus",
+    "bit",
+    "bits",
+    "device",
+    "slave",
+    "master",
+    "bus",
+    "transfer",
+    "returns",
+    "received",
+    "receives",
+    "sends",
+    "signaled",
+    "signalled",
+    "ack/nak",
 ];
 
-const HEDGES: [&str; 7] = ["maybe", "perhaps", "might", "not sure", "i wonder", "possibly", "probably"];
+const HEDGES: [&str; 7] = [
+    "maybe", "perhaps", "might", "not sure", "i wonder", "possibly", "probably",
+];
 
 /// Analyzes what a sender wrote. `text` is original text only.
 pub fn analyze(text: &str) -> Vec<Found> {
@@ -252,64 +279,123 @@ pub fn analyze(text: &str) -> Vec<Found> {
             scope = Some(s);
         }
         let mut here: Vec<Found> = Vec::new();
-        let mut push = |kind: Kind, rule: &'static str, conditional: bool, target_name: Option<String>| {
-            here.push(Found {
-                kind,
-                evidence: sentence.clone(),
-                rule,
-                conditional,
-                scope: scope.clone(),
-                target_name,
-                offset,
-            });
-        };
+        let mut push =
+            |kind: Kind, rule: &'static str, conditional: bool, target_name: Option<String>| {
+                here.push(Found {
+                    kind,
+                    evidence: sentence.clone(),
+                    rule,
+                    conditional,
+                    scope: scope.clone(),
+                    target_name,
+                    offset,
+                });
+            };
         'rules: {
             // Trailer lines are read by the trailer reader, not here.
             if crate::trailers::parse_line(&sentence, 0).is_some() {
                 break 'rules;
             }
             let hedged = HEDGES.iter().any(|h| lower.contains(h));
-            let conditional_clause = ["with that fixed", "with those fixed", "with this fixed", "with the above", "once that", "once this",
-                "once those", "if you fix", "if that is fixed", "if those are fixed", "with that addressed", "with those addressed",
-                "with that changed", "with these changes", "with the nit", "with the typo", "with that nit", "provided that", "assuming"]
-                .iter()
-                .any(|c| lower.contains(c));
+            let conditional_clause = [
+                "with that fixed",
+                "with those fixed",
+                "with this fixed",
+                "with the above",
+                "once that",
+                "once this",
+                "once those",
+                "if you fix",
+                "if that is fixed",
+                "if those are fixed",
+                "with that addressed",
+                "with those addressed",
+                "with that changed",
+                "with these changes",
+                "with the nit",
+                "with the typo",
+                "with that nit",
+                "provided that",
+                "assuming",
+            ]
+            .iter()
+            .any(|c| lower.contains(c));
 
             // Offers of a trailer in prose: "feel free to add my Reviewed-by".
-            let offer = ["feel free to add", "you can add", "you may add", "please add my", "add my", "consider this", "free to add"]
-                .iter()
-                .any(|p| lower.contains(p));
+            let offer = [
+                "feel free to add",
+                "you can add",
+                "you may add",
+                "please add my",
+                "add my",
+                "consider this",
+                "free to add",
+            ]
+            .iter()
+            .any(|p| lower.contains(p));
             if offer {
                 let kind = if lower.contains("review") {
                     Some(Kind::ReviewedBy)
                 } else if lower.contains("tested") || lower.contains("tested-by") {
                     Some(Kind::TestedBy)
-                } else if has_word(&lower, "ack") || lower.contains("acked") || lower.contains("ack-by") {
+                } else if has_word(&lower, "ack")
+                    || lower.contains("acked")
+                    || lower.contains("ack-by")
+                {
                     Some(Kind::AckedBy)
                 } else {
                     None
                 };
                 if let Some(kind) = kind {
-                    push(kind, if conditional_clause { "conditional-trailer-offer" } else { "trailer-offer" }, conditional_clause, None);
+                    push(
+                        kind,
+                        if conditional_clause {
+                            "conditional-trailer-offer"
+                        } else {
+                            "trailer-offer"
+                        },
+                        conditional_clause,
+                        None,
+                    );
                     break 'rules;
                 }
             }
 
             // Withdrawals.
-            if ["withdraw my", "retract my", "drop my nak", "drop my objection", "my nak is withdrawn", "consider my nak", "i no longer object",
-                "rescind my"]
-                .iter()
-                .any(|p| lower.contains(p))
+            if [
+                "withdraw my",
+                "retract my",
+                "drop my nak",
+                "drop my objection",
+                "my nak is withdrawn",
+                "consider my nak",
+                "i no longer object",
+                "rescind my",
+            ]
+            .iter()
+            .any(|p| lower.contains(p))
             {
                 push(Kind::Withdraws, "withdraw", false, None);
                 break 'rules;
             }
 
             // Maintainer decisions.
-            let applied_negated = ["not applied", "doesn't apply", "does not apply", "didn't apply", "failed to apply", "can't apply",
-                "cannot apply", "won't apply", "not apply", "before it can be applied", "applied on top", "applies cleanly"]
-                .iter()
-                .any(|p| lower.contains(p));
+            let applied_negated = [
+                "not applied",
+                "doesn't apply",
+                "does not apply",
+                "didn't apply",
+                "failed to apply",
+                "can't apply",
+                "cannot apply",
+                "won't apply",
+                "not apply",
+                "before it can be applied",
+                "applied on top",
+                "applies cleanly",
+            ]
+            .iter()
+            .any(|p| lower.contains(p));
             if !applied_negated
                 && (lower.starts_with("applied")
                     || lower.starts_with("thanks, applied")
@@ -327,89 +413,256 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 push(Kind::Applied, "applied", false, None);
                 break 'rules;
             }
-            if ["i'll hold", "i will hold", "won't merge", "will not merge", "not going to merge", "not merging this", "i'll drop this",
-                "i will drop this"]
-                .iter()
-                .any(|p| lower.contains(p))
+            if [
+                "i'll hold",
+                "i will hold",
+                "won't merge",
+                "will not merge",
+                "not going to merge",
+                "not merging this",
+                "i'll drop this",
+                "i will drop this",
+            ]
+            .iter()
+            .any(|p| lower.contains(p))
             {
                 push(Kind::Objection, "maintainer-holds", false, None);
                 break 'rules;
             }
 
             // NAK in prose, unless it is a protocol NAK or negated.
-            let nak = any_word(&lower, &["nak", "nack", "naked", "nacked", "nak'd", "nack'd"]);
-            if nak && !any_word(&lower, &PROTOCOL) && !lower.contains("not a nak") && !lower.contains("no nak") && !lower.contains("without a nak") {
+            let nak = any_word(
+                &lower,
+                &["nak", "nack", "naked", "nacked", "nak'd", "nack'd"],
+            );
+            if nak
+                && !any_word(&lower, &PROTOCOL)
+                && !lower.contains("not a nak")
+                && !lower.contains("no nak")
+                && !lower.contains("without a nak")
+            {
                 push(Kind::Nak, "nak-prose", false, None);
                 break 'rules;
             }
 
             // Conditional clauses ("if others disagree") carry no stance.
-            let iffy = ["if others", "if anyone", "if you disagree", "unless you", "unless someone", "if somebody", "if someone", "in case you"]
-                .iter()
-                .any(|p| lower.contains(p));
+            let iffy = [
+                "if others",
+                "if anyone",
+                "if you disagree",
+                "unless you",
+                "unless someone",
+                "if somebody",
+                "if someone",
+                "in case you",
+            ]
+            .iter()
+            .any(|p| lower.contains(p));
 
             // "while I agree ..., but ...": the part after "but" decides.
             let (agree_part, main) = match lower.split_once(" but ") {
-                Some((a, b)) if a.contains("agree") || a.starts_with("while") || a.starts_with("although") => (Some(a), b.to_string()),
+                Some((a, b))
+                    if a.contains("agree")
+                        || a.starts_with("while")
+                        || a.starts_with("although") =>
+                {
+                    (Some(a), b.to_string())
+                }
                 _ => (None, lower.clone()),
             };
 
             // Disagreement with the person replied to.
             if !iffy
-                && ["i fail to see", "agree to disagree", "i disagree", "i don't agree", "i do not agree", "you're wrong", "you are wrong",
-                    "that's not true", "that is not true", "i'm not convinced", "i am not convinced", "not convinced", "i don't buy",
-                    "i don't see why", "i do not see why", "that's not how"]
-                    .iter()
-                    .any(|p| main.contains(p))
+                && [
+                    "i fail to see",
+                    "agree to disagree",
+                    "i disagree",
+                    "i don't agree",
+                    "i do not agree",
+                    "you're wrong",
+                    "you are wrong",
+                    "that's not true",
+                    "that is not true",
+                    "i'm not convinced",
+                    "i am not convinced",
+                    "not convinced",
+                    "i don't buy",
+                    "i don't see why",
+                    "i do not see why",
+                    "that's not how",
+                ]
+                .iter()
+                .any(|p| main.contains(p))
             {
                 push(Kind::Disagree, "disagree", false, None);
                 break 'rules;
             }
 
             // Objections and requests for changes.
-            let objection = ["this is wrong", "that is wrong", "that's wrong", "this is broken", "is not correct", "isn't correct",
-                "is incorrect", "this breaks", "this will break", "will break", "breaks the", "i don't think we should",
-                "i do not think we should", "i don't think this should", "i don't think it should", "we should not", "we shouldn't",
-                "please don't", "please do not", "i object", "i'm against", "i am against", "not acceptable", "unacceptable",
-                "doesn't work", "does not work", "is buggy", "this is a regression", "shouldn't be merged", "should not be merged",
-                "not be merged", "doesn't look right", "does not look right", "not ok", "not okay", "is bogus", "is broken"]
-                .iter()
-                .any(|p| main.contains(p));
-            let not_objecting = ["i don't object", "i do not object", "no objection", "not object", "don't have any objection",
-                "have no objection"]
-                .iter()
-                .any(|p| lower.contains(p));
+            let objection = [
+                "this is wrong",
+                "that is wrong",
+                "that's wrong",
+                "this is broken",
+                "is not correct",
+                "isn't correct",
+                "is incorrect",
+                "this breaks",
+                "this will break",
+                "will break",
+                "breaks the",
+                "i don't think we should",
+                "i do not think we should",
+                "i don't think this should",
+                "i don't think it should",
+                "we should not",
+                "we shouldn't",
+                "please don't",
+                "please do not",
+                "i object",
+                "i'm against",
+                "i am against",
+                "not acceptable",
+                "unacceptable",
+                "doesn't work",
+                "does not work",
+                "is buggy",
+                "this is a regression",
+                "shouldn't be merged",
+                "should not be merged",
+                "not be merged",
+                "doesn't look right",
+                "does not look right",
+                "not ok",
+                "not okay",
+                "is bogus",
+                "is broken",
+            ]
+            .iter()
+            .any(|p| main.contains(p));
+            let not_objecting = [
+                "i don't object",
+                "i do not object",
+                "no objection",
+                "not object",
+                "don't have any objection",
+                "have no objection",
+            ]
+            .iter()
+            .any(|p| lower.contains(p));
             if objection && !not_objecting && !iffy {
-                push(if hedged { Kind::Question } else { Kind::Objection }, if hedged { "hedged-objection" } else { "objection" }, false, None);
+                push(
+                    if hedged {
+                        Kind::Question
+                    } else {
+                        Kind::Objection
+                    },
+                    if hedged {
+                        "hedged-objection"
+                    } else {
+                        "objection"
+                    },
+                    false,
+                    None,
+                );
                 break 'rules;
             }
-            let request = main.starts_with("please ")
-                && ["fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend", "update", "remove", "add ", "make",
-                    "send a v", "reword", "squash", "don't", "do not", "keep"]
+            let request = (main.starts_with("please ")
+                || main.contains(": please ")
+                || main.contains(", please "))
+                && [
+                    "fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend",
+                    "update", "remove", "add ", "make", "send a v", "reword", "squash", "don't",
+                    "do not", "keep",
+                ]
+                .iter()
+                .any(|v| main.contains(v))
+                || [
+                    "could you please",
+                    "can you please",
+                    "could you ",
+                    "would you mind",
+                    "you need to",
+                    "this needs to",
+                    "needs to be fixed",
+                    "should be fixed",
+                    "must be fixed",
+                    "needs a v",
+                    "please send a v",
+                    "needs fixing",
+                    "needs rework",
+                ]
+                .iter()
+                .any(|p| main.contains(p))
+                    && !main.ends_with('?')
+                    && !main.contains("thank")
+                || [
+                    "could you please",
+                    "can you please",
+                    "could you ",
+                    "would you mind",
+                ]
+                .iter()
+                .any(|p| main.contains(p))
+                    && [
+                        "fix", "change", "split", "rename", "drop", "rework", "resend", "update",
+                        "remove", "move",
+                    ]
                     .iter()
-                    .any(|v| main.contains(v))
-                || ["could you please", "can you please", "could you ", "would you mind", "you need to", "this needs to",
-                    "needs to be fixed", "should be fixed", "must be fixed", "needs a v", "please send a v", "needs fixing", "needs rework"]
-                    .iter()
-                    .any(|p| main.contains(p)) && !main.ends_with('?') && !main.contains("thank")
-                || ["could you please", "can you please", "could you ", "would you mind"].iter().any(|p| main.contains(p))
-                    && ["fix", "change", "split", "rename", "drop", "rework", "resend", "update", "remove", "move"].iter().any(|v| main.contains(v));
+                    .any(|v| main.contains(v));
             if request && !iffy && !conditional_clause {
                 push(Kind::RequestsChanges, "requests-changes", false, None);
                 break 'rules;
             }
 
             // Approval.
-            let approval = ["looks good", "look good", "lgtm", "looks fine", "looks ok", "looks okay", "looks correct", "looks right",
-                "i'm fine with", "i am fine with", "fine by me", "fine with me", "works for me", "sounds good", "i like this",
-                "i like it", "good to go", "ship it", "makes sense to me", "no objection", "i don't object", "i do not object",
-                "have no objection", "nice cleanup", "nice work", "good work", "thanks for doing this", "great work"]
-                .iter()
-                .any(|p| main.contains(p));
-            let negated_approval = ["doesn't look good", "does not look good", "not look good", "not fine", "isn't fine", "not good",
-                "don't like", "do not like", "doesn't make sense", "does not make sense", "not sure it looks good"]
-                .iter()
-                .any(|p| main.contains(p));
+            let approval = [
+                "looks good",
+                "look good",
+                "lgtm",
+                "looks fine",
+                "looks ok",
+                "looks okay",
+                "looks correct",
+                "looks right",
+                "i'm fine with",
+                "i am fine with",
+                "fine by me",
+                "fine with me",
+                "works for me",
+                "sounds good",
+                "i like this",
+                "i like it",
+                "good to go",
+                "ship it",
+                "makes sense to me",
+                "no objection",
+                "i don't object",
+                "i do not object",
+                "have no objection",
+                "nice cleanup",
+                "nice work",
+                "good work",
+                "thanks for doing this",
+                "great work",
+            ]
+            .iter()
+            .any(|p| main.contains(p));
+            let negated_approval = [
+                "doesn't look good",
+                "does not look good",
+                "not look good",
+                "not fine",
+                "isn't fine",
+                "not good",
+                "don't like",
+                "do not like",
+                "doesn't make sense",
+                "does not make sense",
+                "not sure it looks good",
+            ]
+            .iter()
+            .any(|p| main.contains(p));
             if approval && !negated_approval && !iffy && !main.ends_with('?') {
                 push(Kind::Approval, "approval", false, None);
                 break 'rules;
@@ -420,26 +673,70 @@ pub fn analyze(text: &str) -> Vec<Found> {
             }
 
             // Concessions (the engine keeps them only when the author says them).
-            if ["good catch", "will fix", "i'll fix", "i will fix", "will do", "fixed in v", "i'll send a v", "i will send a v",
-                "will send a v", "will update in v", "will address", "i'll address", "you're right, ", "will change it", "i'll change",
-                "will drop", "i'll drop", "fair enough", "i stand corrected", "my bad", "my mistake"]
-                .iter()
-                .any(|p| main.contains(p))
+            if [
+                "good catch",
+                "will fix",
+                "i'll fix",
+                "i will fix",
+                "will do",
+                "fixed in v",
+                "i'll send a v",
+                "i will send a v",
+                "will send a v",
+                "will update in v",
+                "will address",
+                "i'll address",
+                "you're right, ",
+                "will change it",
+                "i'll change",
+                "will drop",
+                "i'll drop",
+                "fair enough",
+                "i stand corrected",
+                "my bad",
+                "my mistake",
+            ]
+            .iter()
+            .any(|p| main.contains(p))
             {
+                // For anyone but the author, the engine reads this as agreement.
                 push(Kind::Concedes, "concedes", false, None);
-                // A concession can also agree with the reviewer.
+                break 'rules;
             }
 
             // Agreement with the person replied to (or named).
             if agree_part.is_none() && !iffy {
-                let agree = ["you're correct", "you are correct", "you're right", "you are right", "i agree", "agreed", "fair point",
-                    "good point", "that's right", "that is right", "exactly this", "+1", "same here", "i concur", "seconded"]
-                    .iter()
-                    .any(|p| main.contains(p));
-                let negated = ["don't agree", "do not agree", "not agree", "not right", "not correct", "if you agree", "do you agree",
-                    "would you agree"]
-                    .iter()
-                    .any(|p| main.contains(p));
+                let agree = [
+                    "you're correct",
+                    "you are correct",
+                    "you're right",
+                    "you are right",
+                    "i agree",
+                    "agreed",
+                    "fair point",
+                    "good point",
+                    "that's right",
+                    "that is right",
+                    "exactly this",
+                    "+1",
+                    "same here",
+                    "i concur",
+                    "seconded",
+                ]
+                .iter()
+                .any(|p| main.contains(p));
+                let negated = [
+                    "don't agree",
+                    "do not agree",
+                    "not agree",
+                    "not right",
+                    "not correct",
+                    "if you agree",
+                    "do you agree",
+                    "would you agree",
+                ]
+                .iter()
+                .any(|p| main.contains(p));
                 if agree && !negated && !main.ends_with('?') {
                     push(Kind::Agree, "agree", false, agreed_with(&sentence));
                     break 'rules;
@@ -460,9 +757,27 @@ fn agreed_with(sentence: &str) -> Option<String> {
     let lower = sentence.to_lowercase();
     let at = lower.find("agree with ")? + "agree with ".len();
     let rest = &sentence[at..];
-    let name: String = rest.split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'').next()?.to_string();
+    let name: String = rest
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .next()?
+        .to_string();
     let lname = name.to_lowercase();
-    if name.is_empty() || ["you", "the", "that", "this", "him", "her", "them", "everything", "all", "most", "your"].contains(&lname.as_str()) {
+    if name.is_empty()
+        || [
+            "you",
+            "the",
+            "that",
+            "this",
+            "him",
+            "her",
+            "them",
+            "everything",
+            "all",
+            "most",
+            "your",
+        ]
+        .contains(&lname.as_str())
+    {
         return None;
     }
     Some(name)
@@ -470,47 +785,80 @@ fn agreed_with(sentence: &str) -> Option<String> {
 
 /// "for the series", "for patches 1-3", "for 2/5 and 4/5", "for patch 2".
 pub fn read_scope(lower: &str) -> Option<Scope> {
-    if ["for the series", "for the whole series", "for the entire series", "for all patches", "for the set", "for the whole set",
-        "whole series", "entire series", "for all of them"]
-        .iter()
-        .any(|p| lower.contains(p))
+    if [
+        "for the series",
+        "for the whole series",
+        "for the entire series",
+        "for all patches",
+        "for the set",
+        "for the whole set",
+        "whole series",
+        "entire series",
+        "for all of them",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
     {
         return Some(Scope::Series);
     }
-    // Find "patch 2", "patches 1-3", "patches 1 and 3", "2/5 and 4/5", "1-3:"
+    // "for patch 2", "for patches 1-3", "about patch 2", "for 2/5 and 4/5",
+    // or a sentence that starts with them ("Patches 1-3 look good"). A patch
+    // merely mentioned ("uses the helper from patch 1") is not a scope.
+    let introduced = |at: usize| {
+        let before = lower[..at].trim_end();
+        at == 0
+            || ["for", "about", "on", "to", "with"]
+                .iter()
+                .any(|w| before.ends_with(w) && has_word(before, w))
+    };
     let mut numbers: Vec<u32> = Vec::new();
     let mut found = false;
     for (i, _) in lower.match_indices("patch") {
-        found = true;
-        numbers.extend(numbers_after(&lower[i..]));
+        if introduced(i) {
+            found = true;
+            numbers.extend(numbers_after(&lower[i..]));
+        }
     }
+    let mut at = 0;
     for word in lower.split(|c: char| c.is_whitespace() || c == ',') {
+        let word_at = lower[at..].find(word).map_or(at, |p| at + p);
+        at = word_at + word.len();
         if let Some((a, b)) = word.split_once('/') {
-            let (a, b) = (a.trim_matches(|c: char| !c.is_ascii_digit()), b.trim_matches(|c: char| !c.is_ascii_digit()));
+            let (a, b) = (
+                a.trim_matches(|c: char| !c.is_ascii_digit()),
+                b.trim_matches(|c: char| !c.is_ascii_digit()),
+            );
             if let (Ok(a), Ok(_)) = (a.parse::<u32>(), b.parse::<u32>()) {
-                found = true;
-                numbers.push(a);
+                // "for 2/5 and 4/5": the first counter must be introduced; the rest follow it.
+                if found || introduced(word_at) {
+                    found = true;
+                    numbers.push(a);
+                }
             }
         }
     }
     numbers.sort_unstable();
     numbers.dedup();
-    (found && !numbers.is_empty() && numbers.iter().all(|&n| n > 0 && n < 1000)).then_some(Scope::Patches(numbers))
+    (found && !numbers.is_empty() && numbers.iter().all(|&n| n > 0 && n < 1000))
+        .then_some(Scope::Patches(numbers))
 }
 
 /// Numbers right after "patch"/"patches": "1-3", "1, 2 and 4", "#2".
 fn numbers_after(s: &str) -> Vec<u32> {
     let rest = s.trim_start_matches(|c: char| c.is_alphabetic());
     let mut out = Vec::new();
-    let mut words = rest.split(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == '#').filter(|w| !w.is_empty()).peekable();
-    while let Some(w) = words.next() {
+    let words = rest
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == '#')
+        .filter(|w| !w.is_empty());
+    for w in words {
         let w = w.trim_end_matches(['.', ')', ';']);
         if let Some((a, b)) = w.split_once('-') {
-            if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
-                if a <= b && b - a < 100 {
-                    out.extend(a..=b);
-                    continue;
-                }
+            if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>())
+                && a <= b
+                && b - a < 100
+            {
+                out.extend(a..=b);
+                continue;
             }
             break;
         } else if let Ok(n) = w.split('/').next().unwrap_or(w).parse::<u32>() {

@@ -42,6 +42,8 @@ For patches 1 and 3: looks good to me.                          | approval scope
 For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
 Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
 Why is the lock dropped here?                                   | question
+Our rework uses the helper from patch 1 and needs patch 3.      | -
+About patch 2: please split it.                                 | requests-changes scope=[2]
 Reviewed-by: Jane Doe <jane@example.org>                        | -
 ";
 
@@ -69,17 +71,29 @@ fn rules_one_line_each() {
                 s
             })
             .collect();
-        let actual = if found.is_empty() { "-".to_string() } else { found.join(", ") };
+        let actual = if found.is_empty() {
+            "-".to_string()
+        } else {
+            found.join(", ")
+        };
         if actual != expected {
-            failures.push(format!("{input:?}\n    expected {expected}\n    got      {actual}"));
+            failures.push(format!(
+                "{input:?}\n    expected {expected}\n    got      {actual}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} rule cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rule cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn sentences_join_wrapped_lines_and_keep_trailers_apart() {
-    let text = "Looks good. I tested it on\narm64 too.\n\nFor patches 1 and 3:\nReviewed-by: A <a@x>\n";
+    let text =
+        "Looks good. I tested it on\narm64 too.\n\nFor patches 1 and 3:\nReviewed-by: A <a@x>\n";
     expect![[r#"
         [
             (

@@ -431,3 +431,47 @@ fn closure(tx: &rusqlite::Transaction<'_>, start: &[i64]) -> rusqlite::Result<Ve
     out.sort_unstable();
     Ok(out)
 }
+
+impl Store {
+    /// The messages of a thread as the consensus engine reads them: tree
+    /// links from the view, bodies parsed from each canonical copy.
+    pub fn consensus_inputs(
+        &self,
+        view: &ThreadView,
+    ) -> Result<Vec<crate::consensus::MessageInput>> {
+        let mut out = Vec::with_capacity(view.nodes.len());
+        for n in &view.nodes {
+            let body = match n.row {
+                Some(row) => match crate::message::parse(&self.canonical_raw(row)?) {
+                    crate::message::ParseOutcome::Message(m, _) => {
+                        let mut body = m.body;
+                        for p in &m.patches {
+                            body.push('\n');
+                            body.push_str(&p.text);
+                        }
+                        body
+                    }
+                    crate::message::ParseOutcome::NotAMessage(_) => String::new(),
+                },
+                None => String::new(),
+            };
+            out.push(crate::consensus::MessageInput {
+                message_id: n.message_id.clone(),
+                parent: n.parent,
+                ghost: n.ghost,
+                from: n.from.clone(),
+                date: n.date.map(|d| d.0),
+                subject: n.subject.clone(),
+                is_patch: n.is_patch,
+                is_reply: n.is_reply,
+                version: n.version,
+                index: n.index,
+                total: n.total,
+                has_diff: n.has_diff,
+                author: n.author.clone(),
+                body,
+            });
+        }
+        Ok(out)
+    }
+}

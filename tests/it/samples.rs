@@ -121,3 +121,94 @@ fn thread_and_series_commands() {
     }
     expect_test::expect_file!["golden/commands.txt"].assert_eq(&golden);
 }
+
+/// The consensus engine on the samples, as the positions JSON shows it:
+/// person, role, final stance, change of mind, and every signal.
+#[test]
+fn positions_on_the_samples() {
+    let data = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+    let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let mut golden = String::new();
+    for root in [
+        "20190129165428.3931-1-jgarnier@redhat.example.com",
+        "20240311093000.1022-1-ksato@example.jp",
+    ] {
+        let out = crate::support::whosaid(data.path(), &["thread", "--json", root]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        writeln!(golden, "thread {root}").unwrap();
+        for p in json["positions"].as_array().unwrap() {
+            writeln!(
+                golden,
+                "  {} {} {}{}",
+                p["person"]["email"].as_str().unwrap(),
+                p["role"].as_str().unwrap(),
+                p["stance"].as_str().unwrap(),
+                if p["changed"].as_bool().unwrap() {
+                    " changed"
+                } else {
+                    ""
+                }
+            )
+            .unwrap();
+            for s in p["signals"].as_array().unwrap() {
+                writeln!(
+                    golden,
+                    "    {} {}{}{} {}: {}",
+                    s["kind"].as_str().unwrap(),
+                    s["stance"].as_str().unwrap_or("-"),
+                    if s["conditional"].as_bool().unwrap() {
+                        " conditional"
+                    } else {
+                        ""
+                    },
+                    if s["verified"].as_bool().unwrap() {
+                        ""
+                    } else {
+                        " UNVERIFIED"
+                    },
+                    s["patch"]
+                        .as_str()
+                        .map_or(format!("[{}]", s["scope"].as_str().unwrap()), |p| format!(
+                            "[{p}]"
+                        )),
+                    s["evidence"].as_str().unwrap()
+                )
+                .unwrap();
+            }
+        }
+        for p in json["patches"].as_array().unwrap() {
+            let trailers: Vec<String> = p["trailers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} {}{}{}",
+                        t["name"].as_str().unwrap(),
+                        t["person"]["email"].as_str().unwrap(),
+                        if t["conditional"].as_bool().unwrap() {
+                            " (conditional)"
+                        } else {
+                            ""
+                        },
+                        if t["verified"].as_bool().unwrap() {
+                            ""
+                        } else {
+                            " (unverified)"
+                        }
+                    )
+                })
+                .collect();
+            writeln!(
+                golden,
+                "  patch {}: {}",
+                p["subject"].as_str().unwrap(),
+                trailers.join(", ")
+            )
+            .unwrap();
+        }
+    }
+    expect_test::expect_file!["golden/positions.txt"].assert_eq(&golden);
+}

@@ -304,7 +304,19 @@ fn thread_json_matches_the_interface() {
             }
           ],
           "patches": [],
-          "positions": [],
+          "positions": [
+            {
+              "changed": false,
+              "person": {
+                "aliases": [],
+                "email": "someone@example.org",
+                "name": "Someone"
+              },
+              "role": "participant",
+              "signals": [],
+              "stance": "neutral"
+            }
+          ],
           "root": "a@x",
           "subject": "message a@x"
         }"#]]

@@ -1,0 +1,727 @@
+//! Consensus: who stands where in a thread, with the evidence. Sans-IO.
+//!
+//! [`analyze`] takes the messages of one thread (tree links, senders, dates,
+//! decoded bodies) and returns every participant's position, with the whole
+//! history of their signals, and the trailers credited to each patch. Signals
+//! come only from what a sender wrote ([`quote::segment`]'s original text):
+//! trailers, checked against the sender as b4 does, and prose, read by
+//! [`stance::analyze`]. Agreement takes the position of the person agreed
+//! with at that moment. The latest stance-bearing signal stands; a change of
+//! mind is marked. Nothing is stated without the sentence that shows it.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::message::Person;
+use crate::quote::{self, Kind as SegKind};
+use crate::stance::{self, Kind, Scope, Stance};
+
+/// One message of the thread, as the engine needs it.
+#[derive(Debug, Clone)]
+pub struct MessageInput {
+    /// Message-ID.
+    pub message_id: String,
+    /// Parent (index into the input).
+    pub parent: Option<usize>,
+    /// Not in the archive.
+    pub ghost: bool,
+    /// Sender.
+    pub from: Person,
+    /// Unix seconds.
+    pub date: Option<i64>,
+    /// Subject.
+    pub subject: String,
+    /// A `[PATCH]`-tagged message.
+    pub is_patch: bool,
+    /// A reply (`Re:`).
+    pub is_reply: bool,
+    /// Revision.
+    pub version: u32,
+    /// Counter `n`.
+    pub index: Option<u32>,
+    /// Counter `m`.
+    pub total: Option<u32>,
+    /// Carries a diff.
+    pub has_diff: bool,
+    /// Patch author (in-body `From:`, else sender).
+    pub author: Person,
+    /// Decoded body (empty for ghosts).
+    pub body: String,
+}
+
+/// A role in the thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Wrote or posted the patches.
+    Author,
+    /// Applied them.
+    Maintainer,
+    /// A robot (test robot, syzbot, CI).
+    Bot,
+    /// Gave a review signal.
+    Reviewer,
+    /// Took part otherwise.
+    Participant,
+}
+
+impl Role {
+    /// The name used in JSON and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Author => "author",
+            Role::Maintainer => "maintainer",
+            Role::Bot => "bot",
+            Role::Reviewer => "reviewer",
+            Role::Participant => "participant",
+        }
+    }
+}
+
+/// One signal, with its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signal {
+    /// What it says.
+    pub kind: Kind,
+    /// The message that says it.
+    pub message_id: String,
+    /// When.
+    pub date: Option<i64>,
+    /// The sentence (or trailer line) that says it.
+    pub evidence: String,
+    /// For agreement: the person agreed or disagreed with (address).
+    pub target: Option<String>,
+    /// The patch it is about, when it is about one patch.
+    pub patch: Option<String>,
+    /// "series" or "patch".
+    pub scope: &'static str,
+    /// "with that fixed, feel free to add my Reviewed-by".
+    pub conditional: bool,
+    /// The stance it took (None for neutral signals that change nothing).
+    pub stance: Option<Stance>,
+    /// For trailers: the trailer names the sender (b4's check). Unverified
+    /// trailers are listed but never credited.
+    pub verified: bool,
+    /// The rule that produced it.
+    pub rule: &'static str,
+}
+
+/// A participant's position.
+#[derive(Debug, Clone, Serialize)]
+pub struct Position {
+    /// Who.
+    pub person: Person,
+    /// Other addresses of the same person seen in the thread.
+    pub aliases: Vec<String>,
+    /// Role.
+    pub role: Role,
+    /// Where they stand at the end.
+    pub stance: Stance,
+    /// They stood elsewhere before.
+    pub changed: bool,
+    /// Every signal, oldest first.
+    pub signals: Vec<Signal>,
+}
+
+impl Position {
+    /// The signal that best shows where they stand: of the signals that took
+    /// their final stance, the strongest kind (a NAK over an agreement, a
+    /// trailer over a "looks good"), the latest of those.
+    pub fn evidence(&self) -> Option<&Signal> {
+        let rank = |k: Kind| match k {
+            Kind::NackedBy | Kind::Nak | Kind::Applied => 0,
+            Kind::AckedBy
+            | Kind::ReviewedBy
+            | Kind::TestedBy
+            | Kind::Objection
+            | Kind::Withdraws => 1,
+            Kind::RequestsChanges | Kind::Approval => 2,
+            Kind::Agree | Kind::Disagree => 3,
+            _ => 4,
+        };
+        let taking: Vec<&Signal> = self
+            .signals
+            .iter()
+            .filter(|s| s.verified && s.stance == Some(self.stance))
+            .collect();
+        // Only signals since the stance was last taken count.
+        let since = self
+            .signals
+            .iter()
+            .rposition(|s| s.verified && s.stance.is_some() && s.stance != Some(self.stance))
+            .map_or(0, |i| i + 1);
+        let recent: Vec<&Signal> = self.signals[since..]
+            .iter()
+            .filter(|s| taking.iter().any(|t| std::ptr::eq(*t, *s)))
+            .collect();
+        let best = recent.iter().map(|s| rank(s.kind)).min()?;
+        recent
+            .into_iter()
+            .rev()
+            .find(|s| rank(s.kind) == best)
+            .or_else(|| self.signals.last())
+    }
+}
+
+/// A trailer credited to a patch.
+#[derive(Debug, Clone, Serialize)]
+pub struct Credit {
+    /// `Acked-by`, `Reviewed-by`, ...
+    pub name: String,
+    /// Who gives it.
+    pub person: Person,
+    /// The message it came from.
+    pub source: String,
+    /// Given for the whole series or this patch.
+    pub scope: &'static str,
+    /// Given on a condition.
+    pub conditional: bool,
+    /// The trailer names its sender.
+    pub verified: bool,
+    /// The sentence or line.
+    pub evidence: String,
+}
+
+/// A patch (or cover letter) and the trailers it collected.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchCredits {
+    /// Message-ID.
+    pub message_id: String,
+    /// Subject.
+    pub subject: String,
+    /// Revision.
+    pub version: u32,
+    /// Counter `n` (0 for a cover letter).
+    pub index: Option<u32>,
+    /// Counter `m`.
+    pub total: Option<u32>,
+    /// A cover letter.
+    pub cover: bool,
+    /// Patch author.
+    pub author: Person,
+    /// Trailers given in replies, oldest first.
+    pub trailers: Vec<Credit>,
+}
+
+/// What [`analyze`] found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Consensus {
+    /// Every participant.
+    pub positions: Vec<Position>,
+    /// Every patch and cover letter.
+    pub patches: Vec<PatchCredits>,
+}
+
+impl Consensus {
+    /// A one-line summary: "2 acks, 1 review, 1 NAK open".
+    pub fn summary(&self) -> String {
+        let count = |k: Kind| {
+            self.positions
+                .iter()
+                .flat_map(|p| &p.signals)
+                .filter(|s| s.kind == k && s.verified && !s.conditional)
+                .count()
+        };
+        let conditional = self
+            .positions
+            .iter()
+            .flat_map(|p| &p.signals)
+            .filter(|s| s.conditional)
+            .count();
+        let opposed = self
+            .positions
+            .iter()
+            .filter(|p| p.stance == Stance::Oppose)
+            .count();
+        let mut parts = Vec::new();
+        for (k, one, many) in [
+            (Kind::AckedBy, "ack", "acks"),
+            (Kind::ReviewedBy, "review", "reviews"),
+            (Kind::TestedBy, "test", "tests"),
+        ] {
+            match count(k) {
+                0 => {}
+                1 => parts.push(format!("1 {one}")),
+                n => parts.push(format!("{n} {many}")),
+            }
+        }
+        if conditional > 0 {
+            parts.push(format!("{conditional} conditional"));
+        }
+        if opposed > 0 {
+            parts.push(format!(
+                "{opposed} open objection{}",
+                if opposed == 1 { "" } else { "s" }
+            ));
+        }
+        if self
+            .positions
+            .iter()
+            .any(|p| p.signals.iter().any(|s| s.kind == Kind::Applied))
+        {
+            parts.push("applied".into());
+        }
+        if parts.is_empty() {
+            "no review signals".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+fn normalise_name(name: &str) -> String {
+    let name = name.trim().trim_matches('"').to_lowercase();
+    // "Last, First" → "first last"
+    let name = match name.split_once(',') {
+        Some((last, first)) => format!("{} {}", first.trim(), last.trim()),
+        None => name,
+    };
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// b4's identity check: the same address, or the same name.
+pub fn same_person(a: &Person, b: &Person) -> bool {
+    (!a.email.is_empty() && a.email.eq_ignore_ascii_case(&b.email))
+        || (!a.name.is_empty() && normalise_name(&a.name) == normalise_name(&b.name))
+}
+
+/// Robots by address or name.
+pub fn is_bot(p: &Person) -> bool {
+    let e = p.email.to_lowercase();
+    let n = p.name.to_lowercase();
+    e.starts_with("lkp@")
+        || e.contains("syzbot")
+        || e.contains("noreply")
+        || e.contains("no-reply")
+        || e.starts_with("bot@")
+        || e.contains("-bot@")
+        || e.contains("patchwork")
+        || n.contains("test robot")
+        || n.contains("syzbot")
+        || n.ends_with(" bot")
+        || n.contains("patchwork")
+        || n.contains("ci bot")
+}
+
+fn is_cover(msgs: &[MessageInput], i: usize) -> bool {
+    let m = &msgs[i];
+    m.is_patch
+        && !m.is_reply
+        && (m.index == Some(0)
+            || (!m.has_diff
+                && m.index.is_none()
+                && msgs
+                    .iter()
+                    .any(|c| c.parent == Some(i) && c.is_patch && !c.is_reply && c.has_diff)))
+}
+
+/// The nearest ancestor (or self) that is a patch or cover letter.
+fn anchor(msgs: &[MessageInput], i: usize) -> Option<usize> {
+    let mut cur = Some(i);
+    let mut steps = 0;
+    while let Some(c) = cur {
+        if msgs[c].is_patch && !msgs[c].is_reply && !msgs[c].ghost {
+            return Some(c);
+        }
+        steps += 1;
+        if steps > msgs.len() {
+            return None;
+        }
+        cur = msgs[c].parent;
+    }
+    None
+}
+
+/// The patches of the series whose cover is `cover`.
+fn series_patches(msgs: &[MessageInput], cover: usize) -> Vec<usize> {
+    let c = &msgs[cover];
+    (0..msgs.len())
+        .filter(|&j| {
+            let m = &msgs[j];
+            j != cover
+                && m.parent == Some(cover)
+                && m.is_patch
+                && !m.is_reply
+                && m.version == c.version
+                && m.from.email == c.from.email
+        })
+        .collect()
+}
+
+/// Which patches a signal is about: (patch indices, scope name).
+fn targets(
+    msgs: &[MessageInput],
+    anchor: usize,
+    prose: Option<&Scope>,
+) -> (Vec<usize>, &'static str) {
+    let cover = if is_cover(msgs, anchor) {
+        Some(anchor)
+    } else {
+        msgs[anchor].parent.filter(|&p| is_cover(msgs, p))
+    };
+    match (prose, cover) {
+        (Some(Scope::Series), Some(c)) => (series_patches(msgs, c), "series"),
+        (Some(Scope::Patches(ns)), Some(c)) => {
+            let picked: Vec<usize> = series_patches(msgs, c)
+                .into_iter()
+                .filter(|&p| msgs[p].index.is_some_and(|n| ns.contains(&n)))
+                .collect();
+            if picked.is_empty() {
+                (vec![anchor], "patch")
+            } else {
+                (picked, "patch")
+            }
+        }
+        (_, Some(c)) if c == anchor => (series_patches(msgs, c), "series"),
+        _ => (vec![anchor], "patch"),
+    }
+}
+
+/// Reads one thread. See the module docs.
+pub fn analyze(msgs: &[MessageInput]) -> Consensus {
+    let mut order: Vec<usize> = (0..msgs.len()).filter(|&i| !msgs[i].ghost).collect();
+    order.sort_by_key(|&i| (msgs[i].date.unwrap_or(i64::MAX), i));
+
+    // People by address, in order of appearance.
+    let mut people: Vec<Position> = Vec::new();
+    let mut by_email: HashMap<String, usize> = HashMap::new();
+    let person_index =
+        |people: &mut Vec<Position>, by_email: &mut HashMap<String, usize>, p: &Person| -> usize {
+            let key = if p.email.is_empty() {
+                format!("name:{}", normalise_name(&p.name))
+            } else {
+                p.email.to_lowercase()
+            };
+            *by_email.entry(key).or_insert_with(|| {
+                people.push(Position {
+                    person: p.clone(),
+                    aliases: Vec::new(),
+                    role: Role::Participant,
+                    stance: Stance::Neutral,
+                    changed: false,
+                    signals: Vec::new(),
+                });
+                people.len() - 1
+            })
+        };
+    let authors: Vec<Person> = msgs
+        .iter()
+        .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
+        .flat_map(|m| [m.from.clone(), m.author.clone()])
+        .collect();
+    let posters: Vec<Person> = msgs
+        .iter()
+        .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
+        .map(|m| m.from.clone())
+        .collect();
+    let mut current: HashMap<usize, Stance> = HashMap::new();
+    let mut credits: HashMap<usize, Vec<Credit>> = HashMap::new();
+
+    for &i in &order {
+        let m = &msgs[i];
+        let who = person_index(&mut people, &mut by_email, &m.from);
+        let Some(anchor) = anchor(msgs, i) else {
+            // Not about a patch: prose still counts, about the thread.
+            for (_, signal) in prose_signals(msgs, i, None, who, &people, &current, &authors) {
+                if let Some(s) = signal.stance {
+                    current.insert(who, s);
+                }
+                people[who].signals.push(signal);
+            }
+            continue;
+        };
+        if anchor == i {
+            people[who].signals.push(Signal {
+                kind: Kind::Posted,
+                message_id: m.message_id.clone(),
+                date: m.date,
+                evidence: m.subject.clone(),
+                target: None,
+                patch: (!is_cover(msgs, i)).then(|| m.message_id.clone()),
+                scope: if is_cover(msgs, i) { "series" } else { "patch" },
+                conditional: false,
+                stance: Some(Stance::Support),
+                verified: true,
+                rule: "posted",
+            });
+            current.insert(who, Stance::Support);
+            continue;
+        }
+        // Trailers, from original text only, scoped by the prose before them.
+        let original = original_text(&m.body);
+        let scopes: Vec<(usize, Scope)> = stance::sentences(&original)
+            .into_iter()
+            .filter_map(|(off, s)| stance::read_scope(&s.to_lowercase()).map(|sc| (off, sc)))
+            .collect();
+        let mut pending: Vec<(usize, Signal)> = Vec::new();
+        let mut offset = 0;
+        for line in original.split_inclusive('\n') {
+            let here = offset;
+            offset += line.len();
+            let Some(t) = crate::trailers::parse_line(line.trim_end(), here) else {
+                continue;
+            };
+            let Some(person) = t.person.clone() else {
+                continue;
+            };
+            let kind = Kind::of_trailer(&t.key);
+            let scope = scopes
+                .iter()
+                .rev()
+                .find(|(o, _)| *o <= here)
+                .map(|(_, s)| s.clone());
+            let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
+            let verified = same_person(&person, &m.from);
+            let stance = if verified { kind.stance() } else { None };
+            let signal = Signal {
+                kind,
+                message_id: m.message_id.clone(),
+                date: m.date,
+                evidence: line.trim().to_string(),
+                target: (!verified).then(|| person.email.clone()),
+                patch: (patches.len() == 1 && scope_name == "patch")
+                    .then(|| msgs[patches[0]].message_id.clone()),
+                scope: scope_name,
+                conditional: false,
+                stance,
+                verified,
+                rule: "trailer",
+            };
+            if kind != Kind::OtherTrailer {
+                for &p in &patches {
+                    credits.entry(p).or_default().push(Credit {
+                        name: t.name.clone(),
+                        person: person.clone(),
+                        source: m.message_id.clone(),
+                        scope: scope_name,
+                        conditional: false,
+                        verified,
+                        evidence: line.trim().to_string(),
+                    });
+                }
+            }
+            pending.push((here, signal));
+        }
+        pending.extend(prose_signals(
+            msgs,
+            i,
+            Some(anchor),
+            who,
+            &people,
+            &current,
+            &authors,
+        ));
+        // In the order they were written: "I withdraw my NAK. Acked-by: ..."
+        pending.sort_by_key(|(offset, _)| *offset);
+        for (_, signal) in pending {
+            if let Some(s) = signal.stance {
+                current.insert(who, s);
+            }
+            people[who].signals.push(signal);
+        }
+        // Conditional trailer offers in prose are credits too (marked).
+        let offers: Vec<Signal> = people[who]
+            .signals
+            .iter()
+            .filter(|s| s.message_id == m.message_id && s.rule.ends_with("trailer-offer"))
+            .cloned()
+            .collect();
+        for s in offers {
+            let name = match s.kind {
+                Kind::AckedBy => "Acked-by",
+                Kind::ReviewedBy => "Reviewed-by",
+                Kind::TestedBy => "Tested-by",
+                _ => continue,
+            };
+            let scope = stance::read_scope(&s.evidence.to_lowercase());
+            let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
+            for p in patches {
+                credits.entry(p).or_default().push(Credit {
+                    name: name.to_string(),
+                    person: m.from.clone(),
+                    source: m.message_id.clone(),
+                    scope: scope_name,
+                    conditional: s.conditional,
+                    verified: true,
+                    evidence: s.evidence.clone(),
+                });
+            }
+        }
+    }
+
+    // Final stance, change of mind, role.
+    for p in &mut people {
+        let stances: Vec<Stance> = p.signals.iter().filter_map(|s| s.stance).collect();
+        p.stance = stances.last().copied().unwrap_or(Stance::Neutral);
+        // A first stance after silence is not a change of mind.
+        let taken: Vec<Stance> = stances
+            .iter()
+            .copied()
+            .skip_while(|s| *s == Stance::Neutral)
+            .collect();
+        p.changed = taken.windows(2).any(|w| w[0] != w[1]);
+        p.role = if is_bot(&p.person) {
+            Role::Bot
+        } else if posters.iter().any(|a| same_person(a, &p.person))
+            || authors.iter().any(|a| same_person(a, &p.person))
+                && !p
+                    .signals
+                    .iter()
+                    .any(|s| s.kind != Kind::Posted && s.stance.is_some())
+        {
+            Role::Author
+        } else if p.signals.iter().any(|s| s.kind == Kind::Applied) {
+            Role::Maintainer
+        } else if p.signals.iter().any(|s| {
+            s.stance.is_some() || matches!(s.kind, Kind::Agree | Kind::Disagree | Kind::Question)
+        }) {
+            Role::Reviewer
+        } else {
+            Role::Participant
+        };
+    }
+    let patches = (0..msgs.len())
+        .filter(|&i| msgs[i].is_patch && !msgs[i].is_reply && !msgs[i].ghost)
+        .map(|i| PatchCredits {
+            message_id: msgs[i].message_id.clone(),
+            subject: msgs[i].subject.clone(),
+            version: msgs[i].version,
+            index: msgs[i].index,
+            total: msgs[i].total,
+            cover: is_cover(msgs, i),
+            author: msgs[i].author.clone(),
+            trailers: credits.remove(&i).unwrap_or_default(),
+        })
+        .collect();
+    Consensus {
+        positions: people,
+        patches,
+    }
+}
+
+/// The original text of a body, segments joined.
+pub fn original_text(body: &str) -> String {
+    let mut out = String::new();
+    for seg in quote::segment(body) {
+        if seg.kind == SegKind::Original {
+            out.push_str(seg.text(body));
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Prose signals of message `i`, with their offsets in its original text.
+fn prose_signals(
+    msgs: &[MessageInput],
+    i: usize,
+    anchor: Option<usize>,
+    who: usize,
+    people: &[Position],
+    current: &HashMap<usize, Stance>,
+    authors: &[Person],
+) -> Vec<(usize, Signal)> {
+    let mut out = Vec::new();
+    let m = &msgs[i];
+    let original = original_text(&m.body);
+    let found = stance::analyze(&original);
+    let is_author = authors.iter().any(|a| same_person(a, &m.from));
+    let has_offer = found.iter().any(|f| f.rule.ends_with("trailer-offer"));
+    let parent_sender = m
+        .parent
+        .filter(|&p| !msgs[p].ghost)
+        .map(|p| msgs[p].from.clone());
+    for f in found {
+        // A conditional offer carries the request; do not count it twice.
+        if has_offer && f.kind == Kind::RequestsChanges {
+            continue;
+        }
+        let mut kind = f.kind;
+        if kind == Kind::Concedes && !is_author {
+            kind = Kind::Agree;
+        }
+        let (patches, scope_name) = match anchor {
+            Some(a) => targets(msgs, a, f.scope.as_ref()),
+            None => (Vec::new(), "series"),
+        };
+        let mut target = None;
+        let stance = match kind {
+            Kind::Agree | Kind::Disagree => {
+                let named = f.target_name.as_ref().and_then(|n| {
+                    let n = n.to_lowercase();
+                    people.iter().position(|p| {
+                        p.person.name.to_lowercase().split_whitespace().next() == Some(n.as_str())
+                    })
+                });
+                let target_person = named.or_else(|| {
+                    parent_sender.as_ref().and_then(|ps| {
+                        people
+                            .iter()
+                            .position(|p| p.person.email == ps.email && !ps.email.is_empty())
+                    })
+                });
+                target = target_person.map(|t| people[t].person.email.clone());
+                let theirs = target_person
+                    .filter(|&t| t != who)
+                    .and_then(|t| current.get(&t).copied());
+                match (kind, theirs) {
+                    (Kind::Agree, Some(s)) if s != Stance::Neutral => Some(s),
+                    (Kind::Disagree, Some(Stance::Support)) => Some(Stance::Oppose),
+                    (Kind::Disagree, Some(Stance::Oppose)) => Some(Stance::Support),
+                    _ => None,
+                }
+            }
+            _ => kind.stance(),
+        };
+        // Authors defending their own work stay supporters; conceding does
+        // not make them oppose it.
+        let stance = if is_author && stance == Some(Stance::Oppose) && matches!(kind, Kind::Agree) {
+            None
+        } else {
+            stance
+        };
+        out.push((
+            f.offset,
+            Signal {
+                kind,
+                message_id: m.message_id.clone(),
+                date: m.date,
+                evidence: f.evidence,
+                target,
+                patch: (patches.len() == 1 && scope_name == "patch")
+                    .then(|| msgs[patches[0]].message_id.clone()),
+                scope: scope_name,
+                conditional: f.conditional,
+                stance,
+                verified: true,
+                rule: f.rule,
+            },
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_checks_like_b4() {
+        let p = |n: &str, e: &str| Person {
+            name: n.into(),
+            email: e.into(),
+        };
+        assert!(same_person(&p("Jane Doe", "jane@x"), &p("J", "JANE@x")));
+        assert!(same_person(&p("Doe, Jane", "a@x"), &p("Jane  Doe", "b@y")));
+        assert!(!same_person(
+            &p("Ingrid Sol", "ingrid@x"),
+            &p("Lars H", "lars@x")
+        ));
+        assert!(is_bot(&p("kernel test robot", "lkp@intel.com")));
+        assert!(is_bot(&p("syzbot", "syzbot+abc@syzkaller.appspotmail.com")));
+        assert!(!is_bot(&p("Robert Botham", "rb@x")));
+    }
+}
