@@ -29,6 +29,12 @@ pub struct Args {
         default_value = "whosaid-data"
     )]
     pub data: PathBuf,
+    /// A git-format .mailmap joining people's addresses (default: DIR/.mailmap if present).
+    #[arg(long, global = true)]
+    pub mailmap: Option<PathBuf>,
+    /// A kernel-style MAINTAINERS file (default: DIR/MAINTAINERS if present).
+    #[arg(long, global = true)]
+    pub maintainers: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -162,8 +168,65 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The mailmap and MAINTAINERS the consensus engine reads.
+struct ReviewFiles {
+    mailmap: Option<crate::mailmap::Mailmap>,
+    maintainers: Option<crate::maintainers::Maintainers>,
+}
+
+impl ReviewFiles {
+    fn load(args: &Args) -> anyhow::Result<ReviewFiles> {
+        let pick = |given: &Option<PathBuf>, default: &str| -> Option<PathBuf> {
+            given
+                .clone()
+                .or_else(|| Some(args.data.join(default)).filter(|p| p.is_file()))
+        };
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        let mailmap = match pick(&args.mailmap, ".mailmap") {
+            Some(p) => {
+                let (map, bad) = crate::mailmap::Mailmap::parse(&read(&p)?);
+                for line in bad {
+                    eprintln!(
+                        "note: {}: line {line} is not a mailmap entry; skipped",
+                        p.display()
+                    );
+                }
+                Some(map)
+            }
+            None => None,
+        };
+        let maintainers = match pick(&args.maintainers, "MAINTAINERS") {
+            Some(p) => Some(crate::maintainers::Maintainers::parse(&read(&p)?)),
+            None => None,
+        };
+        Ok(ReviewFiles {
+            mailmap,
+            maintainers,
+        })
+    }
+
+    fn context(&self) -> crate::consensus::Context<'_> {
+        crate::consensus::Context {
+            mailmap: self.mailmap.as_ref(),
+            maintainers: self.maintainers.as_ref(),
+        }
+    }
+}
+
 /// Runs parsed arguments.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let files = match &args.command {
+        Command::Thread { .. } | Command::Trailers { .. } | Command::Who { .. } => {
+            ReviewFiles::load(&args)?
+        }
+        _ => ReviewFiles {
+            mailmap: None,
+            maintainers: None,
+        },
+    };
+    let files = &files;
     match args.command {
         Command::Import {
             list,
@@ -180,7 +243,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             cmd_import(&args.data, config, verbose, json, &paths)
         }
         Command::Stats { json } => cmd_stats(&args.data, json),
-        Command::Thread { json, msgid } => cmd_thread(&args.data, json, &msgid),
+        Command::Thread { json, msgid } => cmd_thread(&args.data, files, json, &msgid),
         Command::Search {
             json,
             limit,
@@ -207,12 +270,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         }
         Command::Reindex => cmd_reindex(&args.data),
-        Command::Trailers { base_url, msgid } => cmd_trailers(&args.data, &base_url, &msgid),
+        Command::Trailers { base_url, msgid } => cmd_trailers(&args.data, files, &base_url, &msgid),
         Command::Who {
             json,
             threads,
             query,
-        } => cmd_who(&args.data, json, threads, &query.join(" ")),
+        } => cmd_who(&args.data, files, json, threads, &query.join(" ")),
         Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
     }
@@ -453,7 +516,12 @@ fn format_date(date: Option<(i64, i32)>, rfc3339: bool) -> String {
     }
 }
 
-fn cmd_thread(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result<ExitCode> {
+fn cmd_thread(
+    data: &std::path::Path,
+    files: &ReviewFiles,
+    json: bool,
+    msgid: &str,
+) -> anyhow::Result<ExitCode> {
     let store = open_store(data)?;
     catch_up_threading(&store)?;
     let msgid = links::message_id_from_user(msgid);
@@ -464,7 +532,8 @@ fn cmd_thread(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result
         );
         return Ok(ExitCode::from(1));
     };
-    let consensus = crate::consensus::analyze(&store.consensus_inputs(&view)?);
+    let consensus =
+        crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
     if json {
         println!(
             "{}",
@@ -492,6 +561,9 @@ fn print_positions(c: &crate::consensus::Consensus) {
         return;
     }
     let _ = writeln!(out, "\npositions ({}):", c.summary());
+    if !c.subsystems.is_empty() {
+        let _ = writeln!(out, "  subsystems: {}", c.subsystems.join(", "));
+    }
     for p in &c.positions {
         let _ = writeln!(
             out,
@@ -574,7 +646,8 @@ pub fn thread_json(
         })
         .collect();
     json!({"root": view.root, "subject": view.subject(), "messages": messages,
-           "positions": positions, "patches": patches})
+           "positions": positions, "patches": patches, "subsystems": consensus.subsystems,
+           "summary": consensus.summary()})
 }
 
 /// How deep the tree drawing indents before it shows the depth as a number.
@@ -880,7 +953,12 @@ fn mark(snippet: &str, highlights: &[(usize, usize)], bold: bool) -> String {
     out.replace('\n', " ")
 }
 
-fn cmd_trailers(data: &std::path::Path, base_url: &str, msgid: &str) -> anyhow::Result<ExitCode> {
+fn cmd_trailers(
+    data: &std::path::Path,
+    files: &ReviewFiles,
+    base_url: &str,
+    msgid: &str,
+) -> anyhow::Result<ExitCode> {
     let store = open_store(data)?;
     catch_up_threading(&store)?;
     let msgid = links::message_id_from_user(msgid);
@@ -891,7 +969,8 @@ fn cmd_trailers(data: &std::path::Path, base_url: &str, msgid: &str) -> anyhow::
         );
         return Ok(ExitCode::from(1));
     };
-    let consensus = crate::consensus::analyze(&store.consensus_inputs(&view)?);
+    let consensus =
+        crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
     // The patch: the message itself, or the nearest patch above a reply.
     let mut cur = view
         .nodes
@@ -1013,6 +1092,7 @@ fn canonical_trailer_name(name: &str) -> String {
 
 fn cmd_who(
     data: &std::path::Path,
+    files: &ReviewFiles,
     json: bool,
     max_threads: usize,
     query: &str,
@@ -1060,7 +1140,8 @@ fn cmd_who(
     let mut people: Vec<Entry> = Vec::new();
     for root in &roots {
         let view = store.thread_by_root(root)?;
-        let consensus = crate::consensus::analyze(&store.consensus_inputs(&view)?);
+        let consensus =
+            crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
         for p in &consensus.positions {
             if p.signals
                 .iter()

@@ -211,6 +211,35 @@ pub struct Consensus {
     pub positions: Vec<Position>,
     /// Every patch and cover letter.
     pub patches: Vec<PatchCredits>,
+    /// Subsystems the thread is about: subject prefixes (`mm/hmm`) and,
+    /// with a MAINTAINERS file, the sections covering the files it changes.
+    pub subsystems: Vec<String>,
+}
+
+/// What the engine may know beyond the thread.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// One person, many addresses.
+    pub mailmap: Option<&'a crate::mailmap::Mailmap>,
+    /// Subsystems and their maintainers.
+    pub maintainers: Option<&'a crate::maintainers::Maintainers>,
+}
+
+/// The subsystem prefixes of a subject: "kbuild: modpost: speed up" gives
+/// `kbuild` and `modpost`.
+pub fn subject_prefixes(subject: &str) -> Vec<String> {
+    let base = crate::series::parse_subject(subject).base;
+    let mut out = Vec::new();
+    let mut rest = base.as_str();
+    while let Some((head, tail)) = rest.split_once(": ") {
+        let head = head.trim();
+        if head.is_empty() || head.contains(' ') || head.len() > 40 {
+            break;
+        }
+        out.push(head.to_string());
+        rest = tail;
+    }
+    out
 }
 
 impl Consensus {
@@ -378,8 +407,29 @@ fn targets(
     }
 }
 
-/// Reads one thread. See the module docs.
+/// Reads one thread with no mailmap or MAINTAINERS. See the module docs.
 pub fn analyze(msgs: &[MessageInput]) -> Consensus {
+    analyze_with(msgs, Context::default())
+}
+
+/// Reads one thread. See the module docs.
+pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
+    let mapped: Vec<MessageInput>;
+    let msgs = match ctx.mailmap {
+        Some(map) if !map.is_empty() => {
+            mapped = msgs
+                .iter()
+                .map(|m| MessageInput {
+                    from: map.resolve(&m.from),
+                    author: map.resolve(&m.author),
+                    ..m.clone()
+                })
+                .collect();
+            &mapped[..]
+        }
+        _ => msgs,
+    };
+    let resolve = |p: Person| ctx.mailmap.map_or_else(|| p.clone(), |map| map.resolve(&p));
     let mut order: Vec<usize> = (0..msgs.len()).filter(|&i| !msgs[i].ghost).collect();
     order.sort_by_key(|&i| (msgs[i].date.unwrap_or(i64::MAX), i));
 
@@ -550,6 +600,37 @@ pub fn analyze(msgs: &[MessageInput]) -> Consensus {
         }
     }
 
+    // Subsystems and the maintainers of the files the patches change.
+    let mut subsystems: Vec<String> = Vec::new();
+    let mut listed_maintainers: Vec<Person> = Vec::new();
+    for m in msgs
+        .iter()
+        .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
+    {
+        for prefix in subject_prefixes(&m.subject) {
+            if !subsystems.contains(&prefix) {
+                subsystems.push(prefix);
+            }
+        }
+        let Some(file) = ctx.maintainers else {
+            continue;
+        };
+        for seg in quote::segment(&m.body)
+            .iter()
+            .filter(|s| s.kind == SegKind::Diff)
+        {
+            for path in quote::summarize_diff(seg.text(&m.body)).files {
+                for section in file.sections_for(&path) {
+                    if !subsystems.contains(&section.name) {
+                        subsystems.push(section.name.clone());
+                    }
+                    listed_maintainers
+                        .extend(section.maintainers.iter().map(|p| resolve(p.clone())));
+                }
+            }
+        }
+    }
+
     // Final stance, change of mind, role.
     for p in &mut people {
         let stances: Vec<Stance> = p.signals.iter().filter_map(|s| s.stance).collect();
@@ -571,7 +652,9 @@ pub fn analyze(msgs: &[MessageInput]) -> Consensus {
                     .any(|s| s.kind != Kind::Posted && s.stance.is_some())
         {
             Role::Author
-        } else if p.signals.iter().any(|s| s.kind == Kind::Applied) {
+        } else if p.signals.iter().any(|s| s.kind == Kind::Applied)
+            || listed_maintainers.iter().any(|m| same_person(m, &p.person))
+        {
             Role::Maintainer
         } else if p.signals.iter().any(|s| {
             s.stance.is_some() || matches!(s.kind, Kind::Agree | Kind::Disagree | Kind::Question)
@@ -597,6 +680,7 @@ pub fn analyze(msgs: &[MessageInput]) -> Consensus {
     Consensus {
         positions: people,
         patches,
+        subsystems,
     }
 }
 

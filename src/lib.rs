@@ -5,6 +5,8 @@ pub mod error;
 pub mod import;
 pub mod index;
 pub mod links;
+pub mod mailmap;
+pub mod maintainers;
 pub mod mbox;
 pub mod message;
 pub mod query;

@@ -213,6 +213,9 @@ pub fn sentences(text: &str) -> Vec<(usize, String)> {
 fn sentence_end(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     for i in 0..b.len() {
+        if b[i] == b';' && b.get(i + 1) == Some(&b' ') {
+            return Some(i);
+        }
         if matches!(b[i], b'.' | b'?' | b'!') && b.get(i + 1) == Some(&b' ') {
             let word_start = s[..i].rfind(' ').map_or(0, |p| p + 1);
             let word = &s[word_start..i];

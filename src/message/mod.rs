@@ -262,6 +262,7 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
             format!("From {shown:?} has no address"),
         );
     }
+    let from = undo_dmarc_rewrite(from, &block);
     let people = |name: &str| -> Vec<Person> {
         block
             .all(name)
@@ -351,6 +352,57 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
         }),
         warnings,
     )
+}
+
+/// Lists that rewrite From for DMARC send "Jane Doe via linux-foo
+/// <linux-foo@lists.example.org>" and keep the sender in X-Original-From or
+/// Reply-To. Gives back the real sender when the headers say who it is.
+fn undo_dmarc_rewrite(from: Person, block: &HeaderBlock<'_>) -> Person {
+    let lower = from.name.to_lowercase();
+    let Some(at) = lower.find(" via ") else {
+        return from;
+    };
+    let real_name = from.name[..at].trim().trim_matches(['"', '\'']).to_string();
+    let same_name = |p: &Person| p.name.trim().eq_ignore_ascii_case(&real_name);
+    let decoded = |name: &str| -> Vec<Person> {
+        block
+            .all(name)
+            .flat_map(headers::decode_addresses)
+            .map(Person::from_decoded)
+            .collect()
+    };
+    if let Some(orig) = decoded("x-original-from")
+        .into_iter()
+        .find(|p| !p.email.is_empty())
+    {
+        return Person {
+            name: if orig.name.is_empty() {
+                real_name
+            } else {
+                orig.name
+            },
+            email: orig.email,
+        };
+    }
+    let reply_to = decoded("reply-to");
+    let pick = reply_to
+        .iter()
+        .find(|p| same_name(p))
+        .or(if reply_to.len() == 1 {
+            reply_to.first()
+        } else {
+            None
+        });
+    match pick {
+        Some(p) if !p.email.is_empty() && p.email != from.email => Person {
+            name: real_name,
+            email: p.email.clone(),
+        },
+        _ => Person {
+            name: real_name,
+            email: from.email,
+        },
+    }
 }
 
 /// The stable Message-ID given to a message that has none: derived from the

@@ -231,3 +231,27 @@ fn bad_input() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn dmarc_rewritten_from_is_undone() {
+    check(
+        "From: Jane Doe via linux-foo <linux-foo@lists.example.org>\nReply-To: Jane Doe <jane@example.com>, linux-foo@lists.example.org\nMessage-ID: <d1@x>\nDate: Mon, 3 Jan 2005 10:00:00 +0000\n\nb\n",
+        expect![[r#"
+            id: d1@x
+            from: "Jane Doe" <jane@example.com>
+            date: 2005-01-03T10:00:00+00:00
+            subject: ""
+            body: "b\n"
+        "#]],
+    );
+    check(
+        "From: \"Jane Doe via linux-foo\" <linux-foo@lists.example.org>\nX-Original-From: Jane Doe <jane@example.com>\nMessage-ID: <d2@x>\nDate: Mon, 3 Jan 2005 10:00:00 +0000\n\nb\n",
+        expect![[r#"
+            id: d2@x
+            from: "Jane Doe" <jane@example.com>
+            date: 2005-01-03T10:00:00+00:00
+            subject: ""
+            body: "b\n"
+        "#]],
+    );
+}

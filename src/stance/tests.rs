@@ -42,6 +42,7 @@ For patches 1 and 3: looks good to me.                          | approval scope
 For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
 Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
 Why is the lock dropped here?                                   | question
+Looks good to me; Masahiro, I assume you'll be taking this one? | approval, question
 Our rework uses the helper from patch 1 and needs patch 3.      | -
 About patch 2: please split it.                                 | requests-changes scope=[2]
 Reviewed-by: Jane Doe <jane@example.org>                        | -

@@ -212,3 +212,55 @@ fn positions_on_the_samples() {
     }
     expect_test::expect_file!["golden/positions.txt"].assert_eq(&golden);
 }
+
+/// MAINTAINERS names subsystems and maintainers; a mailmap joins addresses.
+#[test]
+fn maintainers_and_mailmap() {
+    let data = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures");
+    assert_eq!(
+        crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let maintainers = fixtures.join("MAINTAINERS");
+    let mailmap = fixtures.join("mailmap");
+    let out = crate::support::whosaid(
+        data.path(),
+        &[
+            "thread",
+            "--json",
+            "--maintainers",
+            maintainers.to_str().unwrap(),
+            "--mailmap",
+            mailmap.to_str().unwrap(),
+            "20190129165428.3931-1-jgarnier@redhat.example.com",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["subsystems"],
+        serde_json::json!(["mm/hmm", "HMM - HETEROGENEOUS MEMORY MANAGEMENT"])
+    );
+    let role = |email: &str| {
+        json["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["person"]["email"] == email)
+            .map(|p| p["role"].clone())
+    };
+    assert_eq!(
+        role("akm@linux-foundation.example.org"),
+        Some("maintainer".into())
+    );
+    assert_eq!(role("dana@kernel.example.org"), Some("reviewer".into()));
+    assert_eq!(
+        role("dana.whitfield@intel.example.com"),
+        None,
+        "the old address is mapped"
+    );
+}

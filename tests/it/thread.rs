@@ -318,7 +318,9 @@ fn thread_json_matches_the_interface() {
             }
           ],
           "root": "a@x",
-          "subject": "message a@x"
+          "subject": "message a@x",
+          "subsystems": [],
+          "summary": "no review signals"
         }"#]]
     .assert_eq(&serde_json::to_string_pretty(&json).unwrap());
     let missing = crate::support::whosaid(data.path(), &["thread", "nope@x"]);
