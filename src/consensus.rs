@@ -760,9 +760,10 @@ fn prose_signals(
             }
             _ => kind.stance(),
         };
-        // Authors defending their own work stay supporters; conceding does
-        // not make them oppose it.
-        let stance = if is_author && stance == Some(Stance::Oppose) && matches!(kind, Kind::Agree) {
+        // Authors defending their own work stay supporters: agreeing with a
+        // critic or describing the bug the patch fixes ("this breaks zfs")
+        // does not make them oppose it. Only giving it up does.
+        let stance = if is_author && stance == Some(Stance::Oppose) {
             None
         } else {
             stance

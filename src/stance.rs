@@ -364,6 +364,24 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 }
             }
 
+            // An author giving a patch up.
+            if [
+                "please ignore this patch",
+                "please drop this patch",
+                "please disregard this patch",
+                "i'll drop this patch",
+                "i will drop this patch",
+                "self-nak",
+                "self nak",
+                "nak myself",
+            ]
+            .iter()
+            .any(|p| lower.contains(p))
+            {
+                push(Kind::Withdraws, "abandons", false, None);
+                break 'rules;
+            }
+
             // Withdrawals.
             if [
                 "withdraw my",
@@ -520,8 +538,6 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "i don't think it should",
                 "we should not",
                 "we shouldn't",
-                "please don't",
-                "please do not",
                 "i object",
                 "i'm against",
                 "i am against",
@@ -543,6 +559,48 @@ pub fn analyze(text: &str) -> Vec<Found> {
             ]
             .iter()
             .any(|p| main.contains(p));
+            // "Please don't add ...": an objection to something the patch does;
+            // "please do not record the commit ID" is not.
+            const CODE_VERBS: [&str; 16] = [
+                "add",
+                "use",
+                "change",
+                "introduce",
+                "merge",
+                "apply",
+                "put",
+                "break",
+                "remove",
+                "include",
+                "export",
+                "hardcode",
+                "duplicate",
+                "touch",
+                "mix",
+                "do this",
+            ];
+            let dont = ["please don't ", "please do not "]
+                .iter()
+                .find_map(|p| main.find(p).map(|i| &main[i + p.len()..]));
+            let objection = objection
+                || dont.is_some_and(|rest| CODE_VERBS.iter().any(|v| rest.starts_with(v)));
+            // "Won't this regress LLD 11?": a concern put as a question.
+            let objection = objection
+                || main.ends_with('?')
+                    && [
+                        "won't this",
+                        "wouldn't this",
+                        "doesn't this",
+                        "does this not",
+                        "isn't this",
+                        "won't that",
+                        "wouldn't that",
+                    ]
+                    .iter()
+                    .any(|p| main.contains(p))
+                    && ["break", "regress", "cause", "hurt", "slow"]
+                        .iter()
+                        .any(|w| main.contains(w));
             let not_objecting = [
                 "i don't object",
                 "i do not object",
@@ -575,8 +633,7 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 || main.contains(", please "))
                 && [
                     "fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend",
-                    "update", "remove", "add ", "make", "send a v", "reword", "squash", "don't",
-                    "do not", "keep",
+                    "update", "remove", "add ", "make", "send a v", "reword", "squash", "keep",
                 ]
                 .iter()
                 .any(|v| main.contains(v))
@@ -613,6 +670,27 @@ pub fn analyze(text: &str) -> Vec<Found> {
                     ]
                     .iter()
                     .any(|v| main.contains(v));
+            let request = request
+                || [
+                    "unclear to me",
+                    "not clear to me",
+                    "is unclear",
+                    "does not explain",
+                    "doesn't explain",
+                    "doesn't really explain",
+                    "you should have",
+                    "you should use",
+                    "you should add",
+                    "you should not",
+                    "you shouldn't",
+                    "you should drop",
+                    "you should remove",
+                    "you should keep",
+                ]
+                .iter()
+                .any(|p| main.contains(p))
+                || main.starts_with("nit:")
+                || main.starts_with("nitpick:");
             if request && !iffy && !conditional_clause {
                 push(Kind::RequestsChanges, "requests-changes", false, None);
                 break 'rules;
@@ -648,10 +726,20 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "good work",
                 "thanks for doing this",
                 "great work",
+                "pretty awesome",
+                "is awesome",
+                "much needed",
+                "really nice",
+                "very nice",
+                "great idea",
+                "good idea",
+                "nice improvement",
             ]
             .iter()
             .any(|p| main.contains(p));
             let negated_approval = [
+                "not a good idea",
+                "not a great idea",
                 "doesn't look good",
                 "does not look good",
                 "not look good",

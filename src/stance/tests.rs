@@ -42,6 +42,15 @@ For patches 1 and 3: looks good to me.                          | approval scope
 For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
 Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
 Why is the lock dropped here?                                   | question
+Please do not record the commit ID until it lands.              | -
+Please don't add another knob for this.                         | objection
+Won't this regress support for LLD 11 through 14?               | objection
+This sentence is unclear to me.                                 | requests-changes
+You should have !debug !strip here.                             | requests-changes
+Nit: the comment has a typo.                                    | requests-changes
+This is pretty awesome and much needed I think.                 | approval
+That is not a good idea.                                        | objection
+Please ignore this patch, v2 is coming.                         | withdraws
 Looks good to me; Masahiro, I assume you'll be taking this one? | approval, question
 Our rework uses the helper from patch 1 and needs patch 3.      | -
 About patch 2: please split it.                                 | requests-changes scope=[2]
