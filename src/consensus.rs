@@ -712,7 +712,13 @@ fn prose_signals(
     let m = &msgs[i];
     let original = original_text(&m.body);
     let found = stance::analyze(&original);
-    let is_author = authors.iter().any(|a| same_person(a, &m.from));
+    // The author of what this message answers: the poster or in-body author
+    // of its patch or cover letter (authors of other patches in the thread
+    // are reviewers here). Without an anchor, anyone who posted a patch.
+    let is_author = match anchor {
+        Some(a) => same_person(&msgs[a].from, &m.from) || same_person(&msgs[a].author, &m.from),
+        None => authors.iter().any(|a| same_person(a, &m.from)),
+    };
     let has_offer = found.iter().any(|f| f.rule.ends_with("trailer-offer"));
     let parent_sender = m
         .parent
