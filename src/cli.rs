@@ -516,12 +516,13 @@ fn format_date(date: Option<(i64, i32)>, rfc3339: bool) -> String {
     }
 }
 
-fn cmd_thread(
+/// The thread containing a user-given Message-ID, read by the consensus
+/// engine; None (after saying so) when the archive does not have it.
+fn thread_with_positions(
     data: &std::path::Path,
     files: &ReviewFiles,
-    json: bool,
     msgid: &str,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Option<(ThreadView, crate::consensus::Consensus, String)>> {
     let store = open_store(data)?;
     catch_up_threading(&store)?;
     let msgid = links::message_id_from_user(msgid);
@@ -530,10 +531,22 @@ fn cmd_thread(
             "whosaid: no message <{msgid}> in the archive {}",
             data.display()
         );
-        return Ok(ExitCode::from(1));
+        return Ok(None);
     };
     let consensus =
         crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
+    Ok(Some((view, consensus, msgid)))
+}
+
+fn cmd_thread(
+    data: &std::path::Path,
+    files: &ReviewFiles,
+    json: bool,
+    msgid: &str,
+) -> anyhow::Result<ExitCode> {
+    let Some((view, consensus, msgid)) = thread_with_positions(data, files, msgid)? else {
+        return Ok(ExitCode::from(1));
+    };
     if json {
         println!(
             "{}",
@@ -959,18 +972,9 @@ fn cmd_trailers(
     base_url: &str,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
-    catch_up_threading(&store)?;
-    let msgid = links::message_id_from_user(msgid);
-    let Some(view) = store.thread(&msgid)? else {
-        eprintln!(
-            "whosaid: no message <{msgid}> in the archive {}",
-            data.display()
-        );
+    let Some((view, consensus, msgid)) = thread_with_positions(data, files, msgid)? else {
         return Ok(ExitCode::from(1));
     };
-    let consensus =
-        crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
     // The patch: the message itself, or the nearest patch above a reply.
     let mut cur = view
         .nodes
