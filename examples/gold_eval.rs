@@ -1,13 +1,13 @@
 //! # Evaluating the consensus engine against a hand-labelled gold set
 //!
-//! `tests/gold/linux-kbuild.tsv` holds, for real threads, every participant's
+//! `tests/gold/*.tsv` hold, for real threads, every participant's
 //! final position and every trailer a reply credits to a patch, labelled by
 //! reading the threads (see the file's header). This prints precision and
 //! recall per stance, the confusion matrix, every disagreement, and the share
 //! of patches whose credited trailers are exactly the labelled ones.
 //!
 //! ```sh
-//! cargo run --release --example gold_eval -- DATA_DIR tests/gold/linux-kbuild.tsv
+//! cargo run --release --example gold_eval -- DATA_DIR tests/gold/linux-kbuild-heldout.tsv
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};

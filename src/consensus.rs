@@ -764,6 +764,9 @@ fn prose_signals(
                     _ => None,
                 }
             }
+            // A conditional signal is recorded, but the stance it promises
+            // waits for the condition: it does not override an objection.
+            _ if f.conditional => None,
             _ => kind.stance(),
         };
         // Authors defending their own work stay supporters: agreeing with a

@@ -250,8 +250,8 @@ fn any_word(hay: &str, words: &[&str]) -> bool {
 const PROTOCOL: [&str; 16] = [
     "i2c",
     "smbus",
-    "bit",
-    "bits",
+    "nak bit",
+    "ack bit",
     "device",
     "slave",
     "master",
@@ -379,6 +379,13 @@ pub fn analyze(text: &str) -> Vec<Found> {
             .any(|p| lower.contains(p))
             {
                 push(Kind::Withdraws, "abandons", false, None);
+                break 'rules;
+            }
+
+            // A bare "Ack." from a reviewer is approval (an author's "Ack."
+            // acknowledges a review point; the engine ignores it for authors).
+            if ["ack", "ack.", "acked", "acked.", "ack!"].contains(&lower.trim()) {
+                push(Kind::Approval, "bare-ack", false, None);
                 break 'rules;
             }
 
@@ -536,6 +543,10 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "i do not think we should",
                 "i don't think this should",
                 "i don't think it should",
+                "i don't think this change belongs",
+                "i don't think this belongs",
+                "i don't think it belongs",
+                "i do not think this belongs",
                 "we should not",
                 "we shouldn't",
                 "i object",
@@ -673,6 +684,14 @@ pub fn analyze(text: &str) -> Vec<Found> {
             let request = request
                 || [
                     "unclear to me",
+                    "before this patch is accepted",
+                    "before this patch is applied",
+                    "before this is accepted",
+                    "before this is merged",
+                    "before this gets merged",
+                    "before this can be merged",
+                    "before this can go in",
+                    "before this goes in",
                     "not clear to me",
                     "is unclear",
                     "does not explain",
@@ -711,12 +730,11 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "fine by me",
                 "fine with me",
                 "works for me",
-                "sounds good",
                 "i like this",
+                "i like the idea",
                 "i like it",
                 "good to go",
                 "ship it",
-                "makes sense to me",
                 "no objection",
                 "i don't object",
                 "i do not object",
@@ -748,14 +766,47 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "not good",
                 "don't like",
                 "do not like",
-                "doesn't make sense",
-                "does not make sense",
+                "doesn't belong",
+                "does not belong",
+                "should not be in the kernel",
+                "shouldn't be in the kernel",
                 "not sure it looks good",
             ]
             .iter()
-            .any(|p| main.contains(p));
+            .any(|p| main.contains(p))
+                // "This doesn't make sense" is a verdict; "it doesn't make much
+                // sense to keep them" is an argument.
+                || [
+                    "doesn't make sense",
+                    "does not make sense",
+                    "doesn't make a whole lot of sense",
+                    "doesn't make much sense",
+                    "makes little sense",
+                ]
+                .iter()
+                .any(|p| main.contains(p) && !main.contains(&format!("{p} to ")));
             if approval && !negated_approval && !iffy && !main.ends_with('?') {
-                push(Kind::Approval, "approval", false, None);
+                // "After that, this should be good to go": approval on a condition.
+                let conditional = conditional_clause
+                    || [
+                        "after that",
+                        "once that",
+                        "once this",
+                        "once those",
+                        "after those",
+                    ]
+                    .iter()
+                    .any(|p| main.starts_with(p));
+                push(
+                    Kind::Approval,
+                    if conditional {
+                        "conditional-approval"
+                    } else {
+                        "approval"
+                    },
+                    conditional,
+                    None,
+                );
                 break 'rules;
             }
             if negated_approval && !iffy {
@@ -813,6 +864,12 @@ pub fn analyze(text: &str) -> Vec<Found> {
                     "same here",
                     "i concur",
                     "seconded",
+                    "sounds good",
+                    "sounds reasonable",
+                    "makes sense to me",
+                    "that makes sense",
+                    "i am with ",
+                    "i'm with ",
                 ]
                 .iter()
                 .any(|p| main.contains(p));
@@ -846,7 +903,9 @@ pub fn analyze(text: &str) -> Vec<Found> {
 /// "I agree with Tom", "agree with Nadia about patch 2": the name.
 fn agreed_with(sentence: &str) -> Option<String> {
     let lower = sentence.to_lowercase();
-    let at = lower.find("agree with ")? + "agree with ".len();
+    let at = ["agree with ", "i am with ", "i'm with "]
+        .iter()
+        .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
     let rest = &sentence[at..];
     let name: String = rest
         .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')

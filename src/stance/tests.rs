@@ -51,6 +51,16 @@ Nit: the comment has a typo.                                    | requests-chang
 This is pretty awesome and much needed I think.                 | approval
 That is not a good idea.                                        | objection
 Please ignore this patch, v2 is coming.                         | withdraws
+I've NAK'd FIT support on 32-bit Arm in the past.               | nak
+Ack.                                                            | approval
+I like the idea!                                                | approval
+Sounds reasonable!                                              | agree
+I am with Christoph.                                            | agree target=Christoph
+This doesn't make a whole lot of sense.                         | objection
+It doesn't make much sense to keep them around.                 | -
+I don't think this change belongs upstream as is.               | objection
+The issue should be resolved before this patch is accepted.     | requests-changes
+After that, I think this should be good to go in.               | approval conditional
 Looks good to me; Masahiro, I assume you'll be taking this one? | approval, question
 Our rework uses the helper from patch 1 and needs patch 3.      | -
 About patch 2: please split it.                                 | requests-changes scope=[2]
