@@ -369,6 +369,11 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "please ignore this patch",
                 "please drop this patch",
                 "please disregard this patch",
+                "part of my local",
+                "my local build setup",
+                "my local setup",
+                "not needed after all",
+                "no longer needed",
                 "i'll drop this patch",
                 "i will drop this patch",
                 "self-nak",
@@ -729,7 +734,9 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "i am fine with",
                 "fine by me",
                 "fine with me",
-                "works for me",
+                "that works for me",
+                "this works for me",
+                "worth pursuing",
                 "i like this",
                 "i like the idea",
                 "i like it",
@@ -764,8 +771,6 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "not fine",
                 "isn't fine",
                 "not good",
-                "don't like",
-                "do not like",
                 "doesn't belong",
                 "does not belong",
                 "should not be in the kernel",
@@ -774,6 +779,14 @@ pub fn analyze(text: &str) -> Vec<Found> {
             ]
             .iter()
             .any(|p| main.contains(p))
+                // "I don't like this", "I dislike how ...": about the patch; "I
+                // don't like saying X" is not.
+                || ["don't like ", "do not like ", "dislike "].iter().any(|p| {
+                    main.find(p).is_some_and(|i| {
+                        let next = main[i + p.len()..].split_whitespace().next().unwrap_or("");
+                        ["this", "it", "it.", "that", "the", "how", "these", "those", "your"].contains(&next)
+                    })
+                })
                 // "This doesn't make sense" is a verdict; "it doesn't make much
                 // sense to keep them" is an argument.
                 || [

@@ -61,6 +61,12 @@ It doesn't make much sense to keep them around.                 | -
 I don't think this change belongs upstream as is.               | objection
 The issue should be resolved before this patch is accepted.     | requests-changes
 After that, I think this should be good to go in.               | approval conditional
+It still works for me.                                          | -
+That works for me.                                              | approval
+I don't like saying it, but that is what it is.                 | -
+I really dislike how you changed the Makefile.                  | objection
+I would say it is worth pursuing this direction.                | approval
+The problem is actually part of my local build setup.           | withdraws
 Looks good to me; Masahiro, I assume you'll be taking this one? | approval, question
 Our rework uses the helper from patch 1 and needs patch 3.      | -
 About patch 2: please split it.                                 | requests-changes scope=[2]
