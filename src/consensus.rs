@@ -443,6 +443,26 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
             } else {
                 p.email.to_lowercase()
             };
+            if let Some(&i) = by_email.get(&key) {
+                return i;
+            }
+            // Another address of someone already here: the same full name (at
+            // least two words) in the same thread. One-word names never merge.
+            let name = normalise_name(&p.name);
+            if name.split_whitespace().count() >= 2
+                && let Some(i) = people
+                    .iter()
+                    .position(|q| normalise_name(&q.person.name) == name)
+            {
+                if !p.email.is_empty()
+                    && people[i].person.email != p.email
+                    && !people[i].aliases.contains(&p.email)
+                {
+                    people[i].aliases.push(p.email.clone());
+                }
+                by_email.insert(key, i);
+                return i;
+            }
             *by_email.entry(key).or_insert_with(|| {
                 people.push(Position {
                     person: p.clone(),
@@ -817,5 +837,74 @@ mod tests {
         assert!(is_bot(&p("kernel test robot", "lkp@intel.com")));
         assert!(is_bot(&p("syzbot", "syzbot+abc@syzkaller.appspotmail.com")));
         assert!(!is_bot(&p("Robert Botham", "rb@x")));
+    }
+
+    fn msg(
+        id: &str,
+        parent: Option<usize>,
+        from: Person,
+        subject: &str,
+        body: &str,
+    ) -> MessageInput {
+        MessageInput {
+            message_id: id.into(),
+            parent,
+            ghost: false,
+            from: from.clone(),
+            date: Some(parent.map_or(0, |p| p as i64 + 1)),
+            subject: subject.into(),
+            is_patch: subject.contains("[PATCH"),
+            is_reply: subject.starts_with("Re:"),
+            version: 1,
+            index: None,
+            total: None,
+            has_diff: false,
+            author: from,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn one_person_two_addresses_by_full_name_only() {
+        let p = |n: &str, e: &str| Person {
+            name: n.into(),
+            email: e.into(),
+        };
+        let msgs = vec![
+            msg(
+                "p@x",
+                None,
+                p("Arnd Bergmann", "arnd@kernel.org"),
+                "[PATCH] fix",
+                "Fix.\n",
+            ),
+            msg(
+                "r1@x",
+                Some(0),
+                p("Arnd Bergmann", "arnd@arndb.de"),
+                "Re: [PATCH] fix",
+                "Please ignore this patch.\n",
+            ),
+            msg(
+                "r2@x",
+                Some(0),
+                p("Arnd", "arnd@other.org"),
+                "Re: [PATCH] fix",
+                "Looks good.\n",
+            ),
+        ];
+        let c = analyze(&msgs);
+        let arnd: Vec<&Position> = c
+            .positions
+            .iter()
+            .filter(|p| p.person.name.starts_with("Arnd"))
+            .collect();
+        assert_eq!(arnd.len(), 2, "the one-word name stays apart");
+        assert_eq!(arnd[0].aliases, ["arnd@arndb.de"]);
+        assert_eq!(
+            arnd[0].stance,
+            Stance::Neutral,
+            "the author gave the patch up"
+        );
     }
 }
