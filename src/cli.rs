@@ -824,6 +824,31 @@ fn catch_up_index(data: &std::path::Path, store: &Store, index: &Index) -> anyho
     Ok(())
 }
 
+/// Store and index brought up to date, and the query parsed, with the
+/// parser's notes on standard error. None (after saying why) when the query
+/// is refused.
+fn prepare_query(
+    data: &std::path::Path,
+    query: &str,
+) -> anyhow::Result<Option<(Store, Index, crate::query::Parsed)>> {
+    let store = open_store(data)?;
+    let index = open_index(data)?;
+    catch_up_threading(&store)?;
+    catch_up_index(data, &store, &index)?;
+    match crate::query::parse(query, chrono::Utc::now().timestamp()) {
+        Ok(parsed) => {
+            for note in &parsed.notes {
+                eprintln!("note: {note}");
+            }
+            Ok(Some((store, index, parsed)))
+        }
+        Err(e) => {
+            eprintln!("whosaid: cannot search for that: {e}");
+            Ok(None)
+        }
+    }
+}
+
 fn cmd_search(
     data: &std::path::Path,
     json: bool,
@@ -831,21 +856,9 @@ fn cmd_search(
     by_thread: bool,
     query: &str,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
-    let index = open_index(data)?;
-    catch_up_threading(&store)?;
-    catch_up_index(data, &store, &index)?;
-    let now = chrono::Utc::now().timestamp();
-    let parsed = match crate::query::parse(query, now) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("whosaid: cannot search for that: {e}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some((store, index, parsed)) = prepare_query(data, query)? else {
+        return Ok(ExitCode::from(2));
     };
-    for note in &parsed.notes {
-        eprintln!("note: {note}");
-    }
     // For --threads, fetch more hits and keep the first of each thread.
     let fetch = if by_thread {
         SearchOptions {
@@ -1101,20 +1114,9 @@ fn cmd_who(
     max_threads: usize,
     query: &str,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
-    let index = open_index(data)?;
-    catch_up_threading(&store)?;
-    catch_up_index(data, &store, &index)?;
-    let parsed = match crate::query::parse(query, chrono::Utc::now().timestamp()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("whosaid: cannot search for that: {e}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some((store, index, parsed)) = prepare_query(data, query)? else {
+        return Ok(ExitCode::from(2));
     };
-    for note in &parsed.notes {
-        eprintln!("note: {note}");
-    }
     let results = index.search(
         &parsed,
         SearchOptions {

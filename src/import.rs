@@ -732,9 +732,13 @@ fn work(
                     let zraw = zstd::bulk::compress(&raw, zstd_level).unwrap_or_else(|_| {
                         zstd::stream::encode_all(&raw[..], 1).unwrap_or_default()
                     });
+                    // One segmentation feeds both: the index document's diff
+                    // files say whether the message carries a diff.
+                    let doc = IndexDoc::from_message(&msg);
+                    let has_diff = !doc.diff_files.is_empty() || !msg.patches.is_empty();
                     let incoming = Incoming {
-                        facts: crate::series::facts(&msg),
-                        doc: IndexDoc::from_message(&msg),
+                        facts: crate::series::facts(&msg, has_diff),
+                        doc,
                         sha256: Sha256::digest(&raw).into(),
                         fingerprint: store::fingerprint(&msg),
                         size: raw.len(),

@@ -30,13 +30,6 @@ pub struct SubjectInfo {
     pub base: String,
 }
 
-impl SubjectInfo {
-    /// A cover letter by its counter (`0/N`).
-    pub fn is_numbered_cover(&self) -> bool {
-        self.patch && self.index == Some(0)
-    }
-}
-
 /// Reads a subject line. Never fails: a subject without tags has `patch: false`
 /// and `base` = the subject without reply prefixes.
 pub fn parse_subject(subject: &str) -> SubjectInfo {
@@ -186,12 +179,10 @@ pub struct PatchFacts {
 }
 
 /// Reads the series facts of a parsed message.
-pub fn facts(message: &crate::message::Message) -> PatchFacts {
+/// `has_diff` comes from the caller, which has segmented the body already
+/// (the import builds the index document from the same segments).
+pub fn facts(message: &crate::message::Message, has_diff: bool) -> PatchFacts {
     let subject = parse_subject(&message.subject);
-    let has_diff = !message.patches.is_empty()
-        || crate::quote::segment(&message.body)
-            .iter()
-            .any(|s| s.kind == crate::quote::Kind::Diff);
     // Only a patch or cover letter states the series' change-id; a reply
     // quoting one does not (and quoted lines start with '>').
     let change_id = if subject.patch && !subject.reply {

@@ -90,21 +90,6 @@ impl Forest {
         roots(&self.parent)
     }
 
-    /// Number of threads that hold at least one real message.
-    pub fn thread_count(&self) -> usize {
-        let roots = self.roots();
-        let mut seen = vec![false; self.ids.len()];
-        debug_assert!(self.kept[..self.messages].iter().all(|&k| k));
-        let mut count = 0;
-        for &r in &roots[..self.messages] {
-            if !seen[r] {
-                seen[r] = true;
-                count += 1;
-            }
-        }
-        count
-    }
-
     /// Whether node `i` is part of the forest: every message, and the ghosts
     /// that [`build`] kept.
     pub fn is_kept(&self, i: usize) -> bool {

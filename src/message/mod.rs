@@ -177,17 +177,6 @@ impl WarningKind {
             WarningKind::EmptyInput => "empty input",
         }
     }
-
-    /// True for kinds that mean bytes were not stored.
-    pub fn is_loss(self) -> bool {
-        matches!(
-            self,
-            WarningKind::NotAMessage
-                | WarningKind::TooLarge
-                | WarningKind::NotMbox
-                | WarningKind::ReadError
-        )
-    }
 }
 
 /// The result of [`parse`].
