@@ -6,7 +6,7 @@
 //! label `tests/gold/linux-kbuild.tsv` by hand.
 //!
 //! ```sh
-//! cargo run --release --example annotate_view -- DATA_DIR MSGID
+//! cargo run --release --example annotate_view -- DATA_DIR MSGID [--blind]
 //! ```
 
 use whosaid::consensus;
@@ -15,8 +15,10 @@ use whosaid::store::Store;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(data), Some(msgid)) = (args.next(), args.next()) else {
-        return Err("usage: annotate_view DATA_DIR MSGID".into());
+        return Err("usage: annotate_view DATA_DIR MSGID [--blind]".into());
     };
+    // `--blind` hides whosaid's answers, for labelling a held-out set first.
+    let blind = args.next().as_deref() == Some("--blind");
     let store = Store::open(std::path::Path::new(&data))?;
     let view = store.thread(&msgid)?.ok_or("no such message")?;
     let inputs = store.consensus_inputs(&view)?;
@@ -32,12 +34,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             n.from.name, n.from.email, n.subject, n.message_id
         );
         let original = consensus::original_text(&inputs[i].body);
-        for line in original.lines().filter(|l| !l.trim().is_empty()).take(25) {
+        for line in original.lines().filter(|l| !l.trim().is_empty()).take(40) {
             println!(
                 "{indent}   | {}",
                 line.chars().take(150).collect::<String>()
             );
         }
+    }
+    if blind {
+        return Ok(());
     }
     let c = consensus::analyze(&inputs);
     println!("\nwhosaid says:");
