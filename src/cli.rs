@@ -642,7 +642,10 @@ pub fn thread_json(
         .map(|p| {
             json!({"person": {"name": p.person.name, "email": p.person.email, "aliases": p.aliases},
                    "role": p.role.as_str(), "stance": p.stance.as_str(), "changed": p.changed,
-                   "signals": p.signals.iter().map(signal_json).collect::<Vec<_>>()})
+                   "signals": p.signals.iter().map(signal_json).collect::<Vec<_>>(),
+                   "per_patch": p.patches.iter().map(|s| json!({
+                       "patch": s.patch, "stance": s.stance.as_str(), "kind": s.kind.as_str(),
+                       "evidence": s.evidence, "message_id": s.message_id})).collect::<Vec<_>>()})
         })
         .collect();
     let patches: Vec<serde_json::Value> = consensus

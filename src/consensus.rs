@@ -105,6 +105,25 @@ pub struct Signal {
     pub verified: bool,
     /// The rule that produced it.
     pub rule: &'static str,
+    /// The patches it is about (Message-IDs): one, some or all of a series;
+    /// empty for prose that answers no patch.
+    #[serde(skip)]
+    pub covers: Vec<String>,
+}
+
+/// Where someone stands on one patch.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchStance {
+    /// The patch's Message-ID.
+    pub patch: String,
+    /// Their latest stance on it.
+    pub stance: Stance,
+    /// The signal that took it (kind as on screen).
+    pub kind: Kind,
+    /// The sentence or trailer line.
+    pub evidence: String,
+    /// The message that says it.
+    pub message_id: String,
 }
 
 /// A participant's position.
@@ -122,6 +141,9 @@ pub struct Position {
     pub changed: bool,
     /// Every signal, oldest first.
     pub signals: Vec<Signal>,
+    /// Per patch, the latest stance they took on it (patches in thread
+    /// order; patches they said nothing about are absent).
+    pub patches: Vec<PatchStance>,
 }
 
 impl Position {
@@ -155,11 +177,13 @@ impl Position {
             .iter()
             .filter(|s| taking.iter().any(|t| std::ptr::eq(*t, *s)))
             .collect();
-        let best = recent.iter().map(|s| rank(s.kind)).min()?;
+        // An unconditional signal shows it better than a conditional one.
+        let weight = |s: &Signal| rank(s.kind) * 2 + usize::from(s.conditional);
+        let best = recent.iter().map(|s| weight(s)).min()?;
         recent
             .into_iter()
             .rev()
-            .find(|s| rank(s.kind) == best)
+            .find(|s| weight(s) == best)
             .or_else(|| self.signals.last())
     }
 }
@@ -471,6 +495,7 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
                     stance: Stance::Neutral,
                     changed: false,
                     signals: Vec::new(),
+                    patches: Vec::new(),
                 });
                 people.len() - 1
             })
@@ -493,7 +518,8 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
         let who = person_index(&mut people, &mut by_email, &m.from);
         let Some(anchor) = anchor(msgs, i) else {
             // Not about a patch: prose still counts, about the thread.
-            for (_, signal) in prose_signals(msgs, i, None, who, &people, &current, &authors) {
+            for (_, mut signal) in prose_signals(msgs, i, None, who, &people, &current, &authors) {
+                hold_if_conditional(&mut signal, current.get(&who));
                 if let Some(s) = signal.stance {
                     current.insert(who, s);
                 }
@@ -514,6 +540,7 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
                 stance: Some(Stance::Support),
                 verified: true,
                 rule: "posted",
+                covers: ids(msgs, &targets(msgs, anchor, None).0),
             });
             current.insert(who, Stance::Support);
             continue;
@@ -536,6 +563,12 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
                 continue;
             };
             let kind = Kind::of_trailer(&t.key);
+            // "With the updated commit message:" just before the trailer.
+            let conditional = stance::conditional_lead(&lead_in(&original, here));
+            // An author's Tested-by in a reply to their own patch is about
+            // someone else's proposal, not a review of the patch.
+            let own = same_person(&person, &msgs[anchor].author)
+                || same_person(&person, &msgs[anchor].from);
             let scope = scopes
                 .iter()
                 .rev()
@@ -543,7 +576,11 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
                 .map(|(_, s)| s.clone());
             let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
             let verified = same_person(&person, &m.from);
-            let stance = if verified { kind.stance() } else { None };
+            let stance = if !verified || own {
+                None
+            } else {
+                kind.stance()
+            };
             let signal = Signal {
                 kind,
                 message_id: m.message_id.clone(),
@@ -553,19 +590,20 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
                 patch: (patches.len() == 1 && scope_name == "patch")
                     .then(|| msgs[patches[0]].message_id.clone()),
                 scope: scope_name,
-                conditional: false,
+                conditional,
                 stance,
                 verified,
-                rule: "trailer",
+                rule: if own { "own-trailer" } else { "trailer" },
+                covers: ids(msgs, &patches),
             };
-            if kind != Kind::OtherTrailer {
+            if kind != Kind::OtherTrailer && !own {
                 for &p in &patches {
                     credits.entry(p).or_default().push(Credit {
                         name: t.name.clone(),
                         person: person.clone(),
                         source: m.message_id.clone(),
                         scope: scope_name,
-                        conditional: false,
+                        conditional,
                         verified,
                         evidence: line.trim().to_string(),
                     });
@@ -584,7 +622,8 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
         ));
         // In the order they were written: "I withdraw my NAK. Acked-by: ..."
         pending.sort_by_key(|(offset, _)| *offset);
-        for (_, signal) in pending {
+        for (_, mut signal) in pending {
+            hold_if_conditional(&mut signal, current.get(&who));
             if let Some(s) = signal.stance {
                 current.insert(who, s);
             }
@@ -652,9 +691,17 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
     }
 
     // Final stance, change of mind, role.
+    let patch_order: Vec<&str> = (0..msgs.len())
+        .filter(|&i| msgs[i].is_patch && !msgs[i].is_reply && !msgs[i].ghost)
+        .map(|i| msgs[i].message_id.as_str())
+        .collect();
+    let version_of: HashMap<&str, u32> = (0..msgs.len())
+        .map(|i| (msgs[i].message_id.as_str(), msgs[i].version))
+        .collect();
     for p in &mut people {
         let stances: Vec<Stance> = p.signals.iter().filter_map(|s| s.stance).collect();
-        p.stance = stances.last().copied().unwrap_or(Stance::Neutral);
+        p.patches = per_patch(&p.signals, &patch_order);
+        p.stance = final_stance(&p.signals, &p.patches, &version_of);
         // A first stance after silence is not a change of mind.
         let taken: Vec<Stance> = stances
             .iter()
@@ -701,6 +748,114 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
         positions: people,
         patches,
         subsystems,
+    }
+}
+
+/// A conditional signal ("with that fixed, feel free to add my
+/// Reviewed-by") supports, unless its giver objects at that moment (the
+/// request may be in the same message): then it waits for the condition
+/// and does not override the objection.
+fn hold_if_conditional(signal: &mut Signal, now: Option<&Stance>) {
+    if signal.conditional && now == Some(&Stance::Oppose) {
+        signal.stance = None;
+    }
+}
+
+fn ids(msgs: &[MessageInput], patches: &[usize]) -> Vec<String> {
+    patches
+        .iter()
+        .map(|&p| msgs[p].message_id.clone())
+        .collect()
+}
+
+/// The sentence written just before a trailer line, in the paragraph before
+/// it (other trailer lines skipped): "With the updated commit message:".
+fn lead_in(original: &str, trailer_at: usize) -> String {
+    let before = &original[..trailer_at];
+    let lines: Vec<&str> = before
+        .lines()
+        .rev()
+        .skip_while(|l| l.trim().is_empty() || crate::trailers::parse_line(l.trim(), 0).is_some())
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    let paragraph: Vec<&str> = lines.into_iter().rev().collect();
+    let paragraph = paragraph.join("\n");
+    stance::sentences(&paragraph)
+        .pop()
+        .map(|(_, s)| s)
+        .unwrap_or_default()
+}
+
+/// Per patch, the latest stance-taking signal about it.
+fn per_patch(signals: &[Signal], patch_order: &[&str]) -> Vec<PatchStance> {
+    let mut latest: HashMap<&str, &Signal> = HashMap::new();
+    for s in signals.iter().filter(|s| s.verified && s.stance.is_some()) {
+        for c in &s.covers {
+            latest.insert(c.as_str(), s);
+        }
+    }
+    patch_order
+        .iter()
+        .filter_map(|&id| {
+            let s = latest.get(id)?;
+            Some(PatchStance {
+                patch: id.to_string(),
+                stance: s.stance.unwrap_or(Stance::Neutral),
+                kind: s.kind,
+                evidence: s.evidence.clone(),
+                message_id: s.message_id.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The stance that stands: the latest one taken, except that a request for
+/// changes on one patch does not undo a review of the rest of the series
+/// (Petr reviews 1/5, 3/5 and 5/5 and asks for a nit in 2/5: he supports
+/// it), and a blocking objection to one patch stands when the latest signal
+/// approves another of the same revision (a new revision answers the
+/// objections to the old one).
+fn final_stance(
+    signals: &[Signal],
+    patches: &[PatchStance],
+    version_of: &HashMap<&str, u32>,
+) -> Stance {
+    let Some(last) = signals.iter().rev().find(|s| s.stance.is_some()) else {
+        return Stance::Neutral;
+    };
+    let stance = last.stance.unwrap_or(Stance::Neutral);
+    // Only a signal about one patch of several is weighed against the others.
+    if last.covers.len() != 1 || patches.len() < 2 {
+        return stance;
+    }
+    let version = version_of.get(last.covers[0].as_str());
+    let others: Vec<&PatchStance> = patches
+        .iter()
+        .filter(|p| p.patch != last.covers[0] && version_of.get(p.patch.as_str()) == version)
+        .collect();
+    let blocking = |k: Kind| {
+        matches!(
+            k,
+            Kind::Nak | Kind::NackedBy | Kind::Objection | Kind::Disagree
+        )
+    };
+    match (stance, last.kind) {
+        (Stance::Oppose, Kind::RequestsChanges)
+            if others.iter().any(|p| p.stance == Stance::Support)
+                && !others
+                    .iter()
+                    .any(|p| blocking(p.kind) && p.stance == Stance::Oppose) =>
+        {
+            Stance::Support
+        }
+        (Stance::Support, _)
+            if others
+                .iter()
+                .any(|p| blocking(p.kind) && p.stance == Stance::Oppose) =>
+        {
+            Stance::Oppose
+        }
+        _ => stance,
     }
 }
 
@@ -784,9 +939,6 @@ fn prose_signals(
                     _ => None,
                 }
             }
-            // A conditional signal is recorded, but the stance it promises
-            // waits for the condition: it does not override an objection.
-            _ if f.conditional => None,
             _ => kind.stance(),
         };
         // Authors defending their own work stay supporters: agreeing with a
@@ -812,6 +964,7 @@ fn prose_signals(
                 stance,
                 verified: true,
                 rule: f.rule,
+                covers: ids(msgs, &patches),
             },
         ));
     }
@@ -862,6 +1015,97 @@ mod tests {
             author: from,
             body: body.into(),
         }
+    }
+
+    #[test]
+    fn trailers_on_a_condition_by_the_author_and_per_patch_stances() {
+        let p = |n: &str, e: &str| Person {
+            name: n.into(),
+            email: e.into(),
+        };
+        let author = p("Lukas H", "lukas@x");
+        let petr = p("Petr M", "petr@x");
+        let mut msgs = vec![msg(
+            "c@x",
+            None,
+            author.clone(),
+            "[PATCH 0/2] klp",
+            "Cover.\n",
+        )];
+        for n in 1..=2 {
+            let mut m = msg(
+                &format!("{n}@x"),
+                Some(0),
+                author.clone(),
+                &format!("[PATCH {n}/2] klp"),
+                "Change.\n",
+            );
+            (m.index, m.total, m.has_diff) = (Some(n), Some(2), true);
+            msgs.push(m);
+        }
+        msgs[0].index = Some(0);
+        let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| MessageInput {
+            date: Some(date),
+            ..msg(id, Some(parent), who.clone(), "Re: [PATCH] klp", body)
+        };
+        msgs.push(reply(
+            "r1@x",
+            1,
+            &petr,
+            "Looks good.\n\nReviewed-by: Petr M <petr@x>\n",
+            10,
+        ));
+        msgs.push(reply(
+            "r2@x",
+            2,
+            &petr,
+            "Otherwise fine. With the updated commit message:\n\nReviewed-by: Petr M <petr@x>\n",
+            11,
+        ));
+        msgs.push(reply(
+            "r3@x",
+            2,
+            &petr,
+            "Nit: please rename the helper.\n",
+            12,
+        ));
+        msgs.push(reply(
+            "r4@x",
+            5,
+            &author,
+            "Tested-by: Lukas H <lukas@x>\n",
+            13,
+        ));
+        let c = analyze(&msgs);
+        let credited: Vec<String> = c
+            .patches
+            .iter()
+            .map(|p| {
+                let t: Vec<String> = p
+                    .trailers
+                    .iter()
+                    .map(|t| format!("{}{}", t.name, if t.conditional { "?" } else { "" }))
+                    .collect();
+                format!("{}: {}", p.message_id, t.join(" "))
+            })
+            .collect();
+        assert_eq!(credited, ["c@x: ", "1@x: Reviewed-by", "2@x: Reviewed-by?"]);
+        let petr = c
+            .positions
+            .iter()
+            .find(|p| p.person.email == "petr@x")
+            .unwrap();
+        let per: Vec<String> = petr
+            .patches
+            .iter()
+            .map(|s| format!("{} {}", s.patch, s.stance.as_str()))
+            .collect();
+        assert_eq!(per, ["1@x support", "2@x oppose"]);
+        assert_eq!(
+            petr.stance,
+            Stance::Support,
+            "a nit does not undo the review of 1/2"
+        );
     }
 
     #[test]

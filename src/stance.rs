@@ -300,29 +300,7 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 break 'rules;
             }
             let hedged = HEDGES.iter().any(|h| lower.contains(h));
-            let conditional_clause = [
-                "with that fixed",
-                "with those fixed",
-                "with this fixed",
-                "with the above",
-                "once that",
-                "once this",
-                "once those",
-                "if you fix",
-                "if that is fixed",
-                "if those are fixed",
-                "with that addressed",
-                "with those addressed",
-                "with that changed",
-                "with these changes",
-                "with the nit",
-                "with the typo",
-                "with that nit",
-                "provided that",
-                "assuming",
-            ]
-            .iter()
-            .any(|c| lower.contains(c));
+            let conditional_clause = CONDITIONS.iter().any(|c| lower.contains(c));
 
             // Offers of a trailer in prose: "feel free to add my Reviewed-by".
             let offer = [
@@ -453,8 +431,10 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "will not merge",
                 "not going to merge",
                 "not merging this",
-                "i'll drop this",
-                "i will drop this",
+                "i'll drop this series",
+                "i will drop this series",
+                "i'll drop this from",
+                "i will drop this from",
             ]
             .iter()
             .any(|p| lower.contains(p))
@@ -572,9 +552,28 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "not okay",
                 "is bogus",
                 "is broken",
+                "my objection",
+                "non-starter",
+                "nonstarter",
+                "not a big fan",
+                "not a fan of",
             ]
             .iter()
-            .any(|p| main.contains(p));
+            .any(|p| main.contains(p))
+                || reports_problem(&main)
+                || [
+                    "reverting this patch fixes",
+                    "reverting the patch fixes",
+                    "reverting it fixes",
+                    "reverting this commit fixes",
+                    "caused by this patch",
+                    "this patch causes",
+                    "bisected to this",
+                    "bisected it to this",
+                ]
+                .iter()
+                .any(|p| main.contains(p))
+                || main.contains("none of") && main.contains(" work");
             // "Please don't add ...": an objection to something the patch does;
             // "please do not record the commit ID" is not.
             const CODE_VERBS: [&str; 16] = [
@@ -650,6 +649,7 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 && [
                     "fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend",
                     "update", "remove", "add ", "make", "send a v", "reword", "squash", "keep",
+                    "insert", "sort",
                 ]
                 .iter()
                 .any(|v| main.contains(v))
@@ -710,11 +710,32 @@ pub fn analyze(text: &str) -> Vec<Found> {
                     "you should drop",
                     "you should remove",
                     "you should keep",
+                    "i'd like to see",
+                    "i would like to see",
+                    "i'd prefer",
+                    "can you resend",
+                    "could you resend",
+                    "an alternative solution could be",
+                    "an alternative approach could be",
+                    "an alternative solution would be",
+                    "an alternative approach would be",
                 ]
                 .iter()
                 .any(|p| main.contains(p))
                 || main.starts_with("nit:")
-                || main.starts_with("nitpick:");
+                || main.starts_with("nitpick:")
+                // "Why not fix the linker instead?"
+                || main.starts_with("why not ") && main.contains(" instead")
+                // "I think "selects" is strange here."
+                || ["is strange", "looks strange", "seems strange", "is weird", "looks weird"]
+                    .iter()
+                    .any(|p| main.contains(p))
+                    && !main.ends_with('?')
+                // "I still see inconsistency in your patch, though."
+                || main.contains("i still see")
+                    && ["inconsisten", "problem", "issue", "bug", "breakage"]
+                        .iter()
+                        .any(|w| main.contains(w));
             if request && !iffy && !conditional_clause {
                 push(Kind::RequestsChanges, "requests-changes", false, None);
                 break 'rules;
@@ -759,9 +780,31 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "great idea",
                 "good idea",
                 "nice improvement",
+                "sgtm",
+                "looks sane",
+                "seems sane",
+                "sounds good to me",
+                "i'm ok with",
+                "i am ok with",
+                "i'm okay with",
+                "i am okay with",
+                "good enough",
             ]
             .iter()
-            .any(|p| main.contains(p));
+            .any(|p| main.contains(p))
+                // "I have tested this patch ... and everything worked as expected."
+                || [
+                    "works as expected",
+                    "worked as expected",
+                    "works well",
+                    "worked well",
+                    "works fine",
+                    "worked fine",
+                ]
+                .iter()
+                .any(|p| main.contains(p))
+                    && main.contains("test")
+                    && !["without", "before", "revert"].iter().any(|w| main.contains(w));
             let negated_approval = [
                 "not a good idea",
                 "not a great idea",
@@ -776,6 +819,8 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "should not be in the kernel",
                 "shouldn't be in the kernel",
                 "not sure it looks good",
+                "not good enough",
+                "isn't good enough",
             ]
             .iter()
             .any(|p| main.contains(p))
@@ -798,6 +843,16 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 ]
                 .iter()
                 .any(|p| main.contains(p) && !main.contains(&format!("{p} to ")));
+            let hypothetical = [
+                "would be nice",
+                "would be really nice",
+                "what'd be",
+                "it'd be nice",
+                "if we could",
+            ]
+            .iter()
+            .any(|p| main.contains(p));
+            let approval = approval && !hypothetical || ["nice!", "nice."].contains(&main.trim());
             if approval && !negated_approval && !iffy && !main.ends_with('?') {
                 // "After that, this should be good to go": approval on a condition.
                 let conditional = conditional_clause
@@ -883,6 +938,8 @@ pub fn analyze(text: &str) -> Vec<Found> {
                     "that makes sense",
                     "i am with ",
                     "i'm with ",
+                    "i thought so",
+                    "i thought the same",
                 ]
                 .iter()
                 .any(|p| main.contains(p));
@@ -912,6 +969,92 @@ pub fn analyze(text: &str) -> Vec<Found> {
     }
     out
 }
+
+/// A report of a problem seen with the patch: "when I boot it I see the
+/// following issues:", "if I build with O=, I have this error."
+fn reports_problem(lower: &str) -> bool {
+    const SEEING: [&str; 16] = [
+        "i see the following",
+        "i see this",
+        "i see these",
+        "i have this",
+        "i get this",
+        "i got this",
+        "i get the following",
+        "i got the following",
+        "i'm seeing",
+        "i am seeing",
+        "we are seeing",
+        "we're seeing",
+        "i hit this",
+        "i hit the following",
+        "i'm getting",
+        "i am getting",
+    ];
+    const TROUBLE: [&str; 12] = [
+        "error",
+        "issue",
+        "warning",
+        "failure",
+        "fail",
+        "crash",
+        "breakage",
+        "regression",
+        "problem",
+        "oops",
+        "panic",
+        "splat",
+    ];
+    SEEING.iter().any(|p| lower.contains(p)) && TROUBLE.iter().any(|w| lower.contains(w))
+}
+
+/// The lead-in written just before a trailer line makes it conditional:
+/// "With the updated commit message:", "With the comments addressed, you
+/// can add:", "Once that is fixed:".
+pub fn conditional_lead(lead: &str) -> bool {
+    let lower = lead.trim().to_lowercase().replace('’', "'");
+    if lower.is_empty() {
+        return false;
+    }
+    CONDITIONS.iter().any(|c| lower.contains(c))
+        || lower.ends_with(':')
+            && (lower.starts_with("with ")
+                || lower.starts_with("once ")
+                || lower.starts_with("if "))
+            && ![
+                "with this patch",
+                "with your patch",
+                "with this applied",
+                "with the patch",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
+}
+
+/// Clauses that put a signal on a condition ("with that fixed").
+const CONDITIONS: [&str; 21] = [
+    "with that fixed",
+    "with those fixed",
+    "with this fixed",
+    "with the above",
+    "once that",
+    "once this",
+    "once those",
+    "if you fix",
+    "if that is fixed",
+    "if those are fixed",
+    "with that addressed",
+    "with those addressed",
+    "with the comments addressed",
+    "with that changed",
+    "with these changes",
+    "with the nit",
+    "with the typo",
+    "with that nit",
+    "provided that",
+    "assuming",
+    "with those changes",
+];
 
 /// "I agree with Tom", "agree with Nadia about patch 2": the name.
 fn agreed_with(sentence: &str) -> Option<String> {

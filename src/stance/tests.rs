@@ -38,6 +38,30 @@ Could you please rename the helper to match the others?         | requests-chang
 With that fixed, feel free to add my Reviewed-by.               | reviewed-by conditional
 Feel free to add my Acked-by.                                   | acked-by
 For the series: feel free to add my Tested-by.                  | tested-by scope=series
+When I boot it in qemu I see the following issues:              | objection
+Hi, it looks good but if I build with O=<dir>, I have this error. | objection
+But, more importantly, none of your patches works correctly.    | objection
+I think 'selects' is strange here.                                | requests-changes
+I still see inconsistency in your patch, though.                | requests-changes
+I'm ok with this patch; a quick grep shows a few more cases.    | approval
+SGTM                                                            | approval
+For this patch set, the above is probably good enough.          | approval
+This is not good enough for stable.                             | objection
+I have tested this patch and everything worked as expected.     | approval
+It works fine without this patch, so I don't see the point.     | -
+I thought so when I read it also.                               | agree
+Reverting this patch fixes the problem.                         | objection
+Looks sane to me, thanks!                                       | approval
+I'd prefer a separate option for the pattern.                   | requests-changes
+I know you don't care, but I will voice my objection, for the record: | objection
+That's just a non-starter, I'm afraid.                          | objection
+I am not a big fan of this patch, at least...                   | objection
+Can you resend with the new name for sound/soc/ti/Kconfig ?     | requests-changes
+Why not fix the linker instead?                                 | requests-changes
+What'd be really nice is if we could link kallsyms only once.   | -
+Nice!                                                           | approval
+I will drop this.                                               | concedes
+Please insert the new one to the proper line.                   | requests-changes
 For patches 1 and 3: looks good to me.                          | approval scope=[1, 3]
 For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
 Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
