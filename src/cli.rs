@@ -14,6 +14,7 @@ use crate::import::{self, ImportConfig, ImportReport};
 use crate::index::{Index, SearchOptions, Sort};
 use crate::links;
 use crate::message::WarningKind;
+use crate::report;
 use crate::store::Store;
 use crate::store::ThreadView;
 
@@ -496,26 +497,6 @@ fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn format_date(date: Option<(i64, i32)>, rfc3339: bool) -> String {
-    let Some((t, tz)) = date else {
-        return if rfc3339 {
-            String::new()
-        } else {
-            "date unknown".into()
-        };
-    };
-    let offset = chrono::FixedOffset::east_opt(tz)
-        .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
-    match chrono::DateTime::from_timestamp(t, 0) {
-        Some(d) if rfc3339 => d.with_timezone(&offset).to_rfc3339(),
-        Some(d) => d
-            .with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M %z")
-            .to_string(),
-        None => String::new(),
-    }
-}
-
 /// The thread containing a user-given Message-ID, read by the consensus
 /// engine; None (after saying so) when the archive does not have it.
 fn thread_with_positions(
@@ -550,22 +531,13 @@ fn cmd_thread(
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&thread_json(&view, &consensus))?
+            serde_json::to_string_pretty(&report::thread_json(&view, &consensus))?
         );
     } else {
         print_thread(&view, &msgid);
         print_positions(&consensus);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn signal_json(s: &crate::consensus::Signal) -> serde_json::Value {
-    serde_json::json!({
-        "kind": s.kind.as_str(), "message_id": s.message_id,
-        "date": format_date(s.date.map(|d| (d, 0)), true), "evidence": s.evidence,
-        "target": s.target, "patch": s.patch, "scope": s.scope, "conditional": s.conditional,
-        "stance": s.stance.map(|x| x.as_str()), "verified": s.verified, "rule": s.rule,
-    })
 }
 
 fn print_positions(c: &crate::consensus::Consensus) {
@@ -614,58 +586,6 @@ fn print_positions(c: &crate::consensus::Consensus) {
 }
 
 /// The `thread --json` shape of the interface spec.
-pub fn thread_json(
-    view: &ThreadView,
-    consensus: &crate::consensus::Consensus,
-) -> serde_json::Value {
-    use serde_json::json;
-    let messages: Vec<serde_json::Value> = view
-        .order
-        .iter()
-        .map(|&(i, depth)| {
-            let n = &view.nodes[i];
-            let parent = n.parent.map(|p| view.nodes[p].message_id.clone());
-            if n.ghost {
-                json!({"message_id": n.message_id, "parent": parent, "depth": depth, "ghost": true,
-                       "url": links::permalink(&n.message_id)})
-            } else {
-                json!({"message_id": n.message_id, "parent": parent, "depth": depth, "ghost": false,
-                       "from": {"name": n.from.name, "email": n.from.email},
-                       "date": format_date(n.date, true), "subject": n.subject,
-                       "list": n.lists.first(), "url": links::permalink(&n.message_id)})
-            }
-        })
-        .collect();
-    let positions: Vec<serde_json::Value> = consensus
-        .positions
-        .iter()
-        .map(|p| {
-            json!({"person": {"name": p.person.name, "email": p.person.email, "aliases": p.aliases},
-                   "role": p.role.as_str(), "stance": p.stance.as_str(), "changed": p.changed,
-                   "signals": p.signals.iter().map(signal_json).collect::<Vec<_>>(),
-                   "per_patch": p.patches.iter().map(|s| json!({
-                       "patch": s.patch, "stance": s.stance.as_str(), "kind": s.kind.as_str(),
-                       "evidence": s.evidence, "message_id": s.message_id})).collect::<Vec<_>>()})
-        })
-        .collect();
-    let patches: Vec<serde_json::Value> = consensus
-        .patches
-        .iter()
-        .map(|p| {
-            json!({"message_id": p.message_id, "subject": p.subject, "version": p.version,
-                   "index": p.index, "total": p.total, "cover": p.cover,
-                   "author": {"name": p.author.name, "email": p.author.email},
-                   "trailers": p.trailers.iter().map(|t| json!({
-                       "name": t.name, "person": {"name": t.person.name, "email": t.person.email},
-                       "source": t.source, "scope": t.scope, "conditional": t.conditional,
-                       "verified": t.verified})).collect::<Vec<_>>()})
-        })
-        .collect();
-    json!({"root": view.root, "subject": view.subject(), "messages": messages,
-           "positions": positions, "patches": patches, "subsystems": consensus.subsystems,
-           "summary": consensus.summary()})
-}
-
 /// How deep the tree drawing indents before it shows the depth as a number.
 const MAX_DRAWN_DEPTH: usize = 40;
 
@@ -727,7 +647,7 @@ fn print_thread(view: &ThreadView, asked: &str) {
                 out,
                 "{prefix}{marker}{}, {}: {} <{}>",
                 n.from.display(),
-                format_date(n.date, false),
+                report::format_date(n.date, false),
                 n.subject,
                 n.message_id
             );
@@ -764,7 +684,7 @@ fn cmd_series(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result
             out,
             "\nv{}  {}  {} patch{}{}  thread <{}>",
             v.version,
-            format_date(date.map(|d| (d, 0)), false)
+            report::format_date(date.map(|d| (d, 0)), false)
                 .get(..10)
                 .unwrap_or(""),
             v.patches.len(),
@@ -898,7 +818,7 @@ fn cmd_search(
                 let mut v = serde_json::json!({
                     "message_id": h.message_id, "thread_root": root, "subject": h.subject,
                     "from": {"name": h.from_name, "email": h.from_email},
-                    "date": format_date(h.date, true), "snippet": h.snippet,
+                    "date": report::format_date(h.date, true), "snippet": h.snippet,
                     "highlights": h.highlights,
                 });
                 if by_thread {
@@ -933,7 +853,7 @@ fn cmd_search(
             let _ = writeln!(
                 out,
                 "\n{}  {}  {}",
-                format_date(h.date, false),
+                report::format_date(h.date, false),
                 who,
                 h.subject
             );
@@ -991,123 +911,12 @@ fn cmd_trailers(
     let Some((view, consensus, msgid)) = thread_with_positions(data, files, msgid)? else {
         return Ok(ExitCode::from(1));
     };
-    // The patch: the message itself, or the nearest patch above a reply.
-    let mut cur = view
-        .nodes
-        .iter()
-        .position(|n| n.message_id == msgid && !n.ghost);
-    let patch_msgid = loop {
-        match cur {
-            Some(i)
-                if consensus
-                    .patches
-                    .iter()
-                    .any(|p| p.message_id == view.nodes[i].message_id) =>
-            {
-                break Some(view.nodes[i].message_id.clone());
-            }
-            Some(i) => cur = view.nodes[i].parent,
-            None => break None,
-        }
-    };
-    let Some(patch_msgid) = patch_msgid else {
+    let Some(patch) = report::patch_of(&view, &consensus, &msgid) else {
         eprintln!("whosaid: <{msgid}> is not a patch, a cover letter or a reply to one");
         return Ok(ExitCode::from(1));
     };
-    let patch = consensus
-        .patches
-        .iter()
-        .find(|p| p.message_id == patch_msgid)
-        .expect("found above");
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "Link: {}{}",
-        base_url.trim_end_matches('/'),
-        links::permalink(&patch.message_id)
-    );
-    let order = |name: &str| match name.to_ascii_lowercase().as_str() {
-        "reported-by" => 0,
-        "suggested-by" => 1,
-        "acked-by" => 2,
-        "reviewed-by" => 3,
-        "tested-by" => 4,
-        _ => 5,
-    };
-    let mut credited: Vec<&crate::consensus::Credit> = patch
-        .trailers
-        .iter()
-        .filter(|t| {
-            t.verified
-                && !t.name.to_ascii_lowercase().starts_with("na")
-                && !t.name.eq_ignore_ascii_case("nacked-by")
-        })
-        .collect();
-    credited.sort_by_key(|t| order(&t.name));
-    let mut seen = std::collections::HashSet::new();
-    for t in &credited {
-        let line = format!(
-            "{}: {} <{}>",
-            canonical_trailer_name(&t.name),
-            t.person.name,
-            t.person.email
-        );
-        if !seen.insert(line.clone()) {
-            continue;
-        }
-        if t.conditional {
-            let _ = writeln!(
-                out,
-                "# conditional, check before adding: {line}  (\"{}\" <{}>)",
-                t.evidence, t.source
-            );
-        } else {
-            let _ = writeln!(out, "{line}");
-        }
-    }
-    for t in patch.trailers.iter().filter(|t| !t.verified) {
-        let _ = writeln!(
-            out,
-            "# not credited: {} was sent by someone else (<{}>): {}",
-            t.name, t.source, t.evidence
-        );
-    }
-    // Open objections that bear on this patch: about it, about its series, or the whole thread.
-    for p in consensus
-        .positions
-        .iter()
-        .filter(|p| p.stance == crate::stance::Stance::Oppose)
-    {
-        if let Some(s) = p.evidence() {
-            let about_this = s.patch.as_deref().is_none_or(|m| m == patch.message_id);
-            if about_this {
-                let _ = writeln!(
-                    out,
-                    "# Open objection from {} <{}> ({}): \"{}\" <{}>",
-                    p.person.display(),
-                    p.person.email,
-                    format_date(s.date.map(|d| (d, 0)), false)
-                        .get(..10)
-                        .unwrap_or(""),
-                    s.evidence,
-                    s.message_id
-                );
-            }
-        }
-    }
+    print!("{}", report::changelog_block(&consensus, patch, base_url));
     Ok(ExitCode::SUCCESS)
-}
-
-/// `ACKED-BY` → `Acked-by`; b4 writes trailer names this way.
-fn canonical_trailer_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    let mut out = String::with_capacity(lower.len());
-    let mut first = true;
-    for c in lower.chars() {
-        out.push(if first { c.to_ascii_uppercase() } else { c });
-        first = false;
-    }
-    out
 }
 
 fn cmd_who(
@@ -1183,7 +992,7 @@ fn cmd_who(
                 e.latest = e.latest.max(s.date.unwrap_or(0));
                 e.statements.push(serde_json::json!({
                     "message_id": s.message_id, "thread_root": root, "stance": p.stance.as_str(),
-                    "kind": s.kind.as_str(), "evidence": s.evidence, "date": format_date(s.date.map(|d| (d, 0)), true),
+                    "kind": s.kind.as_str(), "evidence": s.evidence, "date": report::format_date(s.date.map(|d| (d, 0)), true),
                     "subject": view.subject(),
                 }));
             }

@@ -11,6 +11,7 @@ pub mod mbox;
 pub mod message;
 pub mod query;
 pub mod quote;
+pub mod report;
 pub mod series;
 pub mod stance;
 pub mod store;

@@ -1,0 +1,217 @@
+//! What the command line and the web both show: the JSON documents of
+//! `../shared/spec/interface.md` and the changelog block. Pure functions of
+//! a thread view and its consensus, so `whosaid thread --json` and
+//! `/api/thread/...` are the same document by construction.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use crate::consensus::{Consensus, Credit, PatchCredits};
+use crate::links;
+use crate::stance::Stance;
+use crate::store::ThreadView;
+
+/// A stored date: RFC 3339 for JSON, `2024-03-11 18:30 +0900` for people;
+/// "" (JSON) or "date unknown" when the message had none.
+pub fn format_date(date: Option<(i64, i32)>, rfc3339: bool) -> String {
+    let Some((t, tz)) = date else {
+        return if rfc3339 {
+            String::new()
+        } else {
+            "date unknown".into()
+        };
+    };
+    let offset = chrono::FixedOffset::east_opt(tz)
+        .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    match chrono::DateTime::from_timestamp(t, 0) {
+        Some(d) if rfc3339 => d.with_timezone(&offset).to_rfc3339(),
+        Some(d) => d
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M %z")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+/// One signal as JSON.
+pub fn signal_json(s: &crate::consensus::Signal) -> serde_json::Value {
+    serde_json::json!({
+        "kind": s.kind.as_str(), "message_id": s.message_id,
+        "date": format_date(s.date.map(|d| (d, 0)), true), "evidence": s.evidence,
+        "target": s.target, "patch": s.patch, "scope": s.scope, "conditional": s.conditional,
+        "stance": s.stance.map(|x| x.as_str()), "verified": s.verified, "rule": s.rule,
+    })
+}
+
+/// The `thread --json` document.
+pub fn thread_json(
+    view: &ThreadView,
+    consensus: &crate::consensus::Consensus,
+) -> serde_json::Value {
+    let messages: Vec<serde_json::Value> = view
+        .order
+        .iter()
+        .map(|&(i, depth)| {
+            let n = &view.nodes[i];
+            let parent = n.parent.map(|p| view.nodes[p].message_id.clone());
+            if n.ghost {
+                json!({"message_id": n.message_id, "parent": parent, "depth": depth, "ghost": true,
+                       "url": links::permalink(&n.message_id)})
+            } else {
+                json!({"message_id": n.message_id, "parent": parent, "depth": depth, "ghost": false,
+                       "from": {"name": n.from.name, "email": n.from.email},
+                       "date": format_date(n.date, true), "subject": n.subject,
+                       "list": n.lists.first(), "url": links::permalink(&n.message_id)})
+            }
+        })
+        .collect();
+    let positions: Vec<serde_json::Value> = consensus
+        .positions
+        .iter()
+        .map(|p| {
+            json!({"person": {"name": p.person.name, "email": p.person.email, "aliases": p.aliases},
+                   "role": p.role.as_str(), "stance": p.stance.as_str(), "changed": p.changed,
+                   "signals": p.signals.iter().map(signal_json).collect::<Vec<_>>(),
+                   "per_patch": p.patches.iter().map(|s| json!({
+                       "patch": s.patch, "stance": s.stance.as_str(), "kind": s.kind.as_str(),
+                       "evidence": s.evidence, "message_id": s.message_id})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let patches: Vec<serde_json::Value> = consensus
+        .patches
+        .iter()
+        .map(|p| {
+            json!({"message_id": p.message_id, "subject": p.subject, "version": p.version,
+                   "index": p.index, "total": p.total, "cover": p.cover,
+                   "author": {"name": p.author.name, "email": p.author.email},
+                   "trailers": p.trailers.iter().map(|t| json!({
+                       "name": t.name, "person": {"name": t.person.name, "email": t.person.email},
+                       "source": t.source, "scope": t.scope, "conditional": t.conditional,
+                       "verified": t.verified})).collect::<Vec<_>>()})
+        })
+        .collect();
+    json!({"root": view.root, "subject": view.subject(), "messages": messages,
+           "positions": positions, "patches": patches, "subsystems": consensus.subsystems,
+           "summary": consensus.summary()})
+}
+
+/// The patch a message is about: the message itself when it is a patch or
+/// cover letter, else the nearest one above it.
+pub fn patch_of<'a>(
+    view: &ThreadView,
+    consensus: &'a Consensus,
+    msgid: &str,
+) -> Option<&'a PatchCredits> {
+    let mut cur = view
+        .nodes
+        .iter()
+        .position(|n| n.message_id == msgid && !n.ghost);
+    while let Some(i) = cur {
+        if let Some(p) = consensus
+            .patches
+            .iter()
+            .find(|p| p.message_id == view.nodes[i].message_id)
+        {
+            return Some(p);
+        }
+        cur = view.nodes[i].parent;
+    }
+    None
+}
+
+/// The block to paste into a changelog: `Link:`, the credited trailers
+/// (b4's order: Reported, Suggested, Acked, Reviewed, Tested), conditional
+/// and uncredited ones as `#` lines, then the open objections that bear on
+/// this patch.
+pub fn changelog_block(consensus: &Consensus, patch: &PatchCredits, base_url: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Link: {}{}",
+        base_url.trim_end_matches('/'),
+        links::permalink(&patch.message_id)
+    );
+    let order = |name: &str| match name.to_ascii_lowercase().as_str() {
+        "reported-by" => 0,
+        "suggested-by" => 1,
+        "acked-by" => 2,
+        "reviewed-by" => 3,
+        "tested-by" => 4,
+        _ => 5,
+    };
+    let mut credited: Vec<&Credit> = patch
+        .trailers
+        .iter()
+        .filter(|t| {
+            t.verified
+                && !t.name.to_ascii_lowercase().starts_with("na")
+                && !t.name.eq_ignore_ascii_case("nacked-by")
+        })
+        .collect();
+    credited.sort_by_key(|t| order(&t.name));
+    let mut seen = std::collections::HashSet::new();
+    for t in &credited {
+        let line = format!(
+            "{}: {} <{}>",
+            canonical_trailer_name(&t.name),
+            t.person.name,
+            t.person.email
+        );
+        if !seen.insert(line.clone()) {
+            continue;
+        }
+        if t.conditional {
+            let _ = writeln!(
+                out,
+                "# conditional, check before adding: {line}  (\"{}\" <{}>)",
+                t.evidence, t.source
+            );
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    for t in patch.trailers.iter().filter(|t| !t.verified) {
+        let _ = writeln!(
+            out,
+            "# not credited: {} was sent by someone else (<{}>): {}",
+            t.name, t.source, t.evidence
+        );
+    }
+    // Open objections that bear on this patch: about it, about its series, or the whole thread.
+    for p in consensus
+        .positions
+        .iter()
+        .filter(|p| p.stance == Stance::Oppose)
+    {
+        if let Some(s) = p.evidence() {
+            let about_this = s.patch.as_deref().is_none_or(|m| m == patch.message_id);
+            if about_this {
+                let _ = writeln!(
+                    out,
+                    "# Open objection from {} <{}> ({}): \"{}\" <{}>",
+                    p.person.display(),
+                    p.person.email,
+                    format_date(s.date.map(|d| (d, 0)), false)
+                        .get(..10)
+                        .unwrap_or(""),
+                    s.evidence,
+                    s.message_id
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `ACKED-BY` → `Acked-by`; b4 writes trailer names this way.
+pub fn canonical_trailer_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut first = true;
+    for c in lower.chars() {
+        out.push(if first { c.to_ascii_uppercase() } else { c });
+        first = false;
+    }
+    out
+}
