@@ -30,6 +30,9 @@ pub struct Args {
         default_value = "whosaid-data"
     )]
     pub data: PathBuf,
+    /// The data dir was named (`--data` or `$WHOSAID_DATA`), not defaulted.
+    #[arg(skip)]
+    pub data_named: bool,
     /// A git-format .mailmap joining people's addresses (default: DIR/.mailmap if present).
     #[arg(long, global = true)]
     pub mailmap: Option<PathBuf>,
@@ -129,6 +132,19 @@ pub enum Command {
         #[arg(required = true)]
         query: Vec<String>,
     },
+    /// Serve the web UI and JSON API (imports the built-in samples into an empty default data dir).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Base URL of the archive for Link: lines and feeds.
+        #[arg(
+            long,
+            env = "WHOSAID_BASE_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base_url: String,
+    },
     /// Rebuild the search index from the store.
     Reindex,
     /// Check every stored message against its checksum.
@@ -159,7 +175,13 @@ fn query_help() -> String {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
-    let args = Args::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Args::command().get_matches();
+    let mut args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
+    args.data_named = matches.value_source("data") != Some(clap::parser::ValueSource::DefaultValue);
     match run(args) {
         Ok(code) => code,
         Err(e) => {
@@ -228,6 +250,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     };
     let files = &files;
+    let serve_files = match &args.command {
+        Command::Serve { .. } => Some(ReviewFiles::load(&args)?),
+        _ => None,
+    };
     match args.command {
         Command::Import {
             list,
@@ -279,7 +305,73 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } => cmd_who(&args.data, files, json, threads, &query.join(" ")),
         Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
+        Command::Serve { addr, base_url } => {
+            let files = serve_files.expect("loaded for serve");
+            cmd_serve(&args.data, args.data_named, files, addr, base_url)
+        }
     }
+}
+
+/// The sample archive, built into the binary so `serve` works anywhere.
+const SAMPLES: [(&str, &[u8]); 2] = [
+    (
+        "linux-mm-hmm-users.mbox",
+        include_bytes!("../sample-mboxes/linux-mm-hmm-users.mbox"),
+    ),
+    (
+        "linux-kbuild-modpost-series.mbox",
+        include_bytes!("../sample-mboxes/linux-kbuild-modpost-series.mbox"),
+    ),
+];
+
+fn cmd_serve(
+    data: &std::path::Path,
+    data_named: bool,
+    files: ReviewFiles,
+    addr: std::net::SocketAddr,
+    base_url: String,
+) -> anyhow::Result<ExitCode> {
+    let empty = !data.join("store.sqlite3").exists();
+    if empty && !data_named {
+        // Write the built-in samples next to the store, import, remove.
+        let dir = data.join(".samples");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut paths = Vec::new();
+        for (name, bytes) in SAMPLES {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+            paths.push(p);
+        }
+        eprintln!(
+            "whosaid: {} is empty; importing the built-in sample archive first",
+            data.display()
+        );
+        cmd_import(data, ImportConfig::default(), false, false, &paths)?;
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let store = open_store(data)?;
+        catch_up_threading(&store)?;
+        let index = Index::open_for_writing(data)
+            .with_context(|| format!("cannot open the search index in {}", data.display()))?;
+        catch_up_index(data, &store, &index)?;
+    }
+    let state = crate::web::AppState::open(crate::web::Config {
+        data: data.to_path_buf(),
+        base_url,
+        mailmap: files.mailmap,
+        maintainers: files.maintainers,
+    })
+    .with_context(|| format!("cannot open the archive in {}", data.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    eprintln!("whosaid: serving {} at http://{addr}/", data.display());
+    runtime
+        .block_on(crate::web::serve(std::sync::Arc::new(state), addr))
+        .with_context(|| format!("cannot serve on {addr}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_index(data: &std::path::Path) -> anyhow::Result<Index> {
@@ -815,12 +907,7 @@ fn cmd_search(
         let hits_json: Vec<serde_json::Value> = hits
             .iter()
             .map(|(h, root, n)| {
-                let mut v = serde_json::json!({
-                    "message_id": h.message_id, "thread_root": root, "subject": h.subject,
-                    "from": {"name": h.from_name, "email": h.from_email},
-                    "date": report::format_date(h.date, true), "snippet": h.snippet,
-                    "highlights": h.highlights,
-                });
+                let mut v = report::hit_json(h, root);
                 if by_thread {
                     v["thread_hits"] = (*n).into();
                 }

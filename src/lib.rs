@@ -17,3 +17,4 @@ pub mod stance;
 pub mod store;
 pub mod thread;
 pub mod trailers;
+pub mod web;

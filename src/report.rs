@@ -215,3 +215,13 @@ pub fn canonical_trailer_name(name: &str) -> String {
     }
     out
 }
+
+/// One `search --json` hit.
+pub fn hit_json(h: &crate::index::Hit, thread_root: &str) -> serde_json::Value {
+    json!({
+        "message_id": h.message_id, "thread_root": thread_root, "subject": h.subject,
+        "from": {"name": h.from_name, "email": h.from_email},
+        "date": format_date(h.date, true), "snippet": h.snippet,
+        "highlights": h.highlights,
+    })
+}

@@ -21,7 +21,7 @@ mod series;
 mod threads;
 
 pub use self::series::{Series, SeriesPatch, SeriesVersion};
-pub use self::threads::{RethreadReport, ThreadNode, ThreadView};
+pub use self::threads::{RethreadReport, ThreadNode, ThreadSummary, ThreadView};
 
 use crate::error::{Error, Result};
 use crate::message::Message;

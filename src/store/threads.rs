@@ -68,6 +68,21 @@ pub struct ThreadNode {
     pub chain: Vec<String>,
 }
 
+/// A line of a thread index.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ThreadSummary {
+    /// The root's Message-ID.
+    pub root: String,
+    /// The root's subject.
+    pub subject: String,
+    /// Unix seconds of the latest message.
+    pub last_date: Option<i64>,
+    /// Messages in the thread.
+    pub messages: u64,
+    /// Senders, by name (address when nameless).
+    pub participants: Vec<String>,
+}
+
 /// A whole thread, in display order.
 #[derive(Debug, Clone)]
 pub struct ThreadView {
@@ -268,6 +283,61 @@ impl Store {
             .map_err(self.err())?;
         let roots = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
         roots.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Threads newest first (by their latest message), optionally of one
+    /// list, for an index page.
+    pub fn recent_threads(
+        &self,
+        list: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<ThreadSummary>> {
+        let sql = "SELECT m.thread_root, MAX(m.date), COUNT(*),
+                COALESCE((SELECT r.subject FROM messages r WHERE r.msgid = m.thread_root LIMIT 1),
+                         MIN(m.subject)),
+                (SELECT group_concat(who, char(10)) FROM (
+                    SELECT CASE p.from_name WHEN '' THEN p.from_email ELSE p.from_name END AS who
+                    FROM messages p WHERE p.thread_root = m.thread_root
+                    GROUP BY who ORDER BY MIN(p.date)))
+             FROM messages m
+             WHERE m.thread_root IS NOT NULL
+               AND (?1 IS NULL OR EXISTS (SELECT 1 FROM message_lists l
+                                           WHERE l.message = m.id AND l.list = ?1))
+             GROUP BY m.thread_root ORDER BY MAX(m.date) DESC, m.thread_root LIMIT ?2 OFFSET ?3";
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.err())?;
+        let rows = stmt
+            .query_map(rusqlite::params![list, limit as i64, offset as i64], |r| {
+                let people: Option<String> = r.get(4)?;
+                Ok(ThreadSummary {
+                    root: r.get(0)?,
+                    last_date: r.get(1)?,
+                    messages: r.get::<_, i64>(2)? as u64,
+                    subject: r.get(3)?,
+                    participants: people
+                        .unwrap_or_default()
+                        .split('\n')
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Every list name with its message count, largest first.
+    pub fn lists(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT list, COUNT(*) FROM message_lists GROUP BY list ORDER BY 2 DESC, 1",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
 
     /// The thread named by its root Message-ID.

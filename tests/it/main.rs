@@ -6,3 +6,4 @@ mod search;
 mod series;
 mod support;
 mod thread;
+mod web;

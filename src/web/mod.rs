@@ -1,0 +1,402 @@
+//! The web UI and JSON API (axum). The only module that knows HTTP and HTML.
+//!
+//! URLs follow `../shared/spec/interface.md` (lore's shapes). Every page is
+//! rendered on the server from the store and the index, read-only: the
+//! server never writes to the store. Work that touches SQLite, tantivy or
+//! the consensus engine runs on the blocking pool. Mail text reaches HTML
+//! only through askama's auto-escaping; no template marks mail data safe.
+
+mod pages;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::consensus::Context;
+use crate::index::Index;
+use crate::store::Store;
+
+/// The Content-Security-Policy of every response: nothing remote, no
+/// inline script or style.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+                       base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Longest query accepted (bytes), as the CLI's parser allows.
+pub const MAX_QUERY: usize = 4096;
+/// Most results on one page.
+pub const MAX_PAGE: usize = 200;
+
+/// What the handlers share.
+pub struct AppState {
+    data: PathBuf,
+    stores: Mutex<Vec<Store>>,
+    index: Option<Index>,
+    base_url: String,
+    mailmap: Option<crate::mailmap::Mailmap>,
+    maintainers: Option<crate::maintainers::Maintainers>,
+}
+
+/// Server configuration.
+pub struct Config {
+    /// The data dir.
+    pub data: PathBuf,
+    /// Host for `Link:` lines, e.g. `https://lore.kernel.org`.
+    pub base_url: String,
+    /// A `.mailmap`.
+    pub mailmap: Option<crate::mailmap::Mailmap>,
+    /// A MAINTAINERS file.
+    pub maintainers: Option<crate::maintainers::Maintainers>,
+}
+
+impl AppState {
+    /// Opens the archive for reading.
+    pub fn open(config: Config) -> crate::error::Result<AppState> {
+        let store = Store::open(&config.data)?;
+        let index = Index::open(&config.data).ok();
+        Ok(AppState {
+            data: config.data,
+            stores: Mutex::new(vec![store]),
+            index,
+            base_url: config.base_url,
+            mailmap: config.mailmap,
+            maintainers: config.maintainers,
+        })
+    }
+
+    /// Runs `f` with a store connection from the pool.
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&Store) -> crate::error::Result<T>,
+    ) -> Result<T, WebError> {
+        let store = self.stores.lock().expect("store pool").pop();
+        let store = match store {
+            Some(s) => s,
+            None => Store::open(&self.data)?,
+        };
+        let out = f(&store);
+        let mut pool = self.stores.lock().expect("store pool");
+        if pool.len() < 16 {
+            pool.push(store);
+        }
+        Ok(out?)
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            mailmap: self.mailmap.as_ref(),
+            maintainers: self.maintainers.as_ref(),
+        }
+    }
+
+    /// The data dir served.
+    pub fn data(&self) -> &Path {
+        &self.data
+    }
+}
+
+/// Errors a handler answers with.
+#[derive(Debug)]
+pub enum WebError {
+    /// 404 with a reason.
+    NotFound(String),
+    /// 400 with a reason.
+    BadRequest(String),
+    /// 500: the archive failed.
+    Internal(String),
+}
+
+impl From<crate::error::Error> for WebError {
+    fn from(e: crate::error::Error) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, why) = match self {
+            WebError::NotFound(w) => (StatusCode::NOT_FOUND, w),
+            WebError::BadRequest(w) => (StatusCode::BAD_REQUEST, w),
+            WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, w),
+        };
+        let page = pages::ErrorPage {
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            why,
+        };
+        (status, page).into_response()
+    }
+}
+
+/// The router, with every route, timeouts and security headers.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/_/style.css", get(style))
+        .route("/_/app.js", get(script))
+        .route("/r/{msgid}", get(redirect))
+        .route("/api/thread/{msgid}", get(api_thread))
+        .route("/api/search", get(api_search))
+        .route("/{list}/", get(list_index))
+        .route("/{list}/{msgid}/", get(message_page))
+        .route("/{list}/{msgid}/T/", get(thread_flat))
+        .route("/{list}/{msgid}/t/", get(thread_nested))
+        .route("/{list}/{msgid}/raw", get(raw))
+        .route("/{list}/{msgid}/t.mbox.gz", get(mbox_gz))
+        .route("/{list}/{msgid}/t.atom", get(atom))
+        .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(15),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(state: Arc<AppState>, addr: std::net::SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| WebError::Internal(format!("worker failed: {e}")))?
+}
+
+/// A Message-ID from a path segment (axum has percent-decoded it). Control
+/// characters and overlong ids are refused before they reach anything; the
+/// id is only ever a bound SQL parameter, never a file name.
+fn checked_id(raw: &str) -> Result<String, WebError> {
+    let t = raw.trim();
+    let id = t
+        .strip_prefix('<')
+        .and_then(|x| x.strip_suffix('>'))
+        .unwrap_or(t)
+        .to_string();
+    if id.is_empty() || id.len() > 2048 || id.chars().any(char::is_control) {
+        return Err(WebError::NotFound("not a Message-ID".into()));
+    }
+    Ok(id)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PageQuery {
+    q: Option<String>,
+    o: Option<usize>,
+}
+
+fn checked_query(q: &str) -> Result<String, WebError> {
+    if q.len() > MAX_QUERY {
+        return Err(WebError::BadRequest(format!(
+            "the query is longer than {MAX_QUERY} bytes"
+        )));
+    }
+    Ok(q.to_string())
+}
+
+async fn home(State(st): State<Arc<AppState>>, Query(pq): Query<PageQuery>) -> Response {
+    index_or_search(st, None, pq).await
+}
+
+async fn list_index(
+    State(st): State<Arc<AppState>>,
+    UrlPath(list): UrlPath<String>,
+    Query(pq): Query<PageQuery>,
+) -> Response {
+    index_or_search(st, Some(list), pq).await
+}
+
+async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery) -> Response {
+    let offset = pq.o.unwrap_or(0).min(1_000_000);
+    let result = match pq.q.filter(|q| !q.trim().is_empty()) {
+        Some(q) => match checked_query(&q) {
+            Ok(q) => blocking(move || pages::search(&st, list.as_deref(), &q, offset))
+                .await
+                .map(IntoResponse::into_response),
+            Err(e) => Err(e),
+        },
+        None => blocking(move || pages::index(&st, list.as_deref(), offset))
+            .await
+            .map(IntoResponse::into_response),
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn message_page(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    blocking(move || pages::thread(&st, &list, &id, pages::Layout::Message))
+        .await
+        .map(immutable)
+}
+
+async fn thread_flat(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    blocking(move || pages::thread(&st, &list, &id, pages::Layout::Flat))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+async fn thread_nested(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    blocking(move || pages::thread(&st, &list, &id, pages::Layout::Nested))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+/// Messages never change: let caches keep single-message responses.
+fn immutable(r: impl IntoResponse) -> Response {
+    let mut r = r.into_response();
+    if r.status().is_success() {
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        );
+    }
+    r
+}
+
+async fn raw(
+    State(st): State<Arc<AppState>>,
+    UrlPath((_list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    let copies = blocking(move || st.with_store(|s| s.raw_by_message_id(&id))).await?;
+    let Some(first) = copies.into_iter().next() else {
+        return Err(WebError::NotFound("no such message in the archive".into()));
+    };
+    Ok(immutable((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        first,
+    )))
+}
+
+async fn mbox_gz(
+    State(st): State<Arc<AppState>>,
+    UrlPath((_list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    let bytes = blocking(move || pages::thread_mbox_gz(&st, &id)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/gzip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"t.mbox.gz\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn atom(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    let feed = blocking(move || pages::thread_atom(&st, &list, &id)).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed,
+    )
+        .into_response())
+}
+
+async fn redirect(
+    State(st): State<Arc<AppState>>,
+    UrlPath(msgid): UrlPath<String>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    let lookup = id.clone();
+    let list = blocking(move || pages::list_of(&st, &lookup)).await?;
+    let Some(list) = list else {
+        return Err(WebError::NotFound(format!(
+            "no message <{id}> in the archive"
+        )));
+    };
+    Ok(Redirect::permanent(&format!(
+        "/{}/{}/",
+        crate::links::encode_message_id(&list),
+        crate::links::encode_message_id(&id)
+    ))
+    .into_response())
+}
+
+async fn api_thread(
+    State(st): State<Arc<AppState>>,
+    UrlPath(msgid): UrlPath<String>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    let doc = blocking(move || {
+        let (view, consensus) = pages::thread_and_consensus(&st, &id)?;
+        Ok(crate::report::thread_json(&view, &consensus))
+    })
+    .await?;
+    Ok(axum::Json(doc).into_response())
+}
+
+async fn api_search(
+    State(st): State<Arc<AppState>>,
+    Query(pq): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
+    let offset = pq.o.unwrap_or(0);
+    let doc = blocking(move || pages::search_json(&st, &q, offset)).await?;
+    Ok(axum::Json(doc).into_response())
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+        .into_response()
+}

@@ -1,0 +1,820 @@
+//! Page data: what each template shows, computed from the store, the index
+//! and the consensus engine. Plain Rust values; the templates in
+//! `templates/` escape every string.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::{AppState, MAX_PAGE, WebError};
+use crate::consensus::Consensus;
+use crate::index::{SearchOptions, Sort};
+use crate::links;
+use crate::quote::{self, Kind as SegKind};
+use crate::report::format_date;
+use crate::stance::Stance;
+use crate::store::ThreadView;
+
+const PER_PAGE: usize = 25;
+
+/// An error page.
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: String,
+    pub why: String,
+}
+
+/// One line of a thread index.
+pub struct IndexRow {
+    pub href: String,
+    pub subject: String,
+    pub date: String,
+    pub messages: u64,
+    pub participants: String,
+    pub summary: String,
+}
+
+/// Home and list index.
+#[derive(Template, WebTemplate)]
+#[template(path = "index.html")]
+pub struct IndexPage {
+    pub title: String,
+    pub list: String,
+    pub lists: Vec<(String, u64)>,
+    pub rows: Vec<IndexRow>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+}
+
+/// One search hit.
+pub struct HitRow {
+    pub href: String,
+    pub subject: String,
+    pub from: String,
+    pub date: String,
+    /// The snippet cut into (text, matched) pieces.
+    pub snippet: Vec<(String, bool)>,
+}
+
+/// Search results.
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub title: String,
+    pub query: String,
+    pub list: String,
+    pub total: usize,
+    pub hits: Vec<HitRow>,
+    pub notes: Vec<String>,
+    pub error: String,
+    pub next: Option<String>,
+    pub prefixes: Vec<(&'static str, &'static str)>,
+}
+
+/// How a thread page lays out its messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `/{list}/{msgid}/`: one message, the outline around it.
+    Message,
+    /// `T/`: all messages by date.
+    Flat,
+    /// `t/`: all messages, indented as the tree.
+    Nested,
+}
+
+/// A line inside a message part.
+pub struct Line {
+    pub class: &'static str,
+    pub text: String,
+}
+
+/// A piece of a message body.
+pub struct Part {
+    /// original, quoted, attribution, signature, diff
+    pub kind: &'static str,
+    pub depth: usize,
+    pub lines: Vec<Line>,
+}
+
+/// One message (or ghost) on a thread page.
+pub struct MsgView {
+    pub anchor: String,
+    pub message_id: String,
+    pub ghost: bool,
+    pub from: String,
+    pub email: String,
+    pub date: String,
+    pub subject: String,
+    pub indent: usize,
+    pub permalink: String,
+    pub raw: String,
+    pub parent_anchor: String,
+    pub parts: Vec<Part>,
+    pub current: bool,
+}
+
+/// One row of the positions panel.
+pub struct PosRow {
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub stance: &'static str,
+    pub changed: bool,
+    pub kind: String,
+    pub evidence: String,
+    pub evidence_href: String,
+}
+
+/// A patch's row: subject, link, and per reviewer (label, stance class).
+pub type GridRow = (String, String, Vec<(String, &'static str)>);
+
+/// The series grid: patches by reviewers.
+pub struct Grid {
+    pub reviewers: Vec<String>,
+    pub rows: Vec<GridRow>,
+}
+
+/// A dot on the timeline.
+pub struct Dot {
+    pub x: u32,
+    pub y: u32,
+    pub class: &'static str,
+    pub title: String,
+    pub href: String,
+}
+
+/// A thread page (also the single-message page).
+#[derive(Template, WebTemplate)]
+#[template(path = "thread.html")]
+pub struct ThreadPage {
+    pub title: String,
+    pub list: String,
+    pub root_href: String,
+    pub flat_href: String,
+    pub nested_href: String,
+    pub mbox_href: String,
+    pub atom_href: String,
+    pub api_href: String,
+    pub single: bool,
+    pub outline: Vec<MsgView>,
+    pub messages: Vec<MsgView>,
+    pub summary: String,
+    pub subsystems: String,
+    pub positions: Vec<PosRow>,
+    pub grid: Option<Grid>,
+    pub dots: Vec<Dot>,
+    pub timeline_width: u32,
+    pub changelog: Vec<(String, String)>,
+}
+
+fn page_href(list: Option<&str>, query: Option<&str>, offset: usize) -> String {
+    let base = match list {
+        Some(l) => format!("/{}/", links::encode_message_id(l)),
+        None => "/".to_string(),
+    };
+    let mut params = Vec::new();
+    if let Some(q) = query {
+        params.push(format!("q={}", links::encode_message_id(q)));
+    }
+    if offset > 0 {
+        params.push(format!("o={offset}"));
+    }
+    if params.is_empty() {
+        base
+    } else {
+        format!("{base}?{}", params.join("&"))
+    }
+}
+
+/// The href of a message on its list.
+fn message_href(list: &str, msgid: &str) -> String {
+    format!(
+        "/{}/{}/",
+        links::encode_message_id(list),
+        links::encode_message_id(msgid)
+    )
+}
+
+/// The list a message is shown under: its first list.
+pub fn list_of(st: &AppState, msgid: &str) -> Result<Option<String>, WebError> {
+    st.with_store(|s| {
+        let Some(view) = s.thread(msgid)? else {
+            return Ok(None);
+        };
+        Ok(view
+            .nodes
+            .iter()
+            .find(|n| n.message_id == msgid && !n.ghost)
+            .map(|n| n.lists.first().cloned().unwrap_or_else(|| "all".into())))
+    })
+}
+
+pub fn index(st: &AppState, list: Option<&str>, offset: usize) -> Result<IndexPage, WebError> {
+    let (threads, lists, summaries) = st.with_store(|s| {
+        let threads = s.recent_threads(list, offset, PER_PAGE + 1)?;
+        let lists = s.lists()?;
+        let mut summaries = Vec::new();
+        for t in threads.iter().take(PER_PAGE) {
+            let view = s.thread_by_root(&t.root)?;
+            let c = crate::consensus::analyze_with(&s.consensus_inputs(&view)?, st.context());
+            let list = view
+                .nodes
+                .iter()
+                .find(|n| !n.ghost)
+                .and_then(|n| n.lists.first().cloned())
+                .unwrap_or_else(|| "all".into());
+            summaries.push((c.summary(), list));
+        }
+        Ok((threads, lists, summaries))
+    })?;
+    if let Some(l) = list
+        && !lists.iter().any(|(name, _)| name == l)
+    {
+        return Err(WebError::NotFound(format!("no list named {l}")));
+    }
+    let more = threads.len() > PER_PAGE;
+    let rows = threads
+        .into_iter()
+        .take(PER_PAGE)
+        .zip(summaries)
+        .map(|(t, (summary, tlist))| {
+            let mut people = t.participants.clone();
+            let extra = people.len().saturating_sub(5);
+            people.truncate(5);
+            let mut participants = people.join(", ");
+            if extra > 0 {
+                participants.push_str(&format!(" and {extra} more"));
+            }
+            IndexRow {
+                href: format!("{}T/", message_href(list.unwrap_or(&tlist), &t.root)),
+                subject: t.subject,
+                date: format_date(t.last_date.map(|d| (d, 0)), false),
+                messages: t.messages,
+                participants,
+                summary,
+            }
+        })
+        .collect();
+    Ok(IndexPage {
+        title: list.map_or("whosaid".to_string(), |l| format!("{l} - whosaid")),
+        list: list.unwrap_or("").to_string(),
+        lists,
+        rows,
+        next: more.then(|| page_href(list, None, offset + PER_PAGE)),
+        prev: (offset > 0).then(|| page_href(list, None, offset.saturating_sub(PER_PAGE))),
+    })
+}
+
+fn run_search(
+    st: &AppState,
+    list: Option<&str>,
+    q: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<(crate::index::SearchResults, Vec<String>, Vec<String>), WebError> {
+    let Some(index) = st.index.as_ref() else {
+        return Err(WebError::Internal(
+            "the search index is missing; run `whosaid reindex`".into(),
+        ));
+    };
+    let text = match list {
+        Some(l) => format!("({q}) l:{l}"),
+        None => q.to_string(),
+    };
+    let parsed = crate::query::parse(&text, chrono::Utc::now().timestamp())
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let results = index.search(
+        &parsed,
+        SearchOptions {
+            limit: limit.min(MAX_PAGE),
+            offset,
+            sort: Sort::Date,
+        },
+    )?;
+    let lists = st.with_store(|s| {
+        results
+            .hits
+            .iter()
+            .map(|h| {
+                s.lists_of(h.row)
+                    .map(|l| l.first().cloned().unwrap_or_else(|| "all".into()))
+            })
+            .collect::<crate::error::Result<Vec<String>>>()
+    })?;
+    Ok((results, lists, parsed.notes))
+}
+
+pub fn search(
+    st: &AppState,
+    list: Option<&str>,
+    q: &str,
+    offset: usize,
+) -> Result<SearchPage, WebError> {
+    let mut page = SearchPage {
+        title: format!("{q} - whosaid search"),
+        query: q.to_string(),
+        list: list.unwrap_or("").to_string(),
+        total: 0,
+        hits: Vec::new(),
+        notes: Vec::new(),
+        error: String::new(),
+        next: None,
+        prefixes: crate::query::PREFIXES
+            .iter()
+            .map(|&(p, _, d)| (p, d))
+            .collect(),
+    };
+    match run_search(st, list, q, offset, PER_PAGE) {
+        Ok((results, lists, notes)) => {
+            page.total = results.total;
+            page.notes = notes;
+            page.next = (offset + PER_PAGE < results.total)
+                .then(|| page_href(list, Some(q), offset + PER_PAGE));
+            page.hits = results
+                .hits
+                .into_iter()
+                .zip(lists)
+                .map(|(h, l)| HitRow {
+                    href: message_href(&l, &h.message_id),
+                    subject: h.subject,
+                    from: if h.from_name.is_empty() {
+                        h.from_email
+                    } else {
+                        h.from_name
+                    },
+                    date: format_date(h.date, false),
+                    snippet: cut_snippet(&h.snippet, &h.highlights),
+                })
+                .collect();
+        }
+        Err(WebError::BadRequest(why)) => page.error = why,
+        Err(e) => return Err(e),
+    }
+    Ok(page)
+}
+
+fn cut_snippet(snippet: &str, highlights: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(a, b) in highlights {
+        if a < at
+            || b > snippet.len()
+            || !snippet.is_char_boundary(a)
+            || !snippet.is_char_boundary(b)
+        {
+            continue;
+        }
+        out.push((snippet[at..a].to_string(), false));
+        out.push((snippet[a..b].to_string(), true));
+        at = b;
+    }
+    out.push((snippet[at..].to_string(), false));
+    out
+}
+
+pub fn search_json(st: &AppState, q: &str, offset: usize) -> Result<serde_json::Value, WebError> {
+    let (results, _, notes) = run_search(st, None, q, offset, 20)?;
+    let hits: Vec<serde_json::Value> = st.with_store(|s| {
+        results
+            .hits
+            .iter()
+            .map(|h| {
+                let root = s
+                    .thread_root_of(h.row)?
+                    .unwrap_or_else(|| h.message_id.clone());
+                Ok(crate::report::hit_json(h, &root))
+            })
+            .collect()
+    })?;
+    Ok(serde_json::json!({"total": results.total, "hits": hits, "notes": notes}))
+}
+
+pub fn thread_and_consensus(
+    st: &AppState,
+    msgid: &str,
+) -> Result<(ThreadView, Consensus), WebError> {
+    st.with_store(|s| {
+        let Some(view) = s.thread(msgid)? else {
+            return Ok(None);
+        };
+        let c = crate::consensus::analyze_with(&s.consensus_inputs(&view)?, st.context());
+        Ok(Some((view, c)))
+    })?
+    .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))
+}
+
+fn stance_class(s: Stance) -> &'static str {
+    match s {
+        Stance::Support => "support",
+        Stance::Oppose => "oppose",
+        Stance::Neutral => "neutral",
+    }
+}
+
+fn anchor_of(msgid: &str) -> String {
+    format!("m-{}", links::encode_message_id(msgid).replace('%', "_"))
+}
+
+/// A body cut into parts by the one quote splitter, diff lines classed.
+fn parts_of(body: &str) -> Vec<Part> {
+    quote::segment(body)
+        .into_iter()
+        .map(|seg| {
+            let text = seg.text(body);
+            let (kind, depth) = match seg.kind {
+                SegKind::Original => ("original", 0),
+                SegKind::Quoted { depth } => ("quoted", (depth as usize).min(6)),
+                SegKind::Attribution => ("attribution", 0),
+                SegKind::Signature => ("signature", 0),
+                SegKind::Diff => ("diff", 0),
+            };
+            let lines = text
+                .lines()
+                .map(|l| {
+                    let class = match kind {
+                        "diff" if l.starts_with("+++") || l.starts_with("---") => "file",
+                        "diff" if l.starts_with('+') => "add",
+                        "diff" if l.starts_with('-') => "del",
+                        "diff" if l.starts_with("@@") => "hunk",
+                        "diff" if l.starts_with("diff ") => "file",
+                        "original" if crate::trailers::parse_line(l.trim(), 0).is_some() => {
+                            "trailer"
+                        }
+                        _ => "",
+                    };
+                    Line {
+                        class,
+                        text: l.to_string(),
+                    }
+                })
+                .collect();
+            Part { kind, depth, lines }
+        })
+        .collect()
+}
+
+pub fn thread(
+    st: &AppState,
+    list: &str,
+    msgid: &str,
+    layout: Layout,
+) -> Result<ThreadPage, WebError> {
+    let (view, bodies, consensus) = st
+        .with_store(|s| {
+            let Some(view) = s.thread(msgid)? else {
+                return Ok(None);
+            };
+            let inputs = s.consensus_inputs(&view)?;
+            let c = crate::consensus::analyze_with(&inputs, st.context());
+            let bodies: Vec<String> = inputs.into_iter().map(|m| m.body).collect();
+            Ok(Some((view, bodies, c)))
+        })?
+        .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
+
+    let view_of = |i: usize, depth: usize, with_body: bool| {
+        let n = &view.nodes[i];
+        MsgView {
+            anchor: anchor_of(&n.message_id),
+            message_id: n.message_id.clone(),
+            ghost: n.ghost,
+            from: n.from.display().to_string(),
+            email: n.from.email.clone(),
+            date: format_date(n.date, false),
+            subject: n.subject.clone(),
+            indent: depth.min(12),
+            permalink: links::permalink(&n.message_id),
+            raw: format!("{}raw", message_href(list, &n.message_id)),
+            parent_anchor: n
+                .parent
+                .map(|p| anchor_of(&view.nodes[p].message_id))
+                .unwrap_or_default(),
+            parts: if with_body && !n.ghost {
+                parts_of(&bodies[i])
+            } else {
+                Vec::new()
+            },
+            current: n.message_id == msgid,
+        }
+    };
+    let outline: Vec<MsgView> = view
+        .order
+        .iter()
+        .map(|&(i, d)| view_of(i, d, false))
+        .collect();
+    let messages: Vec<MsgView> = match layout {
+        Layout::Message => view
+            .order
+            .iter()
+            .filter(|&&(i, _)| view.nodes[i].message_id == msgid && !view.nodes[i].ghost)
+            .map(|&(i, d)| view_of(i, d, true))
+            .collect(),
+        Layout::Nested => view
+            .order
+            .iter()
+            .map(|&(i, d)| view_of(i, d, true))
+            .collect(),
+        Layout::Flat => {
+            let mut order: Vec<usize> = view.order.iter().map(|&(i, _)| i).collect();
+            order.sort_by_key(|&i| (view.nodes[i].date.map(|d| d.0).unwrap_or(i64::MAX), i));
+            order.into_iter().map(|i| view_of(i, 0, true)).collect()
+        }
+    };
+    if layout == Layout::Message && messages.is_empty() {
+        return Err(WebError::NotFound(format!(
+            "<{msgid}> is referenced in the thread but not in the archive"
+        )));
+    }
+
+    // Positions panel.
+    let href_of = |m: &str| format!("{}T/#{}", message_href(list, &view.root), anchor_of(m));
+    let positions: Vec<PosRow> = consensus
+        .positions
+        .iter()
+        .map(|p| {
+            let e = p.evidence();
+            PosRow {
+                name: p.person.display().to_string(),
+                email: p.person.email.clone(),
+                role: p.role.as_str(),
+                stance: stance_class(p.stance),
+                changed: p.changed,
+                kind: e
+                    .map(|s| {
+                        format!(
+                            "{}{}",
+                            s.kind.as_str(),
+                            if s.conditional { " (conditional)" } else { "" }
+                        )
+                    })
+                    .unwrap_or_default(),
+                evidence: e.map(|s| s.evidence.clone()).unwrap_or_default(),
+                evidence_href: e.map(|s| href_of(&s.message_id)).unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    // Series grid: every non-cover patch, every reviewer who spoke on one.
+    let patches: Vec<&crate::consensus::PatchCredits> =
+        consensus.patches.iter().filter(|p| !p.cover).collect();
+    let reviewers: Vec<&crate::consensus::Position> = consensus
+        .positions
+        .iter()
+        .filter(|p| {
+            p.role != crate::consensus::Role::Author
+                && p.patches
+                    .iter()
+                    .any(|s| patches.iter().any(|q| q.message_id == s.patch))
+        })
+        .collect();
+    let grid = (patches.len() > 1 && !reviewers.is_empty()).then(|| Grid {
+        reviewers: reviewers
+            .iter()
+            .map(|r| r.person.display().to_string())
+            .collect(),
+        rows: patches
+            .iter()
+            .map(|p| {
+                let cells = reviewers
+                    .iter()
+                    .map(
+                        |r| match r.patches.iter().find(|s| s.patch == p.message_id) {
+                            Some(s) => {
+                                let conditional = p
+                                    .trailers
+                                    .iter()
+                                    .any(|t| t.conditional && t.person.email == r.person.email);
+                                let label = match s.kind.as_str() {
+                                    "acked-by" => "Acked",
+                                    "reviewed-by" => "Reviewed",
+                                    "tested-by" => "Tested",
+                                    "nak" | "nacked-by" => "NAK",
+                                    "applied" => "Applied",
+                                    "approval" => "OK",
+                                    "objection" | "disagree" => "objection",
+                                    "requests-changes" => "changes",
+                                    "withdraws" => "withdrawn",
+                                    other => other,
+                                };
+                                let label = if conditional && s.stance != Stance::Oppose {
+                                    format!("{label}?")
+                                } else {
+                                    label.to_string()
+                                };
+                                (label, stance_class(s.stance))
+                            }
+                            None => (String::new(), ""),
+                        },
+                    )
+                    .collect();
+                (p.subject.clone(), href_of(&p.message_id), cells)
+            })
+            .collect(),
+    });
+
+    // Timeline: messages over time, coloured by the sender's stance then.
+    let dated: Vec<(i64, usize)> = view
+        .order
+        .iter()
+        .filter_map(|&(i, _)| view.nodes[i].date.map(|d| (d.0, i)))
+        .collect();
+    let (lo, hi) = dated
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(a, b), &(t, _)| (a.min(t), b.max(t)));
+    let width = 600u32;
+    let people: Vec<String> = consensus
+        .positions
+        .iter()
+        .map(|p| p.person.email.clone())
+        .collect();
+    let mut stance_at: HashMap<&str, &'static str> = HashMap::new();
+    for p in &consensus.positions {
+        for s in &p.signals {
+            if let Some(st) = s.stance {
+                stance_at.insert(s.message_id.as_str(), stance_class(st));
+            }
+        }
+    }
+    let dots = dated
+        .iter()
+        .map(|&(t, i)| {
+            let n = &view.nodes[i];
+            let x = if hi > lo {
+                10 + ((t - lo) as f64 / (hi - lo) as f64 * f64::from(width - 20)) as u32
+            } else {
+                width / 2
+            };
+            let row = people
+                .iter()
+                .position(|e| *e == n.from.email)
+                .unwrap_or(0)
+                .min(9) as u32;
+            Dot {
+                x,
+                y: 10 + row * 12,
+                class: stance_at
+                    .get(n.message_id.as_str())
+                    .copied()
+                    .unwrap_or("neutral"),
+                title: format!(
+                    "{}, {}: {}",
+                    n.from.display(),
+                    format_date(n.date, false),
+                    n.subject
+                ),
+                href: format!("#{}", anchor_of(&n.message_id)),
+            }
+        })
+        .collect();
+
+    // Changelog blocks, one per patch.
+    let changelog = consensus
+        .patches
+        .iter()
+        .filter(|p| !p.cover || consensus.patches.len() == 1)
+        .map(|p| {
+            (
+                p.subject.clone(),
+                crate::report::changelog_block(&consensus, p, &st.base_url),
+            )
+        })
+        .collect();
+
+    let root_href = message_href(list, &view.root);
+    Ok(ThreadPage {
+        title: format!("{} - whosaid", view.subject()),
+        list: list.to_string(),
+        flat_href: format!("{root_href}T/"),
+        nested_href: format!("{root_href}t/"),
+        mbox_href: format!("{root_href}t.mbox.gz"),
+        atom_href: format!("{root_href}t.atom"),
+        api_href: format!("/api/thread/{}", links::encode_message_id(&view.root)),
+        root_href,
+        single: layout == Layout::Message,
+        outline,
+        messages,
+        summary: consensus.summary(),
+        subsystems: consensus.subsystems.join(", "),
+        positions,
+        grid,
+        dots,
+        timeline_width: width,
+        changelog,
+    })
+}
+
+/// The thread as gzipped mboxrd, every stored message, by date.
+pub fn thread_mbox_gz(st: &AppState, msgid: &str) -> Result<Vec<u8>, WebError> {
+    let raws = st
+        .with_store(|s| {
+            let Some(view) = s.thread(msgid)? else {
+                return Ok(None);
+            };
+            let mut rows: Vec<(i64, i64)> = view
+                .nodes
+                .iter()
+                .filter_map(|n| n.row.map(|r| (n.date.map_or(i64::MAX, |d| d.0), r)))
+                .collect();
+            rows.sort();
+            rows.into_iter()
+                .map(|(_, r)| s.canonical_raw(r))
+                .collect::<crate::error::Result<Vec<_>>>()
+                .map(Some)
+        })?
+        .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for raw in raws {
+        let io = |e: std::io::Error| WebError::Internal(e.to_string());
+        gz.write_all(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n")
+            .map_err(io)?;
+        let mut escaped = crate::mbox::escape_mboxrd(&raw);
+        if !escaped.ends_with(b"\n") {
+            escaped.push(b'\n');
+        }
+        gz.write_all(&escaped).map_err(io)?;
+        gz.write_all(b"\n").map_err(io)?;
+    }
+    gz.finish().map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// An Atom entry.
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    pub author: String,
+    pub updated: String,
+    pub href: String,
+    pub text: String,
+}
+
+/// The thread as an Atom feed.
+#[derive(Template)]
+#[template(path = "thread.atom", escape = "html")]
+pub struct AtomFeed {
+    pub id: String,
+    pub title: String,
+    pub updated: String,
+    pub entries: Vec<Entry>,
+}
+
+pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, WebError> {
+    let (view, bodies) = st
+        .with_store(|s| {
+            let Some(view) = s.thread(msgid)? else {
+                return Ok(None);
+            };
+            let inputs = s.consensus_inputs(&view)?;
+            Ok(Some((
+                view,
+                inputs.into_iter().map(|m| m.body).collect::<Vec<_>>(),
+            )))
+        })?
+        .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
+    let rfc = |d: Option<(i64, i32)>| {
+        let s = format_date(d, true);
+        if s.is_empty() {
+            "1970-01-01T00:00:00+00:00".to_string()
+        } else {
+            s
+        }
+    };
+    let mut entries: Vec<Entry> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.ghost)
+        .map(|(i, n)| Entry {
+            id: format!(
+                "{}{}",
+                st.base_url.trim_end_matches('/'),
+                links::permalink(&n.message_id)
+            ),
+            title: n.subject.clone(),
+            author: n.from.display().to_string(),
+            updated: rfc(n.date),
+            href: format!(
+                "{}{}",
+                st.base_url.trim_end_matches('/'),
+                message_href(list, &n.message_id)
+            ),
+            text: bodies[i].clone(),
+        })
+        .collect();
+    entries.sort_by(|a, b| b.updated.cmp(&a.updated));
+    let feed = AtomFeed {
+        id: format!(
+            "{}{}",
+            st.base_url.trim_end_matches('/'),
+            links::permalink(&view.root)
+        ),
+        title: view.subject().to_string(),
+        updated: entries
+            .first()
+            .map(|e| e.updated.clone())
+            .unwrap_or_default(),
+        entries,
+    };
+    feed.render().map_err(|e| WebError::Internal(e.to_string()))
+}

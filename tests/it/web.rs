@@ -1,0 +1,205 @@
+//! The web UI and API, called in-process (the router, no socket): every
+//! route's status, content type and key elements, and mail carrying
+//! `<script>` rendered inert on every page that shows it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
+
+use crate::support;
+
+const XSS: &str = "<script>alert(1)</script>";
+
+fn archive(data: &Path) -> axum::Router {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+    let mut store = whosaid::store::Store::open(data).unwrap();
+    let index = whosaid::index::Index::open_for_writing(data).unwrap();
+    let inputs: Vec<whosaid::import::Input> = [
+        "linux-mm-hmm-users.mbox",
+        "linux-kbuild-modpost-series.mbox",
+    ]
+    .iter()
+    .map(|f| whosaid::import::Input::Mbox(samples.join(f)))
+    .collect();
+    whosaid::import::import(&mut store, &index, &inputs, &Default::default(), |_| {}).unwrap();
+    drop((store, index));
+    support::import_spec(
+        data,
+        &format!(
+            "xss@example.org | | | 0 | {XSS}\\nNAK, {XSS}. | [PATCH] {XSS} | \"{XSS}\" <evil@example.org>
+             xss-reply@example.org | <xss@example.org> | | 5 | Looks good. {XSS}\\n\\nAcked-by: Ev <ev@example.org> | Re: [PATCH] {XSS} | Ev <ev@example.org>"
+        ),
+    );
+    let state = whosaid::web::AppState::open(whosaid::web::Config {
+        data: data.to_path_buf(),
+        base_url: "https://archive.example".into(),
+        mailmap: None,
+        maintainers: None,
+    })
+    .unwrap();
+    whosaid::web::router(Arc::new(state))
+}
+
+struct Got {
+    status: u16,
+    content_type: String,
+    location: String,
+    csp: String,
+    body: Vec<u8>,
+}
+
+fn get(app: &axum::Router, uri: &str) -> Got {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let resp = app
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        let (status, content_type, location, csp) = (
+            resp.status().as_u16(),
+            header("content-type"),
+            header("location"),
+            header("content-security-policy"),
+        );
+        let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
+            .await
+            .unwrap()
+            .to_vec();
+        Got {
+            status,
+            content_type,
+            location,
+            csp,
+            body,
+        }
+    })
+}
+
+const HMM: &str = "20190129165428.3931-1-jgarnier@redhat.example.com";
+
+/// `URI | status | content type | what the body must contain (;-separated)`.
+const ROUTES: &str = "
+/ | 200 | text/html | Recent threads; /linux-mm/; mm/hmm: allow to mirror; open objection
+/linux-mm/ | 200 | text/html | linux-mm; mm/hmm
+/nolist/ | 404 | text/html | no list named nolist
+/?q=merging | 200 | text/html | match; <mark>; Query language
+/?q=nq:NAK | 200 | text/html | match
+/linux-mm/HMM/ | 200 | text/html | Positions; class=\"badge oppose\"; permalink
+/linux-mm/HMM/T/ | 200 | text/html | Positions; Dana Whitfield; badge oppose; Series; <svg class=\"timeline\"; For the changelog; Link: https://archive.example/r/; <details class=\"quoted\n/linux-mm/HMM/t/ | 200 | text/html | Thread; class=\"msg d1\n/linux-mm/HMM/raw | 200 | text/plain | Message-ID: <HMM>
+/linux-mm/HMM/t.atom | 200 | application/atom+xml | <feed; <entry>
+/linux-mm/HMM/t.mbox.gz | 200 | application/gzip | 
+/r/HMM | 308 | | 
+/r/nobody@example.org | 404 | text/html | no message
+/linux-mm/nobody@example.org/T/ | 404 | text/html | no message
+/api/thread/HMM | 200 | application/json | \"positions\"; \"patches\"; \"stance\":\"oppose\"
+/api/search?q=s:hmm | 200 | application/json | \"total\"; \"hits\"
+/_/style.css | 200 | text/css | prefers-color-scheme
+/_/app.js | 200 | text/javascript | clipboard
+/no/such/page/at/all | 404 | text/html | 
+/input/xss@example.org/ | 200 | text/html | &#60;script&#62;alert(1)&#60;/script&#62;
+/input/xss@example.org/T/ | 200 | text/html | &#60;script&#62;alert(1)&#60;/script&#62;; Acked-by: Ev
+/input/xss@example.org/t.atom | 200 | application/atom+xml | &#60;script&#62;
+/?q=alert | 200 | text/html | match
+/api/thread/xss@example.org | 200 | application/json | alert(1)
+";
+
+#[test]
+fn every_route_answers_and_mail_is_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let mut failures = Vec::new();
+    for line in ROUTES.lines().filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.splitn(4, '|').map(str::trim).chain([""; 4]).collect();
+        let uri = cols[0].replace("HMM", HMM);
+        let got = get(&app, &uri);
+        let body = String::from_utf8_lossy(&got.body).to_string();
+        if got.status.to_string() != cols[1] {
+            failures.push(format!("{uri}: status {} (want {})", got.status, cols[1]));
+        }
+        if !got.content_type.starts_with(cols[2]) {
+            failures.push(format!(
+                "{uri}: content type {:?} (want {})",
+                got.content_type, cols[2]
+            ));
+        }
+        for want in cols[3].split("; ").filter(|w| !w.is_empty()) {
+            let want = want.replace("HMM", HMM);
+            let want = want.replace("\\\"", "\"");
+            if !body.contains(&want) {
+                failures.push(format!("{uri}: body lacks {want:?}"));
+            }
+        }
+        if got.content_type.starts_with("text/html") || got.content_type.contains("xml") {
+            if body.contains(XSS) {
+                failures.push(format!("{uri}: mail's <script> reached the page unescaped"));
+            }
+            if got.csp.is_empty() || !got.csp.contains("default-src 'none'") {
+                failures.push(format!("{uri}: no strict Content-Security-Policy"));
+            }
+        }
+        if got.status == 308 && got.location != format!("/linux-mm/{HMM}/") {
+            failures.push(format!("{uri}: redirects to {:?}", got.location));
+        }
+    }
+    let long = format!("/?q={}", "a".repeat(whosaid::web::MAX_QUERY + 1));
+    if get(&app, &long).status != 400 {
+        failures.push("an overlong query is not refused with 400".into());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn mbox_download_loads_back_as_the_same_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let got = get(&app, &format!("/linux-mm/{HMM}/t.mbox.gz"));
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&got.body[..]), &mut text)
+        .unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert_eq!(
+        text.matches("\nFrom mboxrd@z ").count() + 1,
+        14,
+        "14 messages"
+    );
+    assert!(text.starts_with("From mboxrd@z "));
+    let again = tempfile::tempdir().unwrap();
+    let file = again.path().join("t.mbox");
+    std::fs::write(&file, text.as_bytes()).unwrap();
+    let out = support::whosaid(again.path(), &["import", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let out = support::whosaid(again.path(), &["thread", HMM]);
+    assert!(
+        support::text(&out).contains("positions"),
+        "{}",
+        support::text(&out)
+    );
+}
+
+#[test]
+fn path_ids_cannot_reach_the_filesystem() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    for uri in [
+        "/linux-mm/..%2F..%2Fetc%2Fpasswd/raw",
+        "/linux-mm/%00/raw",
+        "/r/a%0Ab@x",
+        "/linux-mm/..%2Fstore.sqlite3/raw",
+    ] {
+        let got = get(&app, uri);
+        assert_eq!(got.status, 404, "{uri}");
+    }
+}
