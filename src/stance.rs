@@ -98,6 +98,10 @@ impl Kind {
             "reviewed-by" => Kind::ReviewedBy,
             "tested-by" => Kind::TestedBy,
             "nacked-by" | "nack-by" | "naked-by" | "nak-by" => Kind::NackedBy,
+            // Combined trailers as people write them: "Reviewed-and-tested-by".
+            k if k.starts_with("reviewed-and-") || k.starts_with("reviewed-") => Kind::ReviewedBy,
+            k if k.starts_with("acked-and-") => Kind::AckedBy,
+            k if k.starts_with("tested-and-") => Kind::TestedBy,
             _ => Kind::OtherTrailer,
         }
     }
@@ -354,6 +358,8 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "no longer needed",
                 "i'll drop this patch",
                 "i will drop this patch",
+                "keep it in my own tree",
+                "keep it in my tree",
                 "self-nak",
                 "self nak",
                 "nak myself",
@@ -552,6 +558,11 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "not okay",
                 "is bogus",
                 "is broken",
+                "never worked",
+                "silently broke",
+                "this change broke",
+                "this commit broke",
+                "this patch broke",
                 "my objection",
                 "non-starter",
                 "nonstarter",
@@ -722,8 +733,7 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 ]
                 .iter()
                 .any(|p| main.contains(p))
-                || main.starts_with("nit:")
-                || main.starts_with("nitpick:")
+
                 // "Why not fix the linker instead?"
                 || main.starts_with("why not ") && main.contains(" instead")
                 // "I think "selects" is strange here."
@@ -781,6 +791,15 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 "good idea",
                 "nice improvement",
                 "sgtm",
+                "looks neat",
+                "not want to block",
+                "don't want to block",
+                "won't block",
+                "i will pick up",
+                "i'll pick up",
+                "i will pick it up",
+                "i'll pick it up",
+                "i can pick it up",
                 "looks sane",
                 "seems sane",
                 "sounds good to me",

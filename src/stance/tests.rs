@@ -62,6 +62,13 @@ What'd be really nice is if we could link kallsyms only once.   | -
 Nice!                                                           | approval
 I will drop this.                                               | concedes
 Please insert the new one to the proper line.                   | requests-changes
+Nit: I would personally do it the other way around.            | -
+That said, I do not want to block this patchset.               | approval
+I'm fairly sure this never worked.                              | objection
+I reported that this change silently broke dash users.         | objection
+Thanks! Run a quick test in xterm. Looks neat!                  | approval
+The current minimal version is 2.21, so I will pick up v2.      | approval
+I'll keep it in my own tree for smatch runs.                    | withdraws
 For patches 1 and 3: looks good to me.                          | approval scope=[1, 3]
 For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
 Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
@@ -71,7 +78,7 @@ Please don't add another knob for this.                         | objection
 Won't this regress support for LLD 11 through 14?               | objection
 This sentence is unclear to me.                                 | requests-changes
 You should have !debug !strip here.                             | requests-changes
-Nit: the comment has a typo.                                    | requests-changes
+Nit: the comment has a typo.                                    | -
 This is pretty awesome and much needed I think.                 | approval
 That is not a good idea.                                        | objection
 Please ignore this patch, v2 is coming.                         | withdraws
