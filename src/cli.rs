@@ -1016,100 +1016,18 @@ fn cmd_who(
     let Some((store, index, parsed)) = prepare_query(data, query)? else {
         return Ok(ExitCode::from(2));
     };
-    let results = index.search(
-        &parsed,
-        SearchOptions {
-            limit: 2000,
-            offset: 0,
-            sort: Sort::Date,
-        },
-    )?;
-    let mut roots: Vec<String> = Vec::new();
-    for hit in &results.hits {
-        if let Some(root) = store.thread_root_of(hit.row)?
-            && !roots.contains(&root)
-        {
-            roots.push(root);
-        }
-        if roots.len() >= max_threads {
-            break;
-        }
-    }
-    struct Entry {
-        person: crate::message::Person,
-        threads: usize,
-        counts: [usize; 3],
-        statements: Vec<serde_json::Value>,
-        latest: i64,
-    }
-    let mut people: Vec<Entry> = Vec::new();
-    for root in &roots {
-        let view = store.thread_by_root(root)?;
-        let consensus =
-            crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
-        for p in &consensus.positions {
-            if p.signals
-                .iter()
-                .all(|s| s.kind == crate::stance::Kind::Posted)
-                && p.role != crate::consensus::Role::Author
-            {
-                continue;
-            }
-            let idx = match people.iter().position(|e| e.person.email == p.person.email) {
-                Some(i) => i,
-                None => {
-                    people.push(Entry {
-                        person: p.person.clone(),
-                        threads: 0,
-                        counts: [0; 3],
-                        statements: Vec::new(),
-                        latest: 0,
-                    });
-                    people.len() - 1
-                }
-            };
-            let e = &mut people[idx];
-            e.threads += 1;
-            e.counts[match p.stance {
-                crate::stance::Stance::Support => 0,
-                crate::stance::Stance::Oppose => 1,
-                crate::stance::Stance::Neutral => 2,
-            }] += 1;
-            if let Some(s) = p.evidence().or(p.signals.last()) {
-                e.latest = e.latest.max(s.date.unwrap_or(0));
-                e.statements.push(serde_json::json!({
-                    "message_id": s.message_id, "thread_root": root, "stance": p.stance.as_str(),
-                    "kind": s.kind.as_str(), "evidence": s.evidence, "date": report::format_date(s.date.map(|d| (d, 0)), true),
-                    "subject": view.subject(),
-                }));
-            }
-        }
-    }
-    people.sort_by(|a, b| b.threads.cmp(&a.threads).then(b.latest.cmp(&a.latest)));
-    for e in &mut people {
-        e.statements
-            .sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
-    }
+    let who = report::who(&store, &index, &parsed, files.context(), max_threads)?;
     if json {
-        let out: Vec<serde_json::Value> = people
-            .iter()
-            .map(|e| serde_json::json!({"person": {"name": e.person.name, "email": e.person.email},
-                "threads": e.threads, "support": e.counts[0], "oppose": e.counts[1], "neutral": e.counts[2],
-                "statements": e.statements}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"people": out}))?
-        );
+        println!("{}", serde_json::to_string_pretty(&report::who_json(&who))?);
     } else {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
             "{} threads match; {} people took part",
-            roots.len(),
-            people.len()
+            who.threads,
+            who.people.len()
         );
-        for e in &people {
+        for e in &who.people {
             let _ = writeln!(
                 out,
                 "\n{} <{}>: {} thread{}, {} support, {} oppose, {} neutral",
@@ -1125,16 +1043,18 @@ fn cmd_who(
                 let _ = writeln!(
                     out,
                     "    {} {} {}: \"{}\"  [{}]",
-                    st["date"].as_str().unwrap_or("").get(..10).unwrap_or(""),
-                    st["stance"].as_str().unwrap_or(""),
-                    st["kind"].as_str().unwrap_or(""),
-                    st["evidence"].as_str().unwrap_or(""),
-                    st["subject"].as_str().unwrap_or("")
+                    report::format_date(st.date.map(|d| (d, 0)), true)
+                        .get(..10)
+                        .unwrap_or(""),
+                    st.stance.as_str(),
+                    st.kind.as_str(),
+                    st.evidence,
+                    st.subject
                 );
             }
         }
     }
-    Ok(if roots.is_empty() {
+    Ok(if who.threads == 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

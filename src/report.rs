@@ -225,3 +225,153 @@ pub fn hit_json(h: &crate::index::Hit, thread_root: &str) -> serde_json::Value {
         "highlights": h.highlights,
     })
 }
+
+/// One thing a person said that shows their position in a thread.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The message that says it.
+    pub message_id: String,
+    /// The thread.
+    pub thread_root: String,
+    /// The thread's subject.
+    pub subject: String,
+    /// Their final stance in that thread.
+    pub stance: Stance,
+    /// The signal's kind.
+    pub kind: crate::stance::Kind,
+    /// The sentence or trailer line.
+    pub evidence: String,
+    /// Unix seconds.
+    pub date: Option<i64>,
+}
+
+/// A person across the threads a query matches.
+#[derive(Debug, Clone)]
+pub struct WhoPerson {
+    /// Who.
+    pub person: crate::message::Person,
+    /// Threads they took part in.
+    pub threads: usize,
+    /// Threads where they stand for, against, neither.
+    pub counts: [usize; 3],
+    /// Newest first.
+    pub statements: Vec<Statement>,
+}
+
+/// `who`: the people of the threads matching a query.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    /// Threads read.
+    pub threads: usize,
+    /// Most active first.
+    pub people: Vec<WhoPerson>,
+}
+
+/// Reads the newest `max_threads` threads matching `parsed` and gathers,
+/// per person, their final positions and the statements that show them.
+pub fn who(
+    store: &crate::store::Store,
+    index: &crate::index::Index,
+    parsed: &crate::query::Parsed,
+    ctx: crate::consensus::Context<'_>,
+    max_threads: usize,
+) -> crate::error::Result<Who> {
+    let results = index.search(
+        parsed,
+        crate::index::SearchOptions {
+            limit: 2000,
+            offset: 0,
+            sort: crate::index::Sort::Date,
+        },
+    )?;
+    let mut roots: Vec<String> = Vec::new();
+    for hit in &results.hits {
+        if roots.len() >= max_threads {
+            break;
+        }
+        if let Some(root) = store.thread_root_of(hit.row)?
+            && !roots.contains(&root)
+        {
+            roots.push(root);
+        }
+    }
+    let mut people: Vec<(WhoPerson, i64)> = Vec::new();
+    for root in &roots {
+        let view = store.thread_by_root(root)?;
+        let consensus = crate::consensus::analyze_with(&store.consensus_inputs(&view)?, ctx);
+        for p in &consensus.positions {
+            if p.signals
+                .iter()
+                .all(|s| s.kind == crate::stance::Kind::Posted)
+                && p.role != crate::consensus::Role::Author
+            {
+                continue;
+            }
+            let idx = match people
+                .iter()
+                .position(|(e, _)| e.person.email == p.person.email)
+            {
+                Some(i) => i,
+                None => {
+                    people.push((
+                        WhoPerson {
+                            person: p.person.clone(),
+                            threads: 0,
+                            counts: [0; 3],
+                            statements: Vec::new(),
+                        },
+                        0,
+                    ));
+                    people.len() - 1
+                }
+            };
+            let (e, latest) = &mut people[idx];
+            e.threads += 1;
+            e.counts[match p.stance {
+                Stance::Support => 0,
+                Stance::Oppose => 1,
+                Stance::Neutral => 2,
+            }] += 1;
+            if let Some(s) = p.evidence().or(p.signals.last()) {
+                *latest = (*latest).max(s.date.unwrap_or(0));
+                e.statements.push(Statement {
+                    message_id: s.message_id.clone(),
+                    thread_root: root.clone(),
+                    subject: view.subject().to_string(),
+                    stance: p.stance,
+                    kind: s.kind,
+                    evidence: s.evidence.clone(),
+                    date: s.date,
+                });
+            }
+        }
+    }
+    people.sort_by(|(a, la), (b, lb)| b.threads.cmp(&a.threads).then(lb.cmp(la)));
+    let mut people: Vec<WhoPerson> = people.into_iter().map(|(e, _)| e).collect();
+    for e in &mut people {
+        e.statements.sort_by(|a, b| b.date.cmp(&a.date));
+    }
+    Ok(Who {
+        threads: roots.len(),
+        people,
+    })
+}
+
+/// The `who --json` document.
+pub fn who_json(who: &Who) -> serde_json::Value {
+    let people: Vec<serde_json::Value> = who
+        .people
+        .iter()
+        .map(|e| {
+            json!({"person": {"name": e.person.name, "email": e.person.email},
+                "threads": e.threads, "support": e.counts[0], "oppose": e.counts[1],
+                "neutral": e.counts[2],
+                "statements": e.statements.iter().map(|s| json!({
+                    "message_id": s.message_id, "thread_root": s.thread_root,
+                    "stance": s.stance.as_str(), "kind": s.kind.as_str(),
+                    "evidence": s.evidence, "date": format_date(s.date.map(|d| (d, 0)), true),
+                    "subject": s.subject})).collect::<Vec<_>>()})
+        })
+        .collect();
+    json!({"people": people})
+}

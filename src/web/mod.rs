@@ -143,6 +143,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/r/{msgid}", get(redirect))
         .route("/api/thread/{msgid}", get(api_thread))
         .route("/api/search", get(api_search))
+        .route("/api/who", get(api_who))
+        .route("/who/{email}", get(who_page))
         .route("/{list}/", get(list_index))
         .route("/{list}/{msgid}/", get(message_page))
         .route("/{list}/{msgid}/T/", get(thread_flat))
@@ -376,6 +378,34 @@ async fn api_search(
     let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
     let offset = pq.o.unwrap_or(0);
     let doc = blocking(move || pages::search_json(&st, &q, offset)).await?;
+    Ok(axum::Json(doc).into_response())
+}
+
+async fn who_page(
+    State(st): State<Arc<AppState>>,
+    UrlPath(email): UrlPath<String>,
+    Query(pq): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    if email.is_empty() || email.len() > 320 || email.chars().any(|c| c.is_control() || c == '"') {
+        return Err(WebError::NotFound("not an address".into()));
+    }
+    let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
+    blocking(move || pages::who_page(&st, &email, &q))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+async fn api_who(
+    State(st): State<Arc<AppState>>,
+    Query(pq): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
+    if q.trim().is_empty() {
+        return Err(WebError::BadRequest(
+            "give a query: /api/who?q=s:modpost".into(),
+        ));
+    }
+    let doc = blocking(move || pages::who_json(&st, &q)).await?;
     Ok(axum::Json(doc).into_response())
 }
 

@@ -120,6 +120,7 @@ pub struct MsgView {
 pub struct PosRow {
     pub name: String,
     pub email: String,
+    pub who_href: String,
     pub role: &'static str,
     pub stance: &'static str,
     pub changed: bool,
@@ -538,6 +539,7 @@ pub fn thread(
             PosRow {
                 name: p.person.display().to_string(),
                 email: p.person.email.clone(),
+                who_href: format!("/who/{}", links::encode_message_id(&p.person.email)),
                 role: p.role.as_str(),
                 stance: stance_class(p.stance),
                 changed: p.changed,
@@ -817,4 +819,120 @@ pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, Web
         entries,
     };
     feed.render().map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// One statement on a person page.
+pub struct StatementRow {
+    pub href: String,
+    pub thread_href: String,
+    pub subject: String,
+    pub stance: &'static str,
+    pub kind: &'static str,
+    pub evidence: String,
+    pub date: String,
+}
+
+/// A person page.
+#[derive(Template, WebTemplate)]
+#[template(path = "who.html")]
+pub struct WhoPage {
+    pub title: String,
+    pub name: String,
+    pub email: String,
+    pub query: String,
+    pub threads: usize,
+    pub counts: [usize; 3],
+    pub statements: Vec<StatementRow>,
+    pub error: String,
+}
+
+fn parse_query(q: &str) -> Result<crate::query::Parsed, WebError> {
+    crate::query::parse(q, chrono::Utc::now().timestamp())
+        .map_err(|e| WebError::BadRequest(e.to_string()))
+}
+
+fn who_report(st: &AppState, q: &str, max_threads: usize) -> Result<crate::report::Who, WebError> {
+    let Some(index) = st.index.as_ref() else {
+        return Err(WebError::Internal(
+            "the search index is missing; run `whosaid reindex`".into(),
+        ));
+    };
+    let parsed = parse_query(q)?;
+    st.with_store(|s| crate::report::who(s, index, &parsed, st.context(), max_threads))
+}
+
+pub fn who_page(st: &AppState, email: &str, q: &str) -> Result<WhoPage, WebError> {
+    let mut page = WhoPage {
+        title: format!("{email} - whosaid"),
+        name: String::new(),
+        email: email.to_string(),
+        query: q.to_string(),
+        threads: 0,
+        counts: [0; 3],
+        statements: Vec::new(),
+        error: String::new(),
+    };
+    // Quote the address so it is one term of the query language.
+    let text = if q.trim().is_empty() {
+        format!("f:\"{email}\"")
+    } else {
+        format!("f:\"{email}\" AND ({q})")
+    };
+    let who = match who_report(st, &text, 100) {
+        Ok(w) => w,
+        Err(WebError::BadRequest(why)) => {
+            page.error = why;
+            return Ok(page);
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(me) = who
+        .people
+        .into_iter()
+        .find(|p| p.person.email.eq_ignore_ascii_case(email))
+    else {
+        if q.trim().is_empty() {
+            return Err(WebError::NotFound(format!(
+                "nobody writing as {email} in the archive"
+            )));
+        }
+        return Ok(page);
+    };
+    let lists = st.with_store(|s| {
+        me.statements
+            .iter()
+            .map(|x| {
+                Ok(s.thread(&x.message_id)?
+                    .and_then(|v| {
+                        v.nodes
+                            .iter()
+                            .find(|n| n.message_id == x.message_id)
+                            .and_then(|n| n.lists.first().cloned())
+                    })
+                    .unwrap_or_else(|| "all".into()))
+            })
+            .collect::<crate::error::Result<Vec<String>>>()
+    })?;
+    page.name = me.person.display().to_string();
+    page.threads = me.threads;
+    page.counts = me.counts;
+    page.statements = me
+        .statements
+        .iter()
+        .zip(lists)
+        .map(|(x, list)| StatementRow {
+            href: links::permalink(&x.message_id),
+            thread_href: format!("{}T/", message_href(&list, &x.thread_root)),
+            subject: x.subject.clone(),
+            stance: stance_class(x.stance),
+            kind: x.kind.as_str(),
+            evidence: x.evidence.clone(),
+            date: format_date(x.date.map(|d| (d, 0)), false),
+        })
+        .collect();
+    Ok(page)
+}
+
+pub fn who_json(st: &AppState, q: &str) -> Result<serde_json::Value, WebError> {
+    Ok(crate::report::who_json(&who_report(st, q, 50)?))
 }

@@ -114,6 +114,12 @@ const ROUTES: &str = "
 /input/xss@example.org/t.atom | 200 | application/atom+xml | &#60;script&#62;
 /?q=alert | 200 | text/html | match
 /api/thread/xss@example.org | 200 | application/json | alert(1)
+/who/dana.whitfield@intel.example.com | 200 | text/html | Dana Whitfield; badge oppose; NAK to merging this without its users
+/who/dana.whitfield@intel.example.com?q=s:nothing-matches | 200 | text/html | 0 threads
+/who/nobody@example.org | 404 | text/html | nobody writing as
+/who/evil@example.org | 200 | text/html | &#60;script&#62;
+/api/who?q=s:hmm | 200 | application/json | \"people\"; \"oppose\":
+/api/who | 400 | text/html | give a query
 ";
 
 #[test]
