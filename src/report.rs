@@ -349,7 +349,7 @@ pub fn who(
     people.sort_by(|(a, la), (b, lb)| b.threads.cmp(&a.threads).then(lb.cmp(la)));
     let mut people: Vec<WhoPerson> = people.into_iter().map(|(e, _)| e).collect();
     for e in &mut people {
-        e.statements.sort_by(|a, b| b.date.cmp(&a.date));
+        e.statements.sort_by_key(|s| std::cmp::Reverse(s.date));
     }
     Ok(Who {
         threads: roots.len(),
