@@ -719,7 +719,10 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
                     .any(|s| s.kind != Kind::Posted && s.stance.is_some())
         {
             Role::Author
-        } else if p.signals.iter().any(|s| s.kind == Kind::Applied)
+        } else if p
+            .signals
+            .iter()
+            .any(|s| s.kind == Kind::Applied || s.rule == "maintainer-holds")
             || listed_maintainers.iter().any(|m| same_person(m, &p.person))
         {
             Role::Maintainer

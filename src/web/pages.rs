@@ -168,6 +168,9 @@ pub struct ThreadPage {
     pub grid: Option<Grid>,
     pub dots: Vec<Dot>,
     pub timeline_width: u32,
+    pub first_date: String,
+    pub last_date: String,
+    pub subject: String,
     pub changelog: Vec<(String, String)>,
 }
 
@@ -703,6 +706,15 @@ pub fn thread(
         grid,
         dots,
         timeline_width: width,
+        first_date: format_date((lo != i64::MAX).then_some((lo, 0)), false)
+            .get(..10)
+            .unwrap_or("")
+            .to_string(),
+        last_date: format_date((hi != i64::MIN).then_some((hi, 0)), false)
+            .get(..10)
+            .unwrap_or("")
+            .to_string(),
+        subject: view.subject().to_string(),
         changelog,
     })
 }
