@@ -275,6 +275,35 @@ impl Store {
         }
     }
 
+    /// The thread a Message-ID belongs to and its version: (root, number of
+    /// messages, highest row). The version changes whenever a message joins
+    /// the thread, so it keys caches of anything derived from the thread.
+    pub fn thread_version(&self, message_id: &str) -> Result<Option<(String, i64, i64)>> {
+        let err = self.err();
+        let root: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
+                 UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        let Some(root) = root else {
+            return Ok(None);
+        };
+        let (count, max): (i64, Option<i64>) = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*), MAX(id) FROM messages WHERE thread_root = ?1",
+                [&root],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(&err)?;
+        Ok(Some((root, count, max.unwrap_or(0))))
+    }
+
     /// The root Message-ID of every thread, sorted.
     pub fn thread_roots(&self) -> Result<Vec<String>> {
         let mut stmt = self

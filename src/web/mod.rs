@@ -34,10 +34,74 @@ pub const MAX_QUERY: usize = 4096;
 /// Most results on one page.
 pub const MAX_PAGE: usize = 200;
 
+/// A thread read once: its tree, decoded bodies and positions. Shared by
+/// every page of the thread until a message joins it.
+pub struct Analysis {
+    /// (root, messages, highest row): changes when the thread grows.
+    pub key: (String, i64, i64),
+    /// The tree.
+    pub view: crate::store::ThreadView,
+    /// Decoded bodies, by node.
+    pub bodies: Vec<String>,
+    /// Positions and patches.
+    pub consensus: crate::consensus::Consensus,
+}
+
+/// A small least-recently-used cache with a size bound.
+struct Lru<K, V> {
+    entries: std::collections::VecDeque<(K, V, usize)>,
+    bytes: usize,
+    max_bytes: usize,
+    max_entries: usize,
+}
+
+impl<K: PartialEq, V: Clone> Lru<K, V> {
+    fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Lru {
+            entries: std::collections::VecDeque::new(),
+            bytes: 0,
+            max_bytes,
+            max_entries,
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        let i = self.entries.iter().position(|(k, _, _)| k == key)?;
+        let e = self.entries.remove(i)?;
+        let v = e.1.clone();
+        self.entries.push_back(e);
+        Some(v)
+    }
+
+    fn put(&mut self, key: K, value: V, size: usize) {
+        if size > self.max_bytes {
+            return;
+        }
+        if let Some(i) = self.entries.iter().position(|(k, _, _)| *k == key)
+            && let Some((_, _, old)) = self.entries.remove(i)
+        {
+            self.bytes -= old;
+        }
+        while self.entries.len() >= self.max_entries || self.bytes + size > self.max_bytes {
+            match self.entries.pop_front() {
+                Some((_, _, n)) => self.bytes -= n,
+                None => break,
+            }
+        }
+        self.bytes += size;
+        self.entries.push_back((key, value, size));
+    }
+}
+
+/// Rendered pages, by (path, thread version).
+type PageKey = (String, (String, i64, i64));
+
 /// What the handlers share.
 pub struct AppState {
     data: PathBuf,
     stores: Mutex<Vec<Store>>,
+    threads: Mutex<Lru<(String, i64, i64), Arc<Analysis>>>,
+    pages: Mutex<Lru<PageKey, Arc<String>>>,
     index: Option<Index>,
     base_url: String,
     mailmap: Option<crate::mailmap::Mailmap>,
@@ -64,6 +128,8 @@ impl AppState {
         Ok(AppState {
             data: config.data,
             stores: Mutex::new(vec![store]),
+            threads: Mutex::new(Lru::new(64, usize::MAX)),
+            pages: Mutex::new(Lru::new(512, 64 << 20)),
             index,
             base_url: config.base_url,
             mailmap: config.mailmap,
@@ -87,6 +153,34 @@ impl AppState {
             pool.push(store);
         }
         Ok(out?)
+    }
+
+    /// The thread containing `msgid`, read once per version of the thread.
+    pub fn analysis(&self, msgid: &str) -> Result<Arc<Analysis>, WebError> {
+        let key = self
+            .with_store(|s| s.thread_version(msgid))?
+            .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
+        if let Some(a) = self.threads.lock().expect("thread cache").get(&key) {
+            return Ok(a);
+        }
+        let (view, inputs) = self.with_store(|s| {
+            let view = s.thread_by_root(&key.0)?;
+            let inputs = s.consensus_inputs(&view)?;
+            Ok((view, inputs))
+        })?;
+        let consensus = crate::consensus::analyze_with(&inputs, self.context());
+        let bodies = inputs.into_iter().map(|m| m.body).collect();
+        let a = Arc::new(Analysis {
+            key: key.clone(),
+            view,
+            bodies,
+            consensus,
+        });
+        self.threads
+            .lock()
+            .expect("thread cache")
+            .put(key, a.clone(), 1);
+        Ok(a)
     }
 
     fn context(&self) -> Context<'_> {
@@ -252,31 +346,85 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
 async fn message_page(
     State(st): State<Arc<AppState>>,
     UrlPath((list, msgid)): UrlPath<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
-    let id = checked_id(&msgid)?;
-    blocking(move || pages::thread(&st, &list, &id, pages::Layout::Message))
-        .await
-        .map(immutable)
+    thread_page(st, list, msgid, pages::Layout::Message, headers).await
 }
 
 async fn thread_flat(
     State(st): State<Arc<AppState>>,
     UrlPath((list, msgid)): UrlPath<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
-    let id = checked_id(&msgid)?;
-    blocking(move || pages::thread(&st, &list, &id, pages::Layout::Flat))
-        .await
-        .map(IntoResponse::into_response)
+    thread_page(st, list, msgid, pages::Layout::Flat, headers).await
 }
 
 async fn thread_nested(
     State(st): State<Arc<AppState>>,
     UrlPath((list, msgid)): UrlPath<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
+    thread_page(st, list, msgid, pages::Layout::Nested, headers).await
+}
+
+/// A thread page, from the page cache when the thread has not changed. The
+/// ETag is the thread's version, so a revalidating client or crawler gets
+/// 304 without a render.
+async fn thread_page(
+    st: Arc<AppState>,
+    list: String,
+    msgid: String,
+    layout: pages::Layout,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    use askama::Template as _;
     let id = checked_id(&msgid)?;
-    blocking(move || pages::thread(&st, &list, &id, pages::Layout::Nested))
-        .await
-        .map(IntoResponse::into_response)
+    let (etag, html) = blocking(move || {
+        let a = st.analysis(&id)?;
+        let etag = format!("W/\"{}-{}-{}\"", a.key.1, a.key.2, layout as u8);
+        let key = (
+            format!("{list}\u{0}{id}\u{0}{}", layout as u8),
+            a.key.clone(),
+        );
+        if let Some(html) = st.pages.lock().expect("page cache").get(&key) {
+            return Ok((etag, html));
+        }
+        let page = pages::thread(&st, &list, &id, layout, &a)?;
+        let html = Arc::new(
+            page.render()
+                .map_err(|e| WebError::Internal(format!("rendering failed: {e}")))?,
+        );
+        let size = html.len();
+        st.pages
+            .lock()
+            .expect("page cache")
+            .put(key, html.clone(), size);
+        Ok((etag, html))
+    })
+    .await?;
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let etag_value = HeaderValue::from_str(&etag).expect("ascii etag");
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+    }
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::ETAG, etag_value),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            ),
+        ],
+        html.as_str().to_owned(),
+    )
+        .into_response())
 }
 
 /// Messages never change: let caches keep single-message responses.
@@ -364,8 +512,8 @@ async fn api_thread(
 ) -> Result<Response, WebError> {
     let id = checked_id(&msgid)?;
     let doc = blocking(move || {
-        let (view, consensus) = pages::thread_and_consensus(&st, &id)?;
-        Ok(crate::report::thread_json(&view, &consensus))
+        let a = st.analysis(&id)?;
+        Ok(crate::report::thread_json(&a.view, &a.consensus))
     })
     .await?;
     Ok(axum::Json(doc).into_response())

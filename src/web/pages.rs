@@ -9,13 +9,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{AppState, MAX_PAGE, WebError};
-use crate::consensus::Consensus;
 use crate::index::{SearchOptions, Sort};
 use crate::links;
 use crate::quote::{self, Kind as SegKind};
 use crate::report::format_date;
 use crate::stance::Stance;
-use crate::store::ThreadView;
 
 const PER_PAGE: usize = 25;
 
@@ -396,20 +394,6 @@ pub fn search_json(st: &AppState, q: &str, offset: usize) -> Result<serde_json::
     Ok(serde_json::json!({"total": results.total, "hits": hits, "notes": notes}))
 }
 
-pub fn thread_and_consensus(
-    st: &AppState,
-    msgid: &str,
-) -> Result<(ThreadView, Consensus), WebError> {
-    st.with_store(|s| {
-        let Some(view) = s.thread(msgid)? else {
-            return Ok(None);
-        };
-        let c = crate::consensus::analyze_with(&s.consensus_inputs(&view)?, st.context());
-        Ok(Some((view, c)))
-    })?
-    .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))
-}
-
 fn stance_class(s: Stance) -> &'static str {
     match s {
         Stance::Support => "support",
@@ -465,18 +449,9 @@ pub fn thread(
     list: &str,
     msgid: &str,
     layout: Layout,
+    a: &super::Analysis,
 ) -> Result<ThreadPage, WebError> {
-    let (view, bodies, consensus) = st
-        .with_store(|s| {
-            let Some(view) = s.thread(msgid)? else {
-                return Ok(None);
-            };
-            let inputs = s.consensus_inputs(&view)?;
-            let c = crate::consensus::analyze_with(&inputs, st.context());
-            let bodies: Vec<String> = inputs.into_iter().map(|m| m.body).collect();
-            Ok(Some((view, bodies, c)))
-        })?
-        .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
+    let (view, bodies, consensus) = (&a.view, &a.bodies, &a.consensus);
 
     let view_of = |i: usize, depth: usize, with_body: bool| {
         let n = &view.nodes[i];
@@ -682,7 +657,7 @@ pub fn thread(
         .map(|p| {
             (
                 p.subject.clone(),
-                crate::report::changelog_block(&consensus, p, &st.base_url),
+                crate::report::changelog_block(consensus, p, &st.base_url),
             )
         })
         .collect();

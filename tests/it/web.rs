@@ -209,3 +209,34 @@ fn path_ids_cannot_reach_the_filesystem() {
         assert_eq!(got.status, 404, "{uri}");
     }
 }
+
+#[test]
+fn thread_pages_revalidate_with_their_etag() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let uri = format!("/linux-mm/{HMM}/T/");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let first = rt.block_on(
+        app.clone()
+            .oneshot(Request::get(&uri).body(Body::empty()).unwrap()),
+    );
+    let first = first.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    let again = rt
+        .block_on(
+            app.clone().oneshot(
+                Request::get(&uri)
+                    .header("if-none-match", &etag)
+                    .body(Body::empty())
+                    .unwrap(),
+            ),
+        )
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    // The cached page is the page.
+    assert_eq!(get(&app, &uri).body, get(&app, &uri).body);
+}
