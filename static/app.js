@@ -12,11 +12,20 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   }
+  // Keys, as in mail readers: "j"/"k" go to the next/previous message,
   // "q" folds or unfolds every quote on the page.
+  const messages = [...document.querySelectorAll("article.msg")];
+  let at = -1;
   document.addEventListener("keydown", (e) => {
-    if (e.key !== "q" || e.target.closest("input, textarea")) return;
-    const quotes = document.querySelectorAll("details.quoted");
-    const open = [...quotes].some((d) => d.open);
-    for (const d of quotes) d.open = !open;
+    if (e.target.closest("input, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "q") {
+      const quotes = document.querySelectorAll("details.quoted");
+      const open = [...quotes].some((d) => d.open);
+      for (const d of quotes) d.open = !open;
+    } else if ((e.key === "j" || e.key === "k") && messages.length) {
+      at = Math.max(0, Math.min(messages.length - 1, at + (e.key === "j" ? 1 : -1)));
+      messages[at].scrollIntoView({ block: "start" });
+      messages[at].focus({ preventScroll: true });
+    }
   });
 });

@@ -649,11 +649,21 @@ pub fn thread(
         })
         .collect();
 
-    // Changelog blocks, one per patch.
-    let changelog = consensus
-        .patches
-        .iter()
-        .filter(|p| !p.cover || consensus.patches.len() == 1)
+    // Changelog blocks: on a message page the one for the patch the message
+    // is about; on a thread page one per patch, newest revision first.
+    let mut patches_for_log: Vec<&crate::consensus::PatchCredits> = match layout {
+        Layout::Message => crate::report::patch_of(view, consensus, msgid)
+            .into_iter()
+            .collect(),
+        _ => consensus
+            .patches
+            .iter()
+            .filter(|p| !p.cover || consensus.patches.len() == 1)
+            .collect(),
+    };
+    patches_for_log.sort_by_key(|p| (std::cmp::Reverse(p.version), p.index));
+    let changelog = patches_for_log
+        .into_iter()
         .map(|p| {
             (
                 p.subject.clone(),
