@@ -427,6 +427,23 @@ fn targets(
             }
         }
         (_, Some(c)) if c == anchor => (series_patches(msgs, c), "series"),
+        // "For the series" on a series without a cover letter: every patch
+        // of the same revision, count and sender.
+        (Some(Scope::Series), None) if msgs[anchor].total.is_some_and(|t| t > 1) => {
+            let a = &msgs[anchor];
+            let members: Vec<usize> = (0..msgs.len())
+                .filter(|&j| {
+                    let m = &msgs[j];
+                    m.is_patch
+                        && !m.is_reply
+                        && !m.ghost
+                        && m.version == a.version
+                        && m.total == a.total
+                        && m.from.email == a.from.email
+                })
+                .collect();
+            (members, "series")
+        }
         _ => (vec![anchor], "patch"),
     }
 }
@@ -624,6 +641,17 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
         pending.sort_by_key(|(offset, _)| *offset);
         for (_, mut signal) in pending {
             hold_if_conditional(&mut signal, current.get(&who));
+            // A retracted trailer is no longer credited to the patches the
+            // retraction is about.
+            if signal.rule == "retracts-trailer" {
+                for id in &signal.covers {
+                    if let Some(p) = msgs.iter().position(|x| x.message_id == *id)
+                        && let Some(list) = credits.get_mut(&p)
+                    {
+                        list.retain(|c| !same_person(&c.person, &m.from));
+                    }
+                }
+            }
             if let Some(s) = signal.stance {
                 current.insert(who, s);
             }
@@ -1078,6 +1106,15 @@ mod tests {
             &author,
             "Tested-by: Lukas H <lukas@x>\n",
             13,
+        ));
+        let ana = p("Ana R", "ana@x");
+        msgs.push(reply("r5@x", 1, &ana, "Acked-by: Ana R <ana@x>\n", 14));
+        msgs.push(reply(
+            "r6@x",
+            7,
+            &ana,
+            "Oh, scrap that. I misread the patch.\n",
+            15,
         ));
         let c = analyze(&msgs);
         let credited: Vec<String> = c

@@ -378,6 +378,28 @@ pub fn analyze(text: &str) -> Vec<Found> {
                 break 'rules;
             }
 
+            // Taking back one's own trailer: "Oh, scrap that. I misread".
+            if [
+                "scrap that",
+                "scratch that",
+                "disregard my ack",
+                "disregard my review",
+                "ignore my ack",
+                "ignore my review",
+                "ignore my tested-by",
+                "retract my ack",
+                "retract my review",
+                "withdraw my ack",
+                "withdraw my review",
+                "withdraw my tested-by",
+            ]
+            .iter()
+            .any(|p| lower.contains(p))
+            {
+                push(Kind::Withdraws, "retracts-trailer", false, None);
+                break 'rules;
+            }
+
             // Withdrawals.
             if [
                 "withdraw my",

@@ -69,6 +69,7 @@ I reported that this change silently broke dash users.         | objection
 Thanks! Run a quick test in xterm. Looks neat!                  | approval
 The current minimal version is 2.21, so I will pick up v2.      | approval
 I'll keep it in my own tree for smatch runs.                    | withdraws
+Oh, scrap that. I misread your patch.                          | withdraws
 For patches 1 and 3: looks good to me.                          | approval scope=[1, 3]
 For 2/5 and 4/5 this looks good.                                | approval scope=[2, 4]
 Patches 1-3 look good to me.                                    | approval scope=[1, 2, 3]
