@@ -256,11 +256,10 @@ impl Store {
         Ok(report)
     }
 
-    /// The thread that contains the message (or ghost) with this Message-ID.
-    pub fn thread(&self, message_id: &str) -> Result<Option<ThreadView>> {
-        let err = self.err();
-        let root: Option<String> = self
-            .conn
+    /// The root of the thread that holds the message (or ghost) with this
+    /// Message-ID.
+    pub fn root_of(&self, message_id: &str) -> Result<Option<String>> {
+        self.conn
             .query_row(
                 "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
                  UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
@@ -268,8 +267,26 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(&err)?;
-        match root {
+            .map_err(self.err())
+    }
+
+    /// The first list (by name) a message was seen in, without loading its
+    /// thread.
+    pub fn first_list_of(&self, message_id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT l.list FROM messages m JOIN message_lists l ON l.message = m.id
+                 WHERE m.msgid = ?1 ORDER BY l.list LIMIT 1",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// The thread that contains the message (or ghost) with this Message-ID.
+    pub fn thread(&self, message_id: &str) -> Result<Option<ThreadView>> {
+        match self.root_of(message_id)? {
             Some(root) => self.thread_by_root(&root).map(Some),
             None => Ok(None),
         }
@@ -280,17 +297,7 @@ impl Store {
     /// the thread, so it keys caches of anything derived from the thread.
     pub fn thread_version(&self, message_id: &str) -> Result<Option<(String, i64, i64)>> {
         let err = self.err();
-        let root: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
-                 UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
-                [message_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(&err)?;
-        let Some(root) = root else {
+        let Some(root) = self.root_of(message_id)? else {
             return Ok(None);
         };
         let (count, max): (i64, Option<i64>) = self

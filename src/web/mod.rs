@@ -8,7 +8,7 @@
 
 mod pages;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -189,11 +189,6 @@ impl AppState {
             maintainers: self.maintainers.as_ref(),
         }
     }
-
-    /// The data dir served.
-    pub fn data(&self) -> &Path {
-        &self.data
-    }
 }
 
 /// Errors a handler answers with.
@@ -240,9 +235,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/who", get(api_who))
         .route("/who/{email}", get(who_page))
         .route("/{list}/", get(list_index))
-        .route("/{list}/{msgid}/", get(message_page))
-        .route("/{list}/{msgid}/T/", get(thread_flat))
-        .route("/{list}/{msgid}/t/", get(thread_nested))
+        .route(
+            "/{list}/{msgid}/",
+            get(thread_page::<{ pages::Layout::Message as u8 }>),
+        )
+        .route(
+            "/{list}/{msgid}/T/",
+            get(thread_page::<{ pages::Layout::Flat as u8 }>),
+        )
+        .route(
+            "/{list}/{msgid}/t/",
+            get(thread_page::<{ pages::Layout::Nested as u8 }>),
+        )
         .route("/{list}/{msgid}/raw", get(raw))
         .route("/{list}/{msgid}/t.mbox.gz", get(mbox_gz))
         .route("/{list}/{msgid}/t.atom", get(atom))
@@ -343,41 +347,16 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn message_page(
-    State(st): State<Arc<AppState>>,
-    UrlPath((list, msgid)): UrlPath<(String, String)>,
-    headers: axum::http::HeaderMap,
-) -> Result<Response, WebError> {
-    thread_page(st, list, msgid, pages::Layout::Message, headers).await
-}
-
-async fn thread_flat(
-    State(st): State<Arc<AppState>>,
-    UrlPath((list, msgid)): UrlPath<(String, String)>,
-    headers: axum::http::HeaderMap,
-) -> Result<Response, WebError> {
-    thread_page(st, list, msgid, pages::Layout::Flat, headers).await
-}
-
-async fn thread_nested(
-    State(st): State<Arc<AppState>>,
-    UrlPath((list, msgid)): UrlPath<(String, String)>,
-    headers: axum::http::HeaderMap,
-) -> Result<Response, WebError> {
-    thread_page(st, list, msgid, pages::Layout::Nested, headers).await
-}
-
 /// A thread page, from the page cache when the thread has not changed. The
 /// ETag is the thread's version, so a revalidating client or crawler gets
 /// 304 without a render.
-async fn thread_page(
-    st: Arc<AppState>,
-    list: String,
-    msgid: String,
-    layout: pages::Layout,
+async fn thread_page<const LAYOUT: u8>(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     use askama::Template as _;
+    let layout = pages::Layout::from_u8(LAYOUT);
     let id = checked_id(&msgid)?;
     let (etag, html) = blocking(move || {
         let a = st.analysis(&id)?;

@@ -74,6 +74,7 @@ pub struct SearchPage {
 
 /// How a thread page lays out its messages.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Layout {
     /// `/{list}/{msgid}/`: one message, the outline around it.
     Message,
@@ -81,6 +82,17 @@ pub enum Layout {
     Flat,
     /// `t/`: all messages, indented as the tree.
     Nested,
+}
+
+impl Layout {
+    /// The layout a route's const parameter names.
+    pub const fn from_u8(n: u8) -> Layout {
+        match n {
+            0 => Layout::Message,
+            1 => Layout::Flat,
+            _ => Layout::Nested,
+        }
+    }
 }
 
 /// A line inside a message part.
@@ -203,40 +215,39 @@ fn message_href(list: &str, msgid: &str) -> String {
 /// The list a message is shown under: its first list.
 pub fn list_of(st: &AppState, msgid: &str) -> Result<Option<String>, WebError> {
     st.with_store(|s| {
-        let Some(view) = s.thread(msgid)? else {
+        if s.root_of(msgid)?.is_none() {
             return Ok(None);
-        };
-        Ok(view
-            .nodes
-            .iter()
-            .find(|n| n.message_id == msgid && !n.ghost)
-            .map(|n| n.lists.first().cloned().unwrap_or_else(|| "all".into())))
+        }
+        Ok(Some(
+            s.first_list_of(msgid)?.unwrap_or_else(|| "all".into()),
+        ))
     })
 }
 
 pub fn index(st: &AppState, list: Option<&str>, offset: usize) -> Result<IndexPage, WebError> {
-    let (threads, lists, summaries) = st.with_store(|s| {
-        let threads = s.recent_threads(list, offset, PER_PAGE + 1)?;
-        let lists = s.lists()?;
-        let mut summaries = Vec::new();
-        for t in threads.iter().take(PER_PAGE) {
-            let view = s.thread_by_root(&t.root)?;
-            let c = crate::consensus::analyze_with(&s.consensus_inputs(&view)?, st.context());
-            let list = view
-                .nodes
-                .iter()
-                .find(|n| !n.ghost)
-                .and_then(|n| n.lists.first().cloned())
-                .unwrap_or_else(|| "all".into());
-            summaries.push((c.summary(), list));
-        }
-        Ok((threads, lists, summaries))
-    })?;
+    let (threads, lists) =
+        st.with_store(|s| Ok((s.recent_threads(list, offset, PER_PAGE + 1)?, s.lists()?)))?;
     if let Some(l) = list
         && !lists.iter().any(|(name, _)| name == l)
     {
         return Err(WebError::NotFound(format!("no list named {l}")));
     }
+    // The summaries come from the thread cache the thread pages share.
+    let summaries = threads
+        .iter()
+        .take(PER_PAGE)
+        .map(|t| {
+            let a = st.analysis(&t.root)?;
+            let list = a
+                .view
+                .nodes
+                .iter()
+                .find(|n| !n.ghost)
+                .and_then(|n| n.lists.first().cloned())
+                .unwrap_or_else(|| "all".into());
+            Ok((a.consensus.summary(), list))
+        })
+        .collect::<Result<Vec<_>, WebError>>()?;
     let more = threads.len() > PER_PAGE;
     let rows = threads
         .into_iter()
@@ -759,18 +770,8 @@ pub struct AtomFeed {
 }
 
 pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, WebError> {
-    let (view, bodies) = st
-        .with_store(|s| {
-            let Some(view) = s.thread(msgid)? else {
-                return Ok(None);
-            };
-            let inputs = s.consensus_inputs(&view)?;
-            Ok(Some((
-                view,
-                inputs.into_iter().map(|m| m.body).collect::<Vec<_>>(),
-            )))
-        })?
-        .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
+    let a = st.analysis(msgid)?;
+    let (view, bodies) = (&a.view, &a.bodies);
     let rfc = |d: Option<(i64, i32)>| {
         let s = format_date(d, true);
         if s.is_empty() {
@@ -899,13 +900,7 @@ pub fn who_page(st: &AppState, email: &str, q: &str) -> Result<WhoPage, WebError
         me.statements
             .iter()
             .map(|x| {
-                Ok(s.thread(&x.message_id)?
-                    .and_then(|v| {
-                        v.nodes
-                            .iter()
-                            .find(|n| n.message_id == x.message_id)
-                            .and_then(|n| n.lists.first().cloned())
-                    })
+                Ok(s.first_list_of(&x.message_id)?
                     .unwrap_or_else(|| "all".into()))
             })
             .collect::<crate::error::Result<Vec<String>>>()
