@@ -41,12 +41,74 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let view = store.thread(&msgid)?.ok_or("no such message")?;
     let inputs = store.consensus_inputs(&view)?;
     println!("{} messages", view.nodes.len());
+    if std::env::var_os("PAGE_BENCH_SENTENCES").is_some() {
+        let mut lens: Vec<usize> = Vec::new();
+        for m in &inputs {
+            let o = whosaid::consensus::original_text(&m.body);
+            lens.extend(whosaid::stance::sentences(&o).iter().map(|(_, s)| s.len()));
+        }
+        lens.sort();
+        println!(
+            "{} sentences, {} bytes, median {}, p90 {}, max {}",
+            lens.len(),
+            lens.iter().sum::<usize>(),
+            lens[lens.len() / 2],
+            lens[lens.len() * 9 / 10],
+            lens[lens.len() - 1]
+        );
+        let texts: Vec<String> = inputs
+            .iter()
+            .map(|m| whosaid::consensus::original_text(&m.body))
+            .collect();
+        println!(
+            "stance::read all {:7.2} ms",
+            time(|| {
+                texts
+                    .iter()
+                    .map(|t| whosaid::stance::read(t))
+                    .collect::<Vec<_>>()
+            })
+        );
+        return Ok(());
+    }
+    // For a profiler: only the consensus engine, many times.
+    if std::env::var_os("PAGE_BENCH_CONSENSUS").is_some() {
+        for _ in 0..300 {
+            std::hint::black_box(whosaid::consensus::analyze(&inputs));
+        }
+        return Ok(());
+    }
     println!(
         "load thread      {:7.2} ms",
         time(|| store.thread(&msgid).unwrap())
     );
+    let rows: Vec<i64> = view.nodes.iter().filter_map(|n| n.row).collect();
     println!(
-        "parse bodies     {:7.2} ms",
+        "read raws        {:7.2} ms",
+        time(|| store.canonical_raws(&rows).unwrap())
+    );
+    let raws = store.canonical_raws(&rows)?;
+    // The machine's speed right now (it varies on a shared host): one
+    // sha256 pass over the thread's bytes, the least any reader does.
+    let baseline = time(|| {
+        use sha2::Digest;
+        raws.iter().map(sha2::Sha256::digest).collect::<Vec<_>>()
+    });
+    println!(
+        "baseline         {:7.2} ms (sha256 of the thread's {} bytes)",
+        baseline,
+        raws.iter().map(Vec::len).sum::<usize>()
+    );
+    println!(
+        "parse raws       {:7.2} ms (every header, one thread)",
+        time(|| {
+            raws.iter()
+                .map(|r| whosaid::message::parse(r))
+                .collect::<Vec<_>>()
+        })
+    );
+    println!(
+        "read+decode      {:7.2} ms (bodies only, every core)",
         time(|| store.consensus_inputs(&view).unwrap())
     );
     println!(
@@ -85,12 +147,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
     };
     println!("open archive     {:7.2} ms", time(open));
-    let app = open();
+    let state = Arc::new(whosaid::web::AppState::open(whosaid::web::Config {
+        data: data.clone(),
+        base_url: "https://example.org".into(),
+        mailmap: None,
+        maintainers: None,
+    })?);
+    let app = whosaid::web::router(state.clone());
     println!("page bytes       {:7}", get(&app));
     println!(
-        "page, first view {:7.2} ms (thread read, rendered)",
+        "page, new server {:7.2} ms (archive opened, thread read, rendered)",
         time(|| get(&open()))
     );
+    println!(
+        "thread analysed  {:7.2} ms (read, decoded, segmented, consensus; the rest is the page)",
+        time(|| {
+            state.clear_caches();
+            state.analysis(&msgid).unwrap()
+        })
+    );
+    if std::env::var_os("PAGE_BENCH_ANALYSIS").is_some() {
+        for _ in 0..300 {
+            state.clear_caches();
+            std::hint::black_box(state.analysis(&msgid).unwrap());
+        }
+        return Ok(());
+    }
+    let mut runs: Vec<f64> = (0..41)
+        .map(|_| {
+            state.clear_caches();
+            let t = Instant::now();
+            std::hint::black_box(get(&app));
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    let first = runs[runs.len() / 2];
+    println!(
+        "page, first view {first:7.2} ms (running server, thread read, rendered; {:.1}x baseline; fastest {:.2} ms, slowest {:.2} ms of {})",
+        first / baseline,
+        runs[0],
+        runs[runs.len() - 1],
+        runs.len()
+    );
+    let loops: usize = std::env::var("PAGE_BENCH_LOOPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..loops {
+        state.clear_caches();
+        get(&app);
+    }
     println!(
         "page, cached     {:7.2} ms (thread unchanged)",
         time(|| get(&app))

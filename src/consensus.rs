@@ -336,7 +336,34 @@ fn normalise_name(name: &str) -> String {
 /// b4's identity check: the same address, or the same name.
 pub fn same_person(a: &Person, b: &Person) -> bool {
     (!a.email.is_empty() && a.email.eq_ignore_ascii_case(&b.email))
-        || (!a.name.is_empty() && normalise_name(&a.name) == normalise_name(&b.name))
+        || (!a.name.is_empty() && same_name(&a.name, &b.name))
+}
+
+/// `normalise_name(a) == normalise_name(b)` without building either (the
+/// engine asks this for every message against every author).
+fn same_name(a: &str, b: &str) -> bool {
+    fn words(name: &str) -> impl Iterator<Item = &str> {
+        let name = name.trim().trim_matches('"');
+        let (first, last) = match name.split_once(',') {
+            Some((last, first)) => (first, last),
+            None => (name, ""),
+        };
+        first.split_whitespace().chain(last.split_whitespace())
+    }
+    let same_word = |p: &str, q: &str| {
+        p == q
+            || p.chars()
+                .flat_map(char::to_lowercase)
+                .eq(q.chars().flat_map(char::to_lowercase))
+    };
+    let (mut x, mut y) = (words(a), words(b));
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if same_word(p, q) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Robots by address or name.
@@ -455,6 +482,18 @@ pub fn analyze(msgs: &[MessageInput]) -> Consensus {
 
 /// Reads one thread. See the module docs.
 pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
+    let segments = crate::par::map(msgs, |m| quote::segment(&m.body));
+    analyze_segmented(msgs, &segments, ctx)
+}
+
+/// [`analyze_with`] for a caller that has already cut every body into
+/// segments with [`quote::segment`] (`segments[i]` for `msgs[i]`), as a
+/// thread page does to show them.
+pub fn analyze_segmented(
+    msgs: &[MessageInput],
+    segments: &[Vec<quote::Segment>],
+    ctx: Context<'_>,
+) -> Consensus {
     let mapped: Vec<MessageInput>;
     let msgs = match ctx.mailmap {
         Some(map) if !map.is_empty() => {
@@ -529,13 +568,27 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
         .collect();
     let mut current: HashMap<usize, Stance> = HashMap::new();
     let mut credits: HashMap<usize, Vec<Credit>> = HashMap::new();
+    // What each message says depends on its own text only: read each one's
+    // original text, prose rules and scope phrases once, up front.
+    let pairs: Vec<(&MessageInput, &[quote::Segment])> = msgs
+        .iter()
+        .zip(
+            segments
+                .iter()
+                .map(Vec::as_slice)
+                .chain(std::iter::repeat(&[][..])),
+        )
+        .collect();
+    let read: Vec<Read> = crate::par::map(&pairs, |(m, segs)| Read::of(&m.body, segs));
 
     for &i in &order {
         let m = &msgs[i];
         let who = person_index(&mut people, &mut by_email, &m.from);
         let Some(anchor) = anchor(msgs, i) else {
             // Not about a patch: prose still counts, about the thread.
-            for (_, mut signal) in prose_signals(msgs, i, None, who, &people, &current, &authors) {
+            for (_, mut signal) in
+                prose_signals(msgs, &read[i], i, None, who, &people, &current, &authors)
+            {
                 hold_if_conditional(&mut signal, current.get(&who));
                 if let Some(s) = signal.stance {
                     current.insert(who, s);
@@ -563,11 +616,8 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
             continue;
         }
         // Trailers, from original text only, scoped by the prose before them.
-        let original = original_text(&m.body);
-        let scopes: Vec<(usize, Scope)> = stance::sentences(&original)
-            .into_iter()
-            .filter_map(|(off, s)| stance::read_scope(&s.to_lowercase()).map(|sc| (off, sc)))
-            .collect();
+        let original = &read[i].original;
+        let scopes = &read[i].scopes;
         let mut pending: Vec<(usize, Signal)> = Vec::new();
         let mut offset = 0;
         for line in original.split_inclusive('\n') {
@@ -581,7 +631,7 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
             };
             let kind = Kind::of_trailer(&t.key);
             // "With the updated commit message:" just before the trailer.
-            let conditional = stance::conditional_lead(&lead_in(&original, here));
+            let conditional = stance::conditional_lead(&lead_in(original, here));
             // An author's Tested-by in a reply to their own patch is about
             // someone else's proposal, not a review of the patch.
             let own = same_person(&person, &msgs[anchor].author)
@@ -630,6 +680,7 @@ pub fn analyze_with(msgs: &[MessageInput], ctx: Context<'_>) -> Consensus {
         }
         pending.extend(prose_signals(
             msgs,
+            &read[i],
             i,
             Some(anchor),
             who,
@@ -890,10 +941,37 @@ fn final_stance(
     }
 }
 
+/// What one message's own text says, read before the thread is walked.
+struct Read {
+    /// The original text (quotes, attributions, signatures and diffs left out).
+    original: String,
+    /// Prose rules that matched it.
+    found: Vec<stance::Found>,
+    /// Scope phrases ("for the series", "for 2/5"), by offset.
+    scopes: Vec<(usize, Scope)>,
+}
+
+impl Read {
+    fn of(body: &str, segments: &[quote::Segment]) -> Read {
+        let original = original_of(body, segments);
+        let (found, scopes) = stance::read(&original);
+        Read {
+            original,
+            found,
+            scopes,
+        }
+    }
+}
+
 /// The original text of a body, segments joined.
 pub fn original_text(body: &str) -> String {
+    original_of(body, &quote::segment(body))
+}
+
+/// [`original_text`] from segments already cut.
+fn original_of(body: &str, segments: &[quote::Segment]) -> String {
     let mut out = String::new();
-    for seg in quote::segment(body) {
+    for seg in segments {
         if seg.kind == SegKind::Original {
             out.push_str(seg.text(body));
             if !out.ends_with('\n') {
@@ -905,8 +983,10 @@ pub fn original_text(body: &str) -> String {
 }
 
 /// Prose signals of message `i`, with their offsets in its original text.
+#[allow(clippy::too_many_arguments)]
 fn prose_signals(
     msgs: &[MessageInput],
+    read: &Read,
     i: usize,
     anchor: Option<usize>,
     who: usize,
@@ -916,8 +996,7 @@ fn prose_signals(
 ) -> Vec<(usize, Signal)> {
     let mut out = Vec::new();
     let m = &msgs[i];
-    let original = original_text(&m.body);
-    let found = stance::analyze(&original);
+    let found = read.found.clone();
     // The author of what this message answers: the poster or in-body author
     // of its patch or cover letter (authors of other patches in the thread
     // are reviewers here). Without an anchor, anyone who posted a patch.
@@ -1014,6 +1093,15 @@ mod tests {
         };
         assert!(same_person(&p("Jane Doe", "jane@x"), &p("J", "JANE@x")));
         assert!(same_person(&p("Doe, Jane", "a@x"), &p("Jane  Doe", "b@y")));
+        assert!(same_person(
+            &p("\"Jane DÖE\"", "a@x"),
+            &p("jane döe", "b@y")
+        ));
+        assert!(!same_person(
+            &p("Jane Doe Smith", "a@x"),
+            &p("Jane Doe", "b@y")
+        ));
+        assert!(!same_person(&p("Jane", "a@x"), &p("Jane Doe", "b@y")));
         assert!(!same_person(
             &p("Ingrid Sol", "ingrid@x"),
             &p("Lars H", "lars@x")

@@ -9,6 +9,7 @@ pub mod mailmap;
 pub mod maintainers;
 pub mod mbox;
 pub mod message;
+pub mod par;
 pub mod query;
 pub mod quote;
 pub mod report;

@@ -238,6 +238,57 @@ fn sentence_end(s: &str) -> Option<usize> {
     None
 }
 
+/// A lower-cased sentence with a bitmap of the byte trigrams in it. The
+/// rules ask hundreds of "does it contain this phrase" questions of every
+/// sentence and nearly all answers are no; the bitmap gives most of those
+/// answers without searching (a phrase one of whose trigrams is missing
+/// cannot be there). Derefs to the text for everything else.
+#[derive(Clone)]
+struct Hay {
+    text: String,
+    grams: Box<[u64; GRAM_WORDS]>,
+}
+
+/// Bitmap size: 2^14 bits keeps the map sparse even for a pasted
+/// thousand-character log line, where a smaller map fills up and stops
+/// answering no.
+const GRAM_BITS: u32 = 14;
+const GRAM_WORDS: usize = 1 << (GRAM_BITS - 6);
+
+impl Hay {
+    fn new(text: String) -> Hay {
+        let mut grams = Box::new([0u64; GRAM_WORDS]);
+        for w in text.as_bytes().windows(3) {
+            let h = Hay::gram(w);
+            grams[h / 64] |= 1 << (h % 64);
+        }
+        Hay { text, grams }
+    }
+
+    /// The bit of a trigram: the top bits of a multiplicative hash.
+    fn gram(w: &[u8]) -> usize {
+        (u32::from_le_bytes([w[0], w[1], w[2], 0]).wrapping_mul(0x9E37_79B1) >> (32 - GRAM_BITS))
+            as usize
+    }
+
+    /// Whether the sentence contains `phrase` (the same answer as
+    /// `str::contains`, faster when it is no).
+    fn contains(&self, phrase: &str) -> bool {
+        let absent = phrase.as_bytes().windows(3).any(|w| {
+            let h = Hay::gram(w);
+            self.grams[h / 64] & (1 << (h % 64)) == 0
+        });
+        !absent && self.text.contains(phrase)
+    }
+}
+
+impl std::ops::Deref for Hay {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 fn has_word(hay: &str, word: &str) -> bool {
     hay.match_indices(word).any(|(i, _)| {
         let before = hay[..i].chars().next_back();
@@ -276,13 +327,20 @@ const HEDGES: [&str; 7] = [
 
 /// Analyzes what a sender wrote. `text` is original text only.
 pub fn analyze(text: &str) -> Vec<Found> {
+    read(text).0
+}
+
+/// [`analyze`], and where in `text` each scope phrase ("for the series",
+/// "for 2/5") starts: trailers below a scope phrase take its scope.
+pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
     let mut out = Vec::new();
+    let mut scopes = Vec::new();
     let mut scope: Option<Scope> = None;
     for (offset, sentence) in sentences(text) {
-        let lower = sentence.to_lowercase();
-        let lower = lower.replace('’', "'");
+        let lower = Hay::new(sentence.to_lowercase().replace('’', "'"));
         // Scope phrases carry over to the sentences and trailers after them.
         if let Some(s) = read_scope(&lower) {
+            scopes.push((offset, s.clone()));
             scope = Some(s);
         }
         let mut here: Vec<Found> = Vec::new();
@@ -472,10 +530,11 @@ pub fn analyze(text: &str) -> Vec<Found> {
             }
 
             // NAK in prose, unless it is a protocol NAK or negated.
-            let nak = any_word(
-                &lower,
-                &["nak", "nack", "naked", "nacked", "nak'd", "nack'd"],
-            );
+            let nak = (lower.contains("nak") || lower.contains("nack"))
+                && any_word(
+                    &lower,
+                    &["nak", "nack", "naked", "nacked", "nak'd", "nack'd"],
+                );
             if nak
                 && !any_word(&lower, &PROTOCOL)
                 && !lower.contains("not a nak")
@@ -507,7 +566,7 @@ pub fn analyze(text: &str) -> Vec<Found> {
                         || a.starts_with("while")
                         || a.starts_with("although") =>
                 {
-                    (Some(a), b.to_string())
+                    (Some(a), Hay::new(b.to_string()))
                 }
                 _ => (None, lower.clone()),
             };
@@ -1008,12 +1067,12 @@ pub fn analyze(text: &str) -> Vec<Found> {
         }
         out.append(&mut here);
     }
-    out
+    (out, scopes)
 }
 
 /// A report of a problem seen with the patch: "when I boot it I see the
 /// following issues:", "if I build with O=, I have this error."
-fn reports_problem(lower: &str) -> bool {
+fn reports_problem(lower: &Hay) -> bool {
     const SEEING: [&str; 16] = [
         "i see the following",
         "i see this",
@@ -1132,6 +1191,14 @@ fn agreed_with(sentence: &str) -> Option<String> {
 
 /// "for the series", "for patches 1-3", "for 2/5 and 4/5", "for patch 2".
 pub fn read_scope(lower: &str) -> Option<Scope> {
+    // Every scope below names a series, a set, "all", a patch or a counter
+    // ("2/5"); most sentences have none of them.
+    if !["series", "set", "all ", "patch", "/"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return None;
+    }
     if [
         "for the series",
         "for the whole series",
@@ -1154,9 +1221,13 @@ pub fn read_scope(lower: &str) -> Option<Scope> {
     let introduced = |at: usize| {
         let before = lower[..at].trim_end();
         at == 0
-            || ["for", "about", "on", "to", "with"]
-                .iter()
-                .any(|w| before.ends_with(w) && has_word(before, w))
+            || ["for", "about", "on", "to", "with"].iter().any(|w| {
+                before.ends_with(w)
+                    && !before[..before.len() - w.len()]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric)
+            })
     };
     let mut numbers: Vec<u32> = Vec::new();
     let mut found = false;
@@ -1166,10 +1237,9 @@ pub fn read_scope(lower: &str) -> Option<Scope> {
             numbers.extend(numbers_after(&lower[i..]));
         }
     }
-    let mut at = 0;
     for word in lower.split(|c: char| c.is_whitespace() || c == ',') {
-        let word_at = lower[at..].find(word).map_or(at, |p| at + p);
-        at = word_at + word.len();
+        // `word` is a slice of `lower`: its position is its start.
+        let word_at = word.as_ptr() as usize - lower.as_ptr() as usize;
         if let Some((a, b)) = word.split_once('/') {
             let (a, b) = (
                 a.trim_matches(|c: char| !c.is_ascii_digit()),

@@ -343,6 +343,43 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
     )
 }
 
+/// Only the text a reader sees: the decoded body followed by the text of
+/// patch attachments, as [`parse`] would give them, without reading the
+/// headers the store already holds (a thread page needs just this).
+pub fn body_text(raw: &[u8]) -> String {
+    let block = HeaderBlock::scan(raw);
+    if block.fields.is_empty() {
+        return String::new();
+    }
+    // The MIME parser reads every header it is given, and a list message
+    // carries dozens (Received, DKIM, ARC). Only the MIME ones decide the
+    // body: hand it those and the body. A block that did not end cleanly
+    // goes whole, so the parser sees what `parse` shows it.
+    let (mut body, _, patches) = if block.unterminated {
+        read_body(raw, &block)
+    } else {
+        let mut mime = Vec::with_capacity(raw.len() - block.body_offset + 512);
+        for f in block.fields.iter().filter(|f| {
+            let n = f.name.as_bytes();
+            f.name.eq_ignore_ascii_case("mime-version")
+                || (n.len() > 8 && n[..8].eq_ignore_ascii_case(b"content-"))
+        }) {
+            mime.extend_from_slice(f.name.as_bytes());
+            mime.push(b':');
+            mime.extend_from_slice(f.value);
+            mime.push(b'\n');
+        }
+        mime.push(b'\n');
+        mime.extend_from_slice(&raw[block.body_offset..]);
+        read_body(&mime, &HeaderBlock::scan(&mime))
+    };
+    for p in &patches {
+        body.push('\n');
+        body.push_str(&p.text);
+    }
+    body
+}
+
 /// Lists that rewrite From for DMARC send "Jane Doe via linux-foo
 /// <linux-foo@lists.example.org>" and keep the sender in X-Original-From or
 /// Reply-To. Gives back the real sender when the headers say who it is.

@@ -12,6 +12,7 @@
 //! Writes happen in transactions of many messages; a crash loses at most the
 //! open transaction, and re-importing is idempotent, so nothing is lost.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -104,6 +105,53 @@ CREATE INDEX IF NOT EXISTS message_lists_list ON message_lists(list);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+}
+
+/// A stored copy, still compressed: its sha256 and zstd bytes.
+pub struct Packed {
+    sha256: Vec<u8>,
+    zraw: Vec<u8>,
+}
+
+impl Packed {
+    /// The message bytes, checked against their sha256. Needs no connection,
+    /// so many copies can be unpacked on many threads.
+    pub fn unpack(&self, store_path: &Path) -> Result<Vec<u8>> {
+        unzip_checked(store_path, &self.sha256, &self.zraw)
+    }
+}
+
+/// Decompresses a stored copy and checks it against its sha256.
+fn unzip_checked(path: &Path, sha: &[u8], zraw: &[u8]) -> Result<Vec<u8>> {
+    thread_local! {
+        // One decompression context per thread: creating one costs more
+        // than decompressing a typical message.
+        static UNZIP: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_path_buf(),
+        sha256: hex(sha),
+        detail,
+    };
+    let raw = match zstd::zstd_safe::get_frame_content_size(zraw) {
+        // Frames written by the importer record their size: decompress in
+        // one call with the thread's context.
+        Ok(Some(size)) if size <= 1 << 30 => UNZIP.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let unzip = match &mut *slot {
+                Some(d) => d,
+                empty => empty.insert(zstd::bulk::Decompressor::new()?),
+            };
+            unzip.decompress(zraw, size as usize)
+        }),
+        _ => zstd::decode_all(zraw),
+    }
+    .map_err(|e| corrupt(e.to_string()))?;
+    if Sha256::digest(&raw).as_slice() != sha {
+        return Err(corrupt("checksum mismatch".into()));
+    }
+    Ok(raw)
 }
 
 /// What [`Writer::put`] did with a message.
@@ -402,6 +450,52 @@ impl Store {
         self.decompress(&sha, &zraw)
     }
 
+    /// The canonical copies of the messages in `rows`, in the same order;
+    /// one query per 64 rows instead of one per row (a 200-message thread
+    /// page reads them all).
+    pub fn canonical_raws(&self, rows: &[i64]) -> Result<Vec<Vec<u8>>> {
+        self.canonical_packed(rows)?
+            .iter()
+            .map(|p| p.unpack(&self.path))
+            .collect()
+    }
+
+    /// [`Store::canonical_raws`], still compressed: the caller unpacks them
+    /// (on as many threads as it likes) with [`Packed::unpack`].
+    pub fn canonical_packed(&self, rows: &[i64]) -> Result<Vec<Packed>> {
+        const CHUNK: usize = 64;
+        let sql = format!(
+            "SELECT m.id, r.sha256, r.zraw FROM raws r JOIN messages m ON r.sha256 = m.canonical_sha WHERE m.id IN ({})",
+            vec!["?"; CHUNK].join(",")
+        );
+        let mut found: HashMap<i64, Packed> = HashMap::with_capacity(rows.len());
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
+        for chunk in rows.chunks(CHUNK) {
+            // Unused slots ask for row 0, which never exists.
+            let mut params = [0i64; CHUNK];
+            params[..chunk.len()].copy_from_slice(chunk);
+            let mut q = stmt
+                .query(rusqlite::params_from_iter(params))
+                .map_err(self.err())?;
+            while let Some(r) = q.next().map_err(self.err())? {
+                let id: i64 = r.get(0).map_err(self.err())?;
+                let packed = Packed {
+                    sha256: r.get(1).map_err(self.err())?,
+                    zraw: r.get(2).map_err(self.err())?,
+                };
+                found.insert(id, packed);
+            }
+        }
+        rows.iter()
+            .map(|row| {
+                found.remove(row).ok_or_else(|| Error::Store {
+                    path: self.path.clone(),
+                    source: rusqlite::Error::QueryReturnedNoRows,
+                })
+            })
+            .collect()
+    }
+
     /// The lists the message in `row` was seen in, sorted.
     pub fn lists_of(&self, row: i64) -> Result<Vec<String>> {
         let mut stmt = self
@@ -453,16 +547,7 @@ impl Store {
     }
 
     fn decompress(&self, sha: &[u8], zraw: &[u8]) -> Result<Vec<u8>> {
-        let corrupt = |detail: String| Error::Corrupt {
-            path: self.path.clone(),
-            sha256: hex(sha),
-            detail,
-        };
-        let raw = zstd::decode_all(zraw).map_err(|e| corrupt(e.to_string()))?;
-        if Sha256::digest(&raw).as_slice() != sha {
-            return Err(corrupt("checksum mismatch".into()));
-        }
-        Ok(raw)
+        unzip_checked(&self.path, sha, zraw)
     }
 
     /// Calls `f` with the sha256 and bytes of every stored raw copy, after

@@ -546,19 +546,17 @@ impl Store {
         view: &ThreadView,
     ) -> Result<Vec<crate::consensus::MessageInput>> {
         let mut out = Vec::with_capacity(view.nodes.len());
+        let rows: Vec<i64> = view.nodes.iter().filter_map(|n| n.row).collect();
+        // Unpacking and decoding are most of a long thread's cost and need
+        // no connection: spread them over the cores.
+        let path = self.path();
+        let mut bodies = crate::par::map(&self.canonical_packed(&rows)?, |p| {
+            p.unpack(path).map(|raw| crate::message::body_text(&raw))
+        })
+        .into_iter();
         for n in &view.nodes {
             let body = match n.row {
-                Some(row) => match crate::message::parse(&self.canonical_raw(row)?) {
-                    crate::message::ParseOutcome::Message(m, _) => {
-                        let mut body = m.body;
-                        for p in &m.patches {
-                            body.push('\n');
-                            body.push_str(&p.text);
-                        }
-                        body
-                    }
-                    crate::message::ParseOutcome::NotAMessage(_) => String::new(),
-                },
+                Some(_) => bodies.next().transpose()?.unwrap_or_default(),
                 None => String::new(),
             };
             out.push(crate::consensus::MessageInput {

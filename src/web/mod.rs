@@ -43,6 +43,8 @@ pub struct Analysis {
     pub view: crate::store::ThreadView,
     /// Decoded bodies, by node.
     pub bodies: Vec<String>,
+    /// Each body cut by the one quote splitter, by node.
+    pub segments: Vec<Vec<crate::quote::Segment>>,
     /// Positions and patches.
     pub consensus: crate::consensus::Consensus,
 }
@@ -155,6 +157,13 @@ impl AppState {
         Ok(out?)
     }
 
+    /// Forgets every cached thread and page, as if each were viewed for the
+    /// first time (for benchmarks of a first view on a running server).
+    pub fn clear_caches(&self) {
+        *self.threads.lock().expect("thread cache") = Lru::new(64, usize::MAX);
+        *self.pages.lock().expect("page cache") = Lru::new(512, 64 << 20);
+    }
+
     /// The thread containing `msgid`, read once per version of the thread.
     pub fn analysis(&self, msgid: &str) -> Result<Arc<Analysis>, WebError> {
         let key = self
@@ -168,12 +177,15 @@ impl AppState {
             let inputs = s.consensus_inputs(&view)?;
             Ok((view, inputs))
         })?;
-        let consensus = crate::consensus::analyze_with(&inputs, self.context());
+        // Cut once, for the consensus engine and for the page.
+        let segments = crate::par::map(&inputs, |m| crate::quote::segment(&m.body));
+        let consensus = crate::consensus::analyze_segmented(&inputs, &segments, self.context());
         let bodies = inputs.into_iter().map(|m| m.body).collect();
         let a = Arc::new(Analysis {
             key: key.clone(),
             view,
             bodies,
+            segments,
             consensus,
         });
         self.threads

@@ -95,22 +95,29 @@ impl Layout {
     }
 }
 
-/// A line inside a message part.
-pub struct Line {
+/// Consecutive lines of one class inside a message part (without the
+/// last newline): added lines, a trailer, plain text.
+pub struct Run<'a> {
     pub class: &'static str,
-    pub text: String,
+    pub text: &'a str,
 }
 
 /// A piece of a message body.
-pub struct Part {
+pub struct Part<'a> {
     /// original, quoted, attribution, signature, diff
     pub kind: &'static str,
     pub depth: usize,
-    pub lines: Vec<Line>,
+    /// The whole piece, without its last newline.
+    pub text: &'a str,
+    /// Number of lines.
+    pub lines: usize,
+    /// The piece cut where the class of its lines changes, for diffs and
+    /// for original text with trailers; empty when one class covers it all.
+    pub runs: Vec<Run<'a>>,
 }
 
 /// One message (or ghost) on a thread page.
-pub struct MsgView {
+pub struct MsgView<'a> {
     pub anchor: String,
     pub message_id: String,
     pub ghost: bool,
@@ -122,7 +129,7 @@ pub struct MsgView {
     pub permalink: String,
     pub raw: String,
     pub parent_anchor: String,
-    pub parts: Vec<Part>,
+    pub parts: Vec<Part<'a>>,
     pub current: bool,
 }
 
@@ -160,7 +167,7 @@ pub struct Dot {
 /// A thread page (also the single-message page).
 #[derive(Template, WebTemplate)]
 #[template(path = "thread.html")]
-pub struct ThreadPage {
+pub struct ThreadPage<'a> {
     pub title: String,
     pub list: String,
     pub root_href: String,
@@ -170,8 +177,8 @@ pub struct ThreadPage {
     pub atom_href: String,
     pub api_href: String,
     pub single: bool,
-    pub outline: Vec<MsgView>,
-    pub messages: Vec<MsgView>,
+    pub outline: Vec<MsgView<'a>>,
+    pub messages: Vec<MsgView<'a>>,
     pub summary: String,
     pub subsystems: String,
     pub positions: Vec<PosRow>,
@@ -418,9 +425,9 @@ fn anchor_of(msgid: &str) -> String {
 }
 
 /// A body cut into parts by the one quote splitter, diff lines classed.
-fn parts_of(body: &str) -> Vec<Part> {
-    quote::segment(body)
-        .into_iter()
+fn parts_of<'a>(body: &'a str, segments: &[quote::Segment]) -> Vec<Part<'a>> {
+    segments
+        .iter()
         .map(|seg| {
             let text = seg.text(body);
             let (kind, depth) = match seg.kind {
@@ -430,38 +437,69 @@ fn parts_of(body: &str) -> Vec<Part> {
                 SegKind::Signature => ("signature", 0),
                 SegKind::Diff => ("diff", 0),
             };
-            let lines = text
-                .lines()
-                .map(|l| {
-                    let class = match kind {
-                        "diff" if l.starts_with("+++") || l.starts_with("---") => "file",
-                        "diff" if l.starts_with('+') => "add",
-                        "diff" if l.starts_with('-') => "del",
-                        "diff" if l.starts_with("@@") => "hunk",
-                        "diff" if l.starts_with("diff ") => "file",
-                        "original" if crate::trailers::parse_line(l.trim(), 0).is_some() => {
-                            "trailer"
+            let class_of = |l: &str| match kind {
+                "diff" if l.starts_with("+++") || l.starts_with("---") => "file",
+                "diff" if l.starts_with('+') => "add",
+                "diff" if l.starts_with('-') => "del",
+                "diff" if l.starts_with("@@") => "hunk",
+                "diff" if l.starts_with("diff ") => "file",
+                "original" if crate::trailers::parse_line(l.trim(), 0).is_some() => "trailer",
+                _ => "",
+            };
+            let mut runs: Vec<Run<'a>> = Vec::new();
+            let mut lines = 0;
+            if kind == "diff" || kind == "original" {
+                // (class, start, end) of the run being built.
+                let mut open: Option<(&'static str, usize, usize)> = None;
+                let mut at = 0;
+                for line in text.split_inclusive('\n') {
+                    let content = line.trim_end_matches(['\n', '\r']);
+                    let class = class_of(content);
+                    let end = at + content.len();
+                    open = match open {
+                        Some((c, start, _)) if c == class => Some((c, start, end)),
+                        Some((c, start, stop)) => {
+                            runs.push(Run {
+                                class: c,
+                                text: &text[start..stop],
+                            });
+                            Some((class, at, end))
                         }
-                        _ => "",
+                        None => Some((class, at, end)),
                     };
-                    Line {
-                        class,
-                        text: l.to_string(),
-                    }
-                })
-                .collect();
-            Part { kind, depth, lines }
+                    at += line.len();
+                    lines += 1;
+                }
+                if let Some((c, start, stop)) = open {
+                    runs.push(Run {
+                        class: c,
+                        text: &text[start..stop],
+                    });
+                }
+                if runs.len() == 1 && runs[0].class.is_empty() {
+                    runs.clear();
+                }
+            } else {
+                lines = text.lines().count();
+            }
+            Part {
+                kind,
+                depth,
+                text: text.trim_end_matches(['\n', '\r']),
+                lines,
+                runs,
+            }
         })
         .collect()
 }
 
-pub fn thread(
+pub fn thread<'a>(
     st: &AppState,
     list: &str,
     msgid: &str,
     layout: Layout,
-    a: &super::Analysis,
-) -> Result<ThreadPage, WebError> {
+    a: &'a super::Analysis,
+) -> Result<ThreadPage<'a>, WebError> {
     let (view, bodies, consensus) = (&a.view, &a.bodies, &a.consensus);
 
     let view_of = |i: usize, depth: usize, with_body: bool| {
@@ -482,34 +520,31 @@ pub fn thread(
                 .map(|p| anchor_of(&view.nodes[p].message_id))
                 .unwrap_or_default(),
             parts: if with_body && !n.ghost {
-                parts_of(&bodies[i])
+                parts_of(&bodies[i], &a.segments[i])
             } else {
                 Vec::new()
             },
             current: n.message_id == msgid,
         }
     };
-    let outline: Vec<MsgView> = view
+    let outline: Vec<MsgView<'a>> = view
         .order
         .iter()
         .map(|&(i, d)| view_of(i, d, false))
         .collect();
-    let messages: Vec<MsgView> = match layout {
+    let messages: Vec<MsgView<'a>> = match layout {
         Layout::Message => view
             .order
             .iter()
             .filter(|&&(i, _)| view.nodes[i].message_id == msgid && !view.nodes[i].ghost)
             .map(|&(i, d)| view_of(i, d, true))
             .collect(),
-        Layout::Nested => view
-            .order
-            .iter()
-            .map(|&(i, d)| view_of(i, d, true))
-            .collect(),
+        // Bodies cut into parts on every core: a long thread has many.
+        Layout::Nested => crate::par::map(&view.order, |&(i, d)| view_of(i, d, true)),
         Layout::Flat => {
             let mut order: Vec<usize> = view.order.iter().map(|&(i, _)| i).collect();
             order.sort_by_key(|&i| (view.nodes[i].date.map(|d| d.0).unwrap_or(i64::MAX), i));
-            order.into_iter().map(|i| view_of(i, 0, true)).collect()
+            crate::par::map(&order, |&i| view_of(i, 0, true))
         }
     };
     if layout == Layout::Message && messages.is_empty() {

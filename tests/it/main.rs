@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area (see ARCHITECTURE.md).
 
+mod body_text;
 mod e2e;
 mod import;
 mod samples;
