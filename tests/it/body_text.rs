@@ -1,6 +1,7 @@
 //! A thread page decodes bodies with `message::body_text`, which hands the
-//! MIME parser only the MIME headers; an import uses `message::parse`. Both
-//! must show the same text for every message, whatever its headers.
+//! MIME parser only the MIME headers; an import uses `message::parse`; both
+//! read a plain one-part message without the MIME parser. All must show the
+//! same text as the MIME parser for every message, whatever its headers.
 
 use whosaid::mbox::{Item, MboxReader};
 use whosaid::message::{self, ParseOutcome};
@@ -32,6 +33,15 @@ fn check_dir(dir: &std::path::Path) -> usize {
             }
             assert_eq!(
                 message::body_text(&raw.bytes),
+                expected,
+                "{} at byte {}: <{}>",
+                path.display(),
+                raw.offset,
+                m.message_id
+            );
+            // ... and both equal what the MIME parser alone makes of it.
+            assert_eq!(
+                message::mime_body_text(&raw.bytes),
                 expected,
                 "{} at byte {}: <{}>",
                 path.display(),
