@@ -636,10 +636,18 @@ pub fn analyze_segmented(
             // someone else's proposal, not a review of the patch.
             let own = same_person(&person, &msgs[anchor].author)
                 || same_person(&person, &msgs[anchor].from);
-            let scope = scopes
-                .iter()
-                .rev()
-                .find(|(o, _)| *o <= here)
+            // The scope set before the trailer, or one that finishes the
+            // offer on the next line ("Reviewed-by: ... / to that patch.").
+            let next = here + line.len();
+            let after = scopes.iter().find(|(o, _)| {
+                *o >= next
+                    && original[next..*o].trim().is_empty()
+                    && ["to ", "for "]
+                        .iter()
+                        .any(|w| original[*o..].starts_with(w))
+            });
+            let scope = after
+                .or_else(|| scopes.iter().rev().find(|(o, _)| *o <= here))
                 .map(|(_, s)| s.clone());
             let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
             let verified = same_person(&person, &m.from);
@@ -1054,7 +1062,8 @@ fn prose_signals(
         // Authors defending their own work stay supporters: agreeing with a
         // critic or describing the bug the patch fixes ("this breaks zfs")
         // does not make them oppose it. Only giving it up does.
-        let stance = if is_author && stance == Some(Stance::Oppose) {
+        // Nor does an author taking back a problem they reported.
+        let stance = if is_author && (stance == Some(Stance::Oppose) || f.rule == "false-alarm") {
             None
         } else {
             stance

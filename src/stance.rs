@@ -337,7 +337,8 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
     let mut scopes = Vec::new();
     let mut scope: Option<Scope> = None;
     for (offset, sentence) in sentences(text) {
-        let lower = Hay::new(sentence.to_lowercase().replace('’', "'"));
+        // Emphasis (*word*) is read as the word.
+        let lower = Hay::new(sentence.to_lowercase().replace('’', "'").replace('*', ""));
         // Scope phrases carry over to the sentences and trailers after them.
         if let Some(s) = read_scope(&lower) {
             scopes.push((offset, s.clone()));
@@ -455,6 +456,27 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             .any(|p| lower.contains(p))
             {
                 push(Kind::Withdraws, "retracts-trailer", false, None);
+                break 'rules;
+            }
+
+            // A problem report taken back: "Sorry for the noise, this looks
+            // to be an issue in my toolchain."
+            if lower.contains("false alarm")
+                || lower.contains("sorry for the noise")
+                    && [
+                        "issue",
+                        "problem",
+                        "my setup",
+                        "my mistake",
+                        "my fault",
+                        "my bad",
+                        "unrelated",
+                        "not related",
+                    ]
+                    .iter()
+                    .any(|w| lower.contains(w))
+            {
+                push(Kind::Withdraws, "false-alarm", false, None);
                 break 'rules;
             }
 
@@ -662,6 +684,9 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "this patch causes",
                     "bisected to this",
                     "bisected it to this",
+                    "this is a regression",
+                    "this is a clear regression",
+                    "this is a serious regression",
                 ]
                 .iter()
                 .any(|p| main.contains(p))
@@ -811,6 +836,10 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "an alternative approach could be",
                     "an alternative solution would be",
                     "an alternative approach would be",
+                    "wouldn't it be better",
+                    "would it not be better",
+                    "would it be better to",
+                    "isn't it better to",
                 ]
                 .iter()
                 .any(|p| main.contains(p))
@@ -881,6 +910,9 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "i will pick it up",
                 "i'll pick it up",
                 "i can pick it up",
+                "ready to pick it up",
+                "ready to pick up",
+                "ready to pick this up",
                 "looks sane",
                 "seems sane",
                 "sounds good to me",
@@ -1198,6 +1230,14 @@ pub fn read_scope(lower: &str) -> Option<Scope> {
         .any(|w| lower.contains(w))
     {
         return None;
+    }
+    // "feel free to add my Reviewed-by to that patch": one patch, unnamed;
+    // not the series the message answers.
+    if ["to that patch", "for that patch", "to that one patch"]
+        .iter()
+        .any(|p| lower.contains(p))
+    {
+        return Some(Scope::Patches(Vec::new()));
     }
     if [
         "for the series",

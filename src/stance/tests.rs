@@ -103,6 +103,13 @@ Looks good to me; Masahiro, I assume you'll be taking this one? | approval, ques
 Our rework uses the helper from patch 1 and needs patch 3.      | -
 About patch 2: please split it.                                 | requests-changes scope=[2]
 Reviewed-by: Jane Doe <jane@example.org>                        | -
+For me this is a *regression*.                                  | objection
+Wouldn't it be better to make this depend on the signature?     | requests-changes
+OK, I am ready to pick it up for 5.3-rc1.                       | approval
+Sorry for the noise, this looks to be a time32 issue in Ubuntu. | withdraws
+Sorry for the noise, resending with the right list.             | -
+It looks good to me, so feel free to add my Reviewed-by to that patch. | reviewed-by scope=[]
+There is no regression with this patch.                         | -
 ";
 
 #[test]
