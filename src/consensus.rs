@@ -698,8 +698,15 @@ pub fn analyze_segmented(
         ));
         // In the order they were written: "I withdraw my NAK. Acked-by: ..."
         pending.sort_by_key(|(offset, _)| *offset);
+        let mut applied_here = false;
         for (_, mut signal) in pending {
             hold_if_conditional(&mut signal, current.get(&who));
+            // "Applied, thanks. While I am here, it is not clear to me how
+            // ...": questions after taking the patch do not undo it.
+            if applied_here && signal.kind == Kind::RequestsChanges {
+                signal.stance = None;
+            }
+            applied_here |= signal.kind == Kind::Applied;
             // A retracted trailer is no longer credited to the patches the
             // retraction is about.
             if signal.rule == "retracts-trailer" {

@@ -512,6 +512,12 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "before it can be applied",
                 "applied on top",
                 "applies cleanly",
+                // Applied locally to try it: "I applied your patch and added -v".
+                "applied your patch and",
+                "applied the patch and",
+                "applied this patch and",
+                "applied it locally",
+                "applied locally",
             ]
             .iter()
             .any(|p| lower.contains(p));
@@ -527,7 +533,11 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     || lower.starts_with("i've queued")
                     || lower.starts_with("i queued")
                     || lower.starts_with("merged to")
-                    || lower.starts_with("now applied"))
+                    || lower.starts_with("now applied")
+                    // "I fixed it up and applied to linux-kbuild/fixes."
+                    || ["and applied to ", "and applied it to ", "and queued it", "and queued to "]
+                        .iter()
+                        .any(|p| lower.contains(p)))
             {
                 push(Kind::Applied, "applied", false, None);
                 break 'rules;
@@ -668,6 +678,24 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "this patch broke",
                 "my objection",
                 "non-starter",
+                "hell no",
+                "not the right fix",
+                "not the right approach",
+                "not the right way",
+                "not the right solution",
+                "don't think this is the right",
+                "do not think this is the right",
+                "don't think it's the right",
+                "don't think it is the right",
+                "do not think it is the right",
+                "don't think that's the right",
+                "do not think that is the right",
+                "isn't the right",
+                "rather than applying this",
+                "instead of applying this",
+                "share the same concern",
+                "share your concern",
+                "share this concern",
                 "nonstarter",
                 "not a big fan",
                 "not a fan of",
@@ -831,6 +859,12 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "i would like to see",
                     "i'd prefer",
                     "can you resend",
+                    "please send v2",
+                    "please send a v2",
+                    "please send v3",
+                    "please send a v3",
+                    "please send a new version",
+                    "also, i prefer",
                     "could you resend",
                     "an alternative solution could be",
                     "an alternative approach could be",
@@ -844,6 +878,19 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 .iter()
                 .any(|p| main.contains(p))
 
+                // "Might you want to update the names?"; not "you might want to
+                // have a look at ...".
+                || ["you might want to ", "might you want to ", "you may want to "]
+                    .iter()
+                    .filter_map(|p| main.find(p).map(|i| &main[i + p.len()..]))
+                    .any(|rest| {
+                        [
+                            "update", "change", "rename", "fix", "add ", "remove", "drop",
+                            "use ", "move", "split", "squash", "reword",
+                        ]
+                        .iter()
+                        .any(|v| rest.starts_with(v))
+                    })
                 // "Why not fix the linker instead?"
                 || main.starts_with("why not ") && main.contains(" instead")
                 // "I think "selects" is strange here."

@@ -110,6 +110,16 @@ Sorry for the noise, this looks to be a time32 issue in Ubuntu. | withdraws
 Sorry for the noise, resending with the right list.             | -
 It looks good to me, so feel free to add my Reviewed-by to that patch. | reviewed-by scope=[]
 There is no regression with this patch.                         | -
+I do not think this is the right fix.                           | objection
+Urrg, hell no.                                                  | objection
+I'd like to remove the switch rather than applying this patch.  | objection
+I share the same concern about sizes.                           | objection
+OK, I dropped 3/3 from my tree. Please send v2.                 | requests-changes
+Might you want to update the names above?                       | requests-changes
+You might want to have a look at scripts/Makefile.build.       | -
+It is the right fix.                                            | -
+I fixed it up and applied to linux-kbuild/fixes.                | applied
+I applied your patch and added -v option to see which assembler was invoked. | -
 ";
 
 #[test]
