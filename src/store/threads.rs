@@ -275,8 +275,9 @@ impl Store {
     pub fn first_list_of(&self, message_id: &str) -> Result<Option<String>> {
         self.conn
             .query_row(
-                "SELECT l.list FROM messages m JOIN message_lists l ON l.message = m.id
-                 WHERE m.msgid = ?1 ORDER BY l.list LIMIT 1",
+                "SELECT l.list FROM message_lists l
+                 WHERE l.message IN (SELECT id FROM messages WHERE msgid = ?1)
+                 ORDER BY l.list LIMIT 1",
                 [message_id],
                 |r| r.get(0),
             )
