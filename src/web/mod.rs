@@ -67,6 +67,11 @@ impl<K: PartialEq, V: Clone> Lru<K, V> {
         }
     }
 
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
+    }
+
     fn get(&mut self, key: &K) -> Option<V> {
         let i = self.entries.iter().position(|(k, _, _)| k == key)?;
         let e = self.entries.remove(i)?;
@@ -160,8 +165,8 @@ impl AppState {
     /// Forgets every cached thread and page, as if each were viewed for the
     /// first time (for benchmarks of a first view on a running server).
     pub fn clear_caches(&self) {
-        *self.threads.lock().expect("thread cache") = Lru::new(64, usize::MAX);
-        *self.pages.lock().expect("page cache") = Lru::new(512, 64 << 20);
+        self.threads.lock().expect("thread cache").clear();
+        self.pages.lock().expect("page cache").clear();
     }
 
     /// The thread containing `msgid`, read once per version of the thread.

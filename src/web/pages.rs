@@ -763,10 +763,8 @@ pub fn thread_mbox_gz(st: &AppState, msgid: &str) -> Result<Vec<u8>, WebError> {
                 .filter_map(|n| n.row.map(|r| (n.date.map_or(i64::MAX, |d| d.0), r)))
                 .collect();
             rows.sort();
-            rows.into_iter()
-                .map(|(_, r)| s.canonical_raw(r))
-                .collect::<crate::error::Result<Vec<_>>>()
-                .map(Some)
+            let rows: Vec<i64> = rows.into_iter().map(|(_, r)| r).collect();
+            s.canonical_raws(&rows).map(Some)
         })?
         .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
