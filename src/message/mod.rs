@@ -351,12 +351,15 @@ pub fn body_text(raw: &[u8]) -> String {
     if block.fields.is_empty() {
         return String::new();
     }
+    if let Some(body) = plain_body(raw, &block) {
+        return body;
+    }
     // The MIME parser reads every header it is given, and a list message
     // carries dozens (Received, DKIM, ARC). Only the MIME ones decide the
     // body: hand it those and the body. A block that did not end cleanly
     // goes whole, so the parser sees what `parse` shows it.
-    let (mut body, _, patches) = if block.unterminated {
-        read_body(raw, &block)
+    let (body, _, patches) = if block.unterminated {
+        read_mime_body(raw, &block)
     } else {
         let mut mime = Vec::with_capacity(raw.len() - block.body_offset + 512);
         for f in block.fields.iter().filter(|f| {
@@ -371,9 +374,14 @@ pub fn body_text(raw: &[u8]) -> String {
         }
         mime.push(b'\n');
         mime.extend_from_slice(&raw[block.body_offset..]);
-        read_body(&mime, &HeaderBlock::scan(&mime))
+        read_mime_body(&mime, &HeaderBlock::scan(&mime))
     };
-    for p in &patches {
+    with_patches(body, &patches)
+}
+
+/// A body followed by the text of its patch attachments, one per line block.
+fn with_patches(mut body: String, patches: &[PatchAttachment]) -> String {
+    for p in patches {
         body.push('\n');
         body.push_str(&p.text);
     }
@@ -497,12 +505,8 @@ pub fn mime_body_text(raw: &[u8]) -> String {
     if block.fields.is_empty() {
         return String::new();
     }
-    let (mut body, _, patches) = read_mime_body(raw, &block);
-    for p in &patches {
-        body.push('\n');
-        body.push_str(&p.text);
-    }
-    body
+    let (body, _, patches) = read_mime_body(raw, &block);
+    with_patches(body, &patches)
 }
 
 fn read_mime_body(raw: &[u8], block: &HeaderBlock<'_>) -> (String, bool, Vec<PatchAttachment>) {
