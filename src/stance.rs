@@ -271,6 +271,11 @@ impl Hay {
             as usize
     }
 
+    /// Whether the sentence contains any of `phrases`.
+    fn contains_any(&self, phrases: &[&str]) -> bool {
+        phrases.iter().any(|p| self.contains(p))
+    }
+
     /// Whether the sentence contains `phrase` (the same answer as
     /// `str::contains`, faster when it is no).
     fn contains(&self, phrase: &str) -> bool {
@@ -295,6 +300,10 @@ fn has_word(hay: &str, word: &str) -> bool {
         let after = hay[i + word.len()..].chars().next();
         !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
     })
+}
+
+fn any_phrase(hay: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|p| hay.contains(p))
 }
 
 fn any_word(hay: &str, words: &[&str]) -> bool {
@@ -366,7 +375,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             let conditional_clause = CONDITIONS.iter().any(|c| lower.contains(c));
 
             // Offers of a trailer in prose: "feel free to add my Reviewed-by".
-            let offer = [
+            let offer = lower.contains_any(&[
                 "feel free to add",
                 "you can add",
                 "you may add",
@@ -374,9 +383,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "add my",
                 "consider this",
                 "free to add",
-            ]
-            .iter()
-            .any(|p| lower.contains(p));
+            ]);
             if offer {
                 let kind = if lower.contains("review") {
                     Some(Kind::ReviewedBy)
@@ -406,7 +413,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             }
 
             // An author giving a patch up.
-            if [
+            if lower.contains_any(&[
                 "please ignore this patch",
                 "please drop this patch",
                 "please disregard this patch",
@@ -422,10 +429,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "self-nak",
                 "self nak",
                 "nak myself",
-            ]
-            .iter()
-            .any(|p| lower.contains(p))
-            {
+            ]) {
                 push(Kind::Withdraws, "abandons", false, None);
                 break 'rules;
             }
@@ -438,7 +442,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             }
 
             // Taking back one's own trailer: "Oh, scrap that. I misread".
-            if [
+            if lower.contains_any(&[
                 "scrap that",
                 "scratch that",
                 "disregard my ack",
@@ -451,10 +455,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "withdraw my ack",
                 "withdraw my review",
                 "withdraw my tested-by",
-            ]
-            .iter()
-            .any(|p| lower.contains(p))
-            {
+            ]) {
                 push(Kind::Withdraws, "retracts-trailer", false, None);
                 break 'rules;
             }
@@ -463,7 +464,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             // to be an issue in my toolchain."
             if lower.contains("false alarm")
                 || lower.contains("sorry for the noise")
-                    && [
+                    && lower.contains_any(&[
                         "issue",
                         "problem",
                         "my setup",
@@ -472,16 +473,14 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                         "my bad",
                         "unrelated",
                         "not related",
-                    ]
-                    .iter()
-                    .any(|w| lower.contains(w))
+                    ])
             {
                 push(Kind::Withdraws, "false-alarm", false, None);
                 break 'rules;
             }
 
             // Withdrawals.
-            if [
+            if lower.contains_any(&[
                 "withdraw my",
                 "retract my",
                 "drop my nak",
@@ -490,10 +489,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "consider my nak",
                 "i no longer object",
                 "rescind my",
-            ]
-            .iter()
-            .any(|p| lower.contains(p))
-            {
+            ]) {
                 push(Kind::Withdraws, "withdraw", false, None);
                 break 'rules;
             }
@@ -535,14 +531,12 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     || lower.starts_with("merged to")
                     || lower.starts_with("now applied")
                     // "I fixed it up and applied to linux-kbuild/fixes."
-                    || ["and applied to ", "and applied it to ", "and queued it", "and queued to "]
-                        .iter()
-                        .any(|p| lower.contains(p)))
+                    || lower.contains_any(&["and applied to ", "and applied it to ", "and queued it", "and queued to "]))
             {
                 push(Kind::Applied, "applied", false, None);
                 break 'rules;
             }
-            if [
+            if lower.contains_any(&[
                 "i'll hold",
                 "i will hold",
                 "won't merge",
@@ -553,10 +547,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "i will drop this series",
                 "i'll drop this from",
                 "i will drop this from",
-            ]
-            .iter()
-            .any(|p| lower.contains(p))
-            {
+            ]) {
                 push(Kind::Objection, "maintainer-holds", false, None);
                 break 'rules;
             }
@@ -578,7 +569,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             }
 
             // Conditional clauses ("if others disagree") carry no stance.
-            let iffy = [
+            let iffy = lower.contains_any(&[
                 "if others",
                 "if anyone",
                 "if you disagree",
@@ -587,9 +578,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "if somebody",
                 "if someone",
                 "in case you",
-            ]
-            .iter()
-            .any(|p| lower.contains(p));
+            ]);
 
             // "while I agree ..., but ...": the part after "but" decides.
             let (agree_part, main) = match lower.split_once(" but ") {
@@ -605,7 +594,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
 
             // Disagreement with the person replied to.
             if !iffy
-                && [
+                && main.contains_any(&[
                     "i fail to see",
                     "agree to disagree",
                     "i disagree",
@@ -622,16 +611,14 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "i don't see why",
                     "i do not see why",
                     "that's not how",
-                ]
-                .iter()
-                .any(|p| main.contains(p))
+                ])
             {
                 push(Kind::Disagree, "disagree", false, None);
                 break 'rules;
             }
 
             // Objections and requests for changes.
-            let objection = [
+            let objection = main.contains_any(&[
                 "this is wrong",
                 "that is wrong",
                 "that's wrong",
@@ -699,11 +686,8 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "nonstarter",
                 "not a big fan",
                 "not a fan of",
-            ]
-            .iter()
-            .any(|p| main.contains(p))
-                || reports_problem(&main)
-                || [
+            ]) || reports_problem(&main)
+                || main.contains_any(&[
                     "reverting this patch fixes",
                     "reverting the patch fixes",
                     "reverting it fixes",
@@ -715,9 +699,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "this is a regression",
                     "this is a clear regression",
                     "this is a serious regression",
-                ]
-                .iter()
-                .any(|p| main.contains(p))
+                ])
                 || main.contains("none of") && main.contains(" work");
             // "Please don't add ...": an objection to something the patch does;
             // "please do not record the commit ID" is not.
@@ -747,7 +729,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             // "Won't this regress LLD 11?": a concern put as a question.
             let objection = objection
                 || main.ends_with('?')
-                    && [
+                    && main.contains_any(&[
                         "won't this",
                         "wouldn't this",
                         "doesn't this",
@@ -755,22 +737,16 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                         "isn't this",
                         "won't that",
                         "wouldn't that",
-                    ]
-                    .iter()
-                    .any(|p| main.contains(p))
-                    && ["break", "regress", "cause", "hurt", "slow"]
-                        .iter()
-                        .any(|w| main.contains(w));
-            let not_objecting = [
+                    ])
+                    && main.contains_any(&["break", "regress", "cause", "hurt", "slow"]);
+            let not_objecting = lower.contains_any(&[
                 "i don't object",
                 "i do not object",
                 "no objection",
                 "not object",
                 "don't have any objection",
                 "have no objection",
-            ]
-            .iter()
-            .any(|p| lower.contains(p));
+            ]);
             if objection && !not_objecting && !iffy {
                 push(
                     if hedged {
@@ -791,14 +767,12 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             let request = (main.starts_with("please ")
                 || main.contains(": please ")
                 || main.contains(", please "))
-                && [
+                && main.contains_any(&[
                     "fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend",
                     "update", "remove", "add ", "make", "send a v", "reword", "squash", "keep",
                     "insert", "sort",
-                ]
-                .iter()
-                .any(|v| main.contains(v))
-                || [
+                ])
+                || main.contains_any(&[
                     "could you please",
                     "can you please",
                     "could you ",
@@ -812,27 +786,19 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "please send a v",
                     "needs fixing",
                     "needs rework",
-                ]
-                .iter()
-                .any(|p| main.contains(p))
-                    && !main.ends_with('?')
+                ]) && !main.ends_with('?')
                     && !main.contains("thank")
-                || [
+                || main.contains_any(&[
                     "could you please",
                     "can you please",
                     "could you ",
                     "would you mind",
-                ]
-                .iter()
-                .any(|p| main.contains(p))
-                    && [
-                        "fix", "change", "split", "rename", "drop", "rework", "resend", "update",
-                        "remove", "move",
-                    ]
-                    .iter()
-                    .any(|v| main.contains(v));
+                ]) && main.contains_any(&[
+                    "fix", "change", "split", "rename", "drop", "rework", "resend", "update",
+                    "remove", "move",
+                ]);
             let request = request
-                || [
+                || main.contains_any(&[
                     "unclear to me",
                     "before this patch is accepted",
                     "before this patch is applied",
@@ -874,9 +840,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "would it not be better",
                     "would it be better to",
                     "isn't it better to",
-                ]
-                .iter()
-                .any(|p| main.contains(p))
+                ])
 
                 // "Might you want to update the names?"; not "you might want to
                 // have a look at ...".
@@ -894,22 +858,18 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 // "Why not fix the linker instead?"
                 || main.starts_with("why not ") && main.contains(" instead")
                 // "I think "selects" is strange here."
-                || ["is strange", "looks strange", "seems strange", "is weird", "looks weird"]
-                    .iter()
-                    .any(|p| main.contains(p))
+                || main.contains_any(&["is strange", "looks strange", "seems strange", "is weird", "looks weird"])
                     && !main.ends_with('?')
                 // "I still see inconsistency in your patch, though."
                 || main.contains("i still see")
-                    && ["inconsisten", "problem", "issue", "bug", "breakage"]
-                        .iter()
-                        .any(|w| main.contains(w));
+                    && main.contains_any(&["inconsisten", "problem", "issue", "bug", "breakage"]);
             if request && !iffy && !conditional_clause {
                 push(Kind::RequestsChanges, "requests-changes", false, None);
                 break 'rules;
             }
 
             // Approval.
-            let approval = [
+            let approval = main.contains_any(&[
                 "looks good",
                 "look good",
                 "lgtm",
@@ -968,23 +928,19 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "i'm okay with",
                 "i am okay with",
                 "good enough",
-            ]
-            .iter()
-            .any(|p| main.contains(p))
+            ])
                 // "I have tested this patch ... and everything worked as expected."
-                || [
+                || main.contains_any(&[
                     "works as expected",
                     "worked as expected",
                     "works well",
                     "worked well",
                     "works fine",
                     "worked fine",
-                ]
-                .iter()
-                .any(|p| main.contains(p))
+                ])
                     && main.contains("test")
-                    && !["without", "before", "revert"].iter().any(|w| main.contains(w));
-            let negated_approval = [
+                    && !main.contains_any(&["without", "before", "revert"]);
+            let negated_approval = main.contains_any(&[
                 "not a good idea",
                 "not a great idea",
                 "doesn't look good",
@@ -1000,9 +956,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "not sure it looks good",
                 "not good enough",
                 "isn't good enough",
-            ]
-            .iter()
-            .any(|p| main.contains(p))
+            ])
                 // "I don't like this", "I dislike how ...": about the patch; "I
                 // don't like saying X" is not.
                 || ["don't like ", "do not like ", "dislike "].iter().any(|p| {
@@ -1022,15 +976,13 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 ]
                 .iter()
                 .any(|p| main.contains(p) && !main.contains(&format!("{p} to ")));
-            let hypothetical = [
+            let hypothetical = main.contains_any(&[
                 "would be nice",
                 "would be really nice",
                 "what'd be",
                 "it'd be nice",
                 "if we could",
-            ]
-            .iter()
-            .any(|p| main.contains(p));
+            ]);
             let approval = approval && !hypothetical || ["nice!", "nice."].contains(&main.trim());
             if approval && !negated_approval && !iffy && !main.ends_with('?') {
                 // "After that, this should be good to go": approval on a condition.
@@ -1062,7 +1014,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             }
 
             // Concessions (the engine keeps them only when the author says them).
-            if [
+            if main.contains_any(&[
                 "good catch",
                 "will fix",
                 "i'll fix",
@@ -1084,10 +1036,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "i stand corrected",
                 "my bad",
                 "my mistake",
-            ]
-            .iter()
-            .any(|p| main.contains(p))
-            {
+            ]) {
                 // For anyone but the author, the engine reads this as agreement.
                 push(Kind::Concedes, "concedes", false, None);
                 break 'rules;
@@ -1095,7 +1044,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
 
             // Agreement with the person replied to (or named).
             if agree_part.is_none() && !iffy {
-                let agree = [
+                let agree = main.contains_any(&[
                     "you're correct",
                     "you are correct",
                     "you're right",
@@ -1119,10 +1068,8 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "i'm with ",
                     "i thought so",
                     "i thought the same",
-                ]
-                .iter()
-                .any(|p| main.contains(p));
-                let negated = [
+                ]);
+                let negated = main.contains_any(&[
                     "don't agree",
                     "do not agree",
                     "not agree",
@@ -1131,9 +1078,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "if you agree",
                     "do you agree",
                     "would you agree",
-                ]
-                .iter()
-                .any(|p| main.contains(p));
+                ]);
                 if agree && !negated && !main.ends_with('?') {
                     push(Kind::Agree, "agree", false, agreed_with(&sentence));
                     break 'rules;
@@ -1272,34 +1217,31 @@ fn agreed_with(sentence: &str) -> Option<String> {
 pub fn read_scope(lower: &str) -> Option<Scope> {
     // Every scope below names a series, a set, "all", a patch or a counter
     // ("2/5"); most sentences have none of them.
-    if !["series", "set", "all ", "patch", "/"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
+    if !any_phrase(lower, &["series", "set", "all ", "patch", "/"]) {
         return None;
     }
     // "feel free to add my Reviewed-by to that patch": one patch, unnamed;
     // not the series the message answers.
-    if ["to that patch", "for that patch", "to that one patch"]
-        .iter()
-        .any(|p| lower.contains(p))
-    {
+    if any_phrase(
+        lower,
+        &["to that patch", "for that patch", "to that one patch"],
+    ) {
         return Some(Scope::Patches(Vec::new()));
     }
-    if [
-        "for the series",
-        "for the whole series",
-        "for the entire series",
-        "for all patches",
-        "for the set",
-        "for the whole set",
-        "whole series",
-        "entire series",
-        "for all of them",
-    ]
-    .iter()
-    .any(|p| lower.contains(p))
-    {
+    if any_phrase(
+        lower,
+        &[
+            "for the series",
+            "for the whole series",
+            "for the entire series",
+            "for all patches",
+            "for the set",
+            "for the whole set",
+            "whole series",
+            "entire series",
+            "for all of them",
+        ],
+    ) {
         return Some(Scope::Series);
     }
     // "for patch 2", "for patches 1-3", "about patch 2", "for 2/5 and 4/5",
