@@ -3,6 +3,8 @@
 //! Times each step of rendering one thread page on an imported archive:
 //! loading the thread, parsing its messages, the consensus engine, and the
 //! whole page through the router (in-process, no socket). Medians of 21.
+//! `PAGE_BENCH_PROFILE=consensus|analysis|page` repeats just that step 300
+//! times, for `perf record`.
 //!
 //! ```sh
 //! cargo run --release --example page_bench -- DATA_DIR LIST MSGID
@@ -41,38 +43,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let view = store.thread(&msgid)?.ok_or("no such message")?;
     let inputs = store.consensus_inputs(&view)?;
     println!("{} messages", view.nodes.len());
-    if std::env::var_os("PAGE_BENCH_SENTENCES").is_some() {
-        let mut lens: Vec<usize> = Vec::new();
-        for m in &inputs {
-            let o = whosaid::consensus::original_text(&m.body);
-            lens.extend(whosaid::stance::sentences(&o).iter().map(|(_, s)| s.len()));
-        }
-        lens.sort();
-        println!(
-            "{} sentences, {} bytes, median {}, p90 {}, max {}",
-            lens.len(),
-            lens.iter().sum::<usize>(),
-            lens[lens.len() / 2],
-            lens[lens.len() * 9 / 10],
-            lens[lens.len() - 1]
-        );
-        let texts: Vec<String> = inputs
-            .iter()
-            .map(|m| whosaid::consensus::original_text(&m.body))
-            .collect();
-        println!(
-            "stance::read all {:7.2} ms",
-            time(|| {
-                texts
-                    .iter()
-                    .map(|t| whosaid::stance::read(t))
-                    .collect::<Vec<_>>()
-            })
-        );
-        return Ok(());
-    }
-    // For a profiler: only the consensus engine, many times.
-    if std::env::var_os("PAGE_BENCH_CONSENSUS").is_some() {
+    // For a profiler: one step, 300 times, and nothing else.
+    let profile = std::env::var("PAGE_BENCH_PROFILE").unwrap_or_default();
+    if profile == "consensus" {
         for _ in 0..300 {
             std::hint::black_box(whosaid::consensus::analyze(&inputs));
         }
@@ -166,7 +139,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             state.analysis(&msgid).unwrap()
         })
     );
-    if std::env::var_os("PAGE_BENCH_ANALYSIS").is_some() {
+    if profile == "page" {
+        for _ in 0..300 {
+            state.clear_caches();
+            get(&app);
+        }
+        return Ok(());
+    }
+    if profile == "analysis" {
         for _ in 0..300 {
             state.clear_caches();
             std::hint::black_box(state.analysis(&msgid).unwrap());
@@ -190,14 +170,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         runs[runs.len() - 1],
         runs.len()
     );
-    let loops: usize = std::env::var("PAGE_BENCH_LOOPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    for _ in 0..loops {
-        state.clear_caches();
-        get(&app);
-    }
     println!(
         "page, cached     {:7.2} ms (thread unchanged)",
         time(|| get(&app))
