@@ -566,6 +566,15 @@ pub fn analyze_segmented(
         .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
         .map(|m| m.from.clone())
         .collect();
+    // The first patch posted: its author's work is what the thread is about.
+    // A patch someone else posts in the thread is their alternative.
+    let first_patch = order
+        .iter()
+        .copied()
+        .find(|&i| msgs[i].is_patch && !msgs[i].is_reply);
+    // Everyone who writes in the thread (a trailer carried in a patch counts
+    // as the position of its giver only if they take part).
+    let senders: Vec<&Person> = order.iter().map(|&i| &msgs[i].from).collect();
     let mut current: HashMap<usize, Stance> = HashMap::new();
     let mut credits: HashMap<usize, Vec<Credit>> = HashMap::new();
     // What each message says depends on its own text only: read each one's
@@ -598,6 +607,12 @@ pub fn analyze_segmented(
             continue;
         };
         if anchor == i {
+            let alternative = first_patch.is_some_and(|f| {
+                let root = &msgs[f];
+                ![&root.from, &root.author]
+                    .iter()
+                    .any(|a| same_person(a, &m.from) || same_person(a, &m.author))
+            });
             people[who].signals.push(Signal {
                 kind: Kind::Posted,
                 message_id: m.message_id.clone(),
@@ -607,12 +622,62 @@ pub fn analyze_segmented(
                 patch: (!is_cover(msgs, i)).then(|| m.message_id.clone()),
                 scope: if is_cover(msgs, i) { "series" } else { "patch" },
                 conditional: false,
-                stance: Some(Stance::Support),
+                // Posting an alternative to the thread's patch is a position
+                // on one's own patch, not on the one under review.
+                stance: (!alternative).then_some(Stance::Support),
                 verified: true,
-                rule: "posted",
+                rule: if alternative {
+                    "posted-alternative"
+                } else {
+                    "posted"
+                },
                 covers: ids(msgs, &targets(msgs, anchor, None).0),
             });
-            current.insert(who, Stance::Support);
+            if !alternative {
+                current.insert(who, Stance::Support);
+            }
+            // Review trailers the patch carries from an earlier revision
+            // ("Reviewed-by: Nathan ..." above the `---`) are the position
+            // of their givers who take part in the thread, until they say
+            // otherwise. They are not credited again: the patch has them.
+            for line in read[i].original.lines() {
+                if line.trim() == "---" {
+                    break;
+                }
+                let Some(t) = crate::trailers::parse_line(line.trim_end(), 0) else {
+                    continue;
+                };
+                let kind = Kind::of_trailer(&t.key);
+                let Some(person) = t.person else { continue };
+                if !matches!(kind, Kind::AckedBy | Kind::ReviewedBy | Kind::TestedBy)
+                    || same_person(&person, &m.from)
+                    || same_person(&person, &m.author)
+                {
+                    continue;
+                }
+                let Some(sender) = senders.iter().find(|s| same_person(s, &person)) else {
+                    continue;
+                };
+                let giver = person_index(&mut people, &mut by_email, sender);
+                if current.contains_key(&giver) {
+                    continue;
+                }
+                people[giver].signals.push(Signal {
+                    kind,
+                    message_id: m.message_id.clone(),
+                    date: m.date,
+                    evidence: line.trim().to_string(),
+                    target: None,
+                    patch: (!is_cover(msgs, i)).then(|| m.message_id.clone()),
+                    scope: "patch",
+                    conditional: false,
+                    stance: Some(Stance::Support),
+                    verified: true,
+                    rule: "carried-trailer",
+                    covers: vec![m.message_id.clone()],
+                });
+                current.insert(giver, Stance::Support);
+            }
             continue;
         }
         // Trailers, from original text only, scoped by the prose before them.
@@ -671,11 +736,20 @@ pub fn analyze_segmented(
                 rule: if own { "own-trailer" } else { "trailer" },
                 covers: ids(msgs, &patches),
             };
+            // "sedat.dilek@gmail,com" from Sedat Dilek: the sender's address.
+            let credited = if verified && !plausible_address(&person.email) {
+                Person {
+                    name: person.name.clone(),
+                    email: m.from.email.clone(),
+                }
+            } else {
+                person.clone()
+            };
             if kind != Kind::OtherTrailer && !own {
                 for &p in &patches {
                     credits.entry(p).or_default().push(Credit {
                         name: t.name.clone(),
-                        person: person.clone(),
+                        person: credited.clone(),
                         source: m.message_id.clone(),
                         scope: scope_name,
                         conditional,
@@ -855,6 +929,22 @@ pub fn analyze_segmented(
 fn hold_if_conditional(signal: &mut Signal, now: Option<&Stance>) {
     if signal.conditional && now == Some(&Stance::Oppose) {
         signal.stance = None;
+    }
+}
+
+/// An address as mail systems write it: one `@`, a dotted domain, no
+/// commas or spaces. "name@gmail,com" is not.
+fn plausible_address(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains(['@', ',', ' ', ';'])
+                && !local.contains([',', ' ', ';'])
+        }
+        None => false,
     }
 }
 
@@ -1075,6 +1165,29 @@ fn prose_signals(
         } else {
             stance
         };
+        // "Done." takes the patch only when someone else says it straight
+        // to the patch ("will you pick this up?" in its notes).
+        let stance = if f.rule == "done" && (is_author || anchor.is_none() || m.parent != anchor) {
+            None
+        } else {
+            stance
+        };
+        // A nit after one's own ack or review leaves it standing (one given
+        // on a condition still waits for it).
+        let unconditional_support = people[who]
+            .signals
+            .iter()
+            .rev()
+            .find(|s| s.stance.is_some())
+            .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional);
+        let stance = if f.rule == "nit-request"
+            && current.get(&who) == Some(&Stance::Support)
+            && unconditional_support
+        {
+            None
+        } else {
+            stance
+        };
         out.push((
             f.offset,
             Signal {
@@ -1249,6 +1362,102 @@ mod tests {
             petr.stance,
             Stance::Support,
             "a nit does not undo the review of 1/2"
+        );
+    }
+
+    #[test]
+    fn carried_tags_alternatives_done_and_mangled_addresses() {
+        let p = |n: &str, e: &str| Person {
+            name: n.into(),
+            email: e.into(),
+        };
+        let (author, nathan, arvind, linus, sedat) = (
+            p("Fang Song", "fs@x"),
+            p("Nathan C", "nathan@x"),
+            p("Arvind S", "arvind@x"),
+            p("Linus T", "linus@x"),
+            p("Sedat Dilek", "sedat.dilek@gmail.com"),
+        );
+        let reply =
+            |id: &str, parent: usize, who: &Person, subject: &str, body: &str, date: i64| {
+                MessageInput {
+                    date: Some(date),
+                    ..msg(id, Some(parent), who.clone(), subject, body)
+                }
+            };
+        let mut root = msg(
+            "p@x",
+            None,
+            author.clone(),
+            "[PATCH v2] fix prefix",
+            "Fix it.\n\nReviewed-by: Nathan C <nathan@x>\nSigned-off-by: Fang Song <fs@x>\n---\n",
+        );
+        root.version = 2;
+        let mut alt = reply(
+            "alt@x",
+            0,
+            &arvind,
+            "[PATCH] do it differently",
+            "Another way.\n",
+            3,
+        );
+        alt.is_reply = false;
+        let msgs = vec![
+            root,
+            reply(
+                "n@x",
+                0,
+                &nathan,
+                "Re: [PATCH v2] fix prefix",
+                "Cc: stable goes above my tag.\n",
+                1,
+            ),
+            reply(
+                "l@x",
+                0,
+                &linus,
+                "Re: [PATCH v2] fix prefix",
+                "Done. Thanks,\n",
+                2,
+            ),
+            alt,
+            reply(
+                "s@x",
+                0,
+                &sedat,
+                "Re: [PATCH v2] fix prefix",
+                "Tested-by: Sedat Dilek <sedat.dilek@gmail,com>\n",
+                4,
+            ),
+        ];
+        let c = analyze(&msgs);
+        let got: Vec<String> = c
+            .positions
+            .iter()
+            .map(|p| {
+                let why = p.evidence().map_or("-", |s| s.rule);
+                format!("{} {} {}", p.person.email, p.stance.as_str(), why)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "fs@x support posted",
+                "nathan@x support carried-trailer",
+                "linus@x support done",
+                "arvind@x neutral -",
+                "sedat.dilek@gmail.com support trailer",
+            ]
+        );
+        let credited: Vec<String> = c.patches[0]
+            .trailers
+            .iter()
+            .map(|t| format!("{} {}", t.name, t.person.email))
+            .collect();
+        assert_eq!(
+            credited,
+            ["Tested-by sedat.dilek@gmail.com"],
+            "carried tags are not credited twice"
         );
     }
 

@@ -441,6 +441,23 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 break 'rules;
             }
 
+            // "Done. Thanks," answering "will you pick this up?": the engine
+            // keeps it only in a direct reply to the patch.
+            if [
+                "done.",
+                "done",
+                "done, thanks.",
+                "done, thanks",
+                "done. thanks,",
+                "done. thanks.",
+                "done, thanks!",
+            ]
+            .contains(&lower.trim())
+            {
+                push(Kind::Applied, "done", false, None);
+                break 'rules;
+            }
+
             // Taking back one's own trailer: "Oh, scrap that. I misread".
             if lower.contains_any(&[
                 "scrap that",
@@ -699,8 +716,53 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "this is a regression",
                     "this is a clear regression",
                     "this is a serious regression",
+                    "noticed a regression",
+                    "found a regression",
+                    "see a regression",
+                    "there is a regression",
+                    "there's a regression",
+                    "causes a regression",
+                    "introduces a regression",
                 ])
-                || main.contains("none of") && main.contains(" work");
+                || main.contains("none of") && main.contains(" work")
+                // "This is worrying", "I am more concerned with people getting
+                // errors"; not "I'm not worried about that".
+                || main.contains_any(&[
+                    "this is worrying",
+                    "that is worrying",
+                    "this is concerning",
+                    "that is concerning",
+                    "i'm worried",
+                    "i am worried",
+                    "i'm concerned",
+                    "i am concerned",
+                    "i'm more concerned",
+                    "i am more concerned",
+                    "my main concern",
+                    "my concern is",
+                ]) && !main.contains_any(&[
+                    "not worried",
+                    "not concerned",
+                    "not too worried",
+                    "less concerned",
+                    "no concern",
+                    "not that concerned",
+                ]);
+            // A bug the reply found that is not the patch's: "Also I found
+            // another bug", "an unrelated issue", "a pre-existing problem".
+            let objection = objection
+                && !main.contains_any(&[
+                    "another bug",
+                    "unrelated",
+                    "separate issue",
+                    "separate problem",
+                    "different issue",
+                    "pre-existing",
+                    "preexisting",
+                    "existing bug",
+                    "not caused by this",
+                    "independent of this patch",
+                ]);
             // "Please don't add ...": an objection to something the patch does;
             // "please do not record the commit ID" is not.
             const CODE_VERBS: [&str; 16] = [
@@ -795,8 +857,18 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "would you mind",
                 ]) && main.contains_any(&[
                     "fix", "change", "split", "rename", "drop", "rework", "resend", "update",
-                    "remove", "move",
-                ]);
+                    "remove", "move", "put ",
+                ])
+                // "At least can you add some comments?"
+                || ["can you ", "can you at least "]
+                    .iter()
+                    .filter_map(|p| main.find(p).map(|i| &main[i + p.len()..]))
+                    .any(|rest| {
+                        ["add ", "fix", "change", "split", "rename", "drop", "rework", "resend",
+                         "update", "remove", "move", "put "]
+                        .iter()
+                        .any(|v| rest.starts_with(v))
+                    });
             let request = request
                 || main.contains_any(&[
                     "unclear to me",
@@ -864,7 +936,39 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 || main.contains("i still see")
                     && main.contains_any(&["inconsisten", "problem", "issue", "bug", "breakage"]);
             if request && !iffy && !conditional_clause {
-                push(Kind::RequestsChanges, "requests-changes", false, None);
+                // "A nitpick, but as long as you're respinning, could you
+                // ...": a small request that does not undo a review given.
+                let nit = any_word(
+                    &main,
+                    &[
+                        "nit",
+                        "nits",
+                        "nitpick",
+                        "nit-pick",
+                        "nitpicking",
+                        "nitpicks",
+                    ],
+                ) || main.contains_any(&[
+                    "as long as you're respinning",
+                    "as long as you are respinning",
+                    "if you respin",
+                    "if you're respinning",
+                    "if you are respinning",
+                    "if there's a v",
+                    "if there is a v",
+                    "if you send a v",
+                    "when you respin",
+                ]);
+                push(
+                    Kind::RequestsChanges,
+                    if nit {
+                        "nit-request"
+                    } else {
+                        "requests-changes"
+                    },
+                    false,
+                    None,
+                );
                 break 'rules;
             }
 
@@ -928,6 +1032,19 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "i'm okay with",
                 "i am okay with",
                 "good enough",
+                "this is all good",
+                "that is all good",
+                "it's all good",
+                "so far, so good",
+                "i can apply this",
+                "i can apply it",
+                "i can pick this",
+                "i can take this",
+                "happy to queue",
+                "happy to take this",
+                "happy to take it",
+                "happy to apply",
+                "happy to pick",
             ])
                 // "I have tested this patch ... and everything worked as expected."
                 || main.contains_any(&[
@@ -937,6 +1054,12 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "worked well",
                     "works fine",
                     "worked fine",
+                    "works really well",
+                    "worked really well",
+                    "works great",
+                    "worked great",
+                    "works perfectly",
+                    "worked perfectly",
                 ])
                     && main.contains("test")
                     && !main.contains_any(&["without", "before", "revert"]);
@@ -982,8 +1105,23 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "what'd be",
                 "it'd be nice",
                 "if we could",
+                // "Perhaps it would be a good idea to have a meeting": a
+                // suggestion, not a verdict on the patch.
+                "be a good idea to",
+                "be a good idea if",
+                "be a great idea to",
             ]);
-            let approval = approval && !hypothetical || ["nice!", "nice."].contains(&main.trim());
+            // "I can pick this up, but I commented on the first paragraph":
+            // an offer with a reservation is not a verdict.
+            let reserved_offer = main.contains_any(&[
+                "i can pick this",
+                "i can apply this",
+                "i can apply it",
+                "i can take this",
+                "i can pick it up",
+            ]) && main.contains(" but ");
+            let approval = approval && !hypothetical && !reserved_offer
+                || ["nice!", "nice."].contains(&main.trim());
             if approval && !negated_approval && !iffy && !main.ends_with('?') {
                 // "After that, this should be good to go": approval on a condition.
                 let conditional = conditional_clause
@@ -1090,6 +1228,13 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             }
         }
         out.append(&mut here);
+    }
+    // A mail that calls its request a nit makes its other requests nits too
+    // (the quoted style rule after "A nitpick, but could you ...").
+    if out.iter().any(|f| f.rule == "nit-request") {
+        for f in out.iter_mut().filter(|f| f.kind == Kind::RequestsChanges) {
+            f.rule = "nit-request";
+        }
     }
     (out, scopes)
 }

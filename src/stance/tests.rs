@@ -58,6 +58,20 @@ That's just a non-starter, I'm afraid.                          | objection
 I am not a big fan of this patch, at least...                   | objection
 Can you resend with the new name for sound/soc/ti/Kconfig ?     | requests-changes
 Why not fix the linker instead?                                 | requests-changes
+I noticed a regression.                                         | objection
+This is worrying -- there has been no discussion about this.    | objection
+I am more concerned with people getting errors such as          | objection
+I'm not worried about the extra call.                           | -
+Also I found another bug - clicking on '..' menu doesn't work:  | -
+Perhaps it would be a good idea to have a quick meeting about this. | -
+Other than that, this is all good.                              | approval
+I can apply this series together with Lukas' base patch.        | approval
+I can pick this up, but I commented on the first paragraph.     | -
+I tested the series, and it works really well here.             | approval
+But at least can you add some comments?                         | requests-changes
+A nitpick, but could you put __ref just before the function name? | requests-changes rule=nit-request
+Nit: please drop the blank line.                                | requests-changes rule=nit-request
+Done.                                                           | applied rule=done
 What'd be really nice is if we could link kallsyms only once.   | -
 Nice!                                                           | approval
 I will drop this.                                               | concedes
@@ -142,6 +156,10 @@ fn rules_one_line_each() {
                 }
                 if let Some(t) = f.target_name {
                     s += &format!(" target={t}");
+                }
+                // The rule's name, where a case asks for it.
+                if expected.contains("rule=") {
+                    s += &format!(" rule={}", f.rule);
                 }
                 s
             })
