@@ -357,9 +357,42 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
                 .map(IntoResponse::into_response),
             Err(e) => Err(e),
         },
-        None => blocking(move || pages::index(&st, list.as_deref(), offset))
-            .await
-            .map(IntoResponse::into_response),
+        None => blocking(move || {
+            use askama::Template as _;
+            // Index pages change only when an import stores something: cached
+            // per store version (crawlers hit the front pages all day, and a
+            // list page aggregates the whole list).
+            let version = st.with_store(|s| s.max_index_seq())?;
+            let key = (
+                format!("index\u{0}{}\u{0}{offset}", list.as_deref().unwrap_or("")),
+                (String::new(), version, 0),
+            );
+            if let Some(html) = st.pages.lock().expect("page cache").get(&key) {
+                return Ok(html);
+            }
+            let html = Arc::new(
+                pages::index(&st, list.as_deref(), offset)?
+                    .render()
+                    .map_err(|e| WebError::Internal(format!("rendering failed: {e}")))?,
+            );
+            let size = html.len();
+            st.pages
+                .lock()
+                .expect("page cache")
+                .put(key, html.clone(), size);
+            Ok(html)
+        })
+        .await
+        .map(|html| {
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                )],
+                html.as_ref().clone(),
+            )
+                .into_response()
+        }),
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
