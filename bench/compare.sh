@@ -20,7 +20,7 @@ CORPUS=../shared/corpora/linux-kbuild
 [ -d "$CORPUS" ] && [ -d "$PEERS" ] || {
   echo "bench/compare.sh: ../shared (corpus and peer recipes) not found beside the repository" >&2; exit 2; }
 sh "$PEERS/setup.sh" >/dev/null
-cargo build --release --quiet --bin whosaid --example parse_floor
+cargo build --release --quiet --bin whosaid --example parse_floor --example search_bench
 BIN=$(realpath target/release/whosaid)
 
 W=$(mktemp -d /tmp/whosaid-compare.XXXXXX)
@@ -30,10 +30,17 @@ MBOX=$W/kbuild.mbox
 cat "$CORPUS"/linux-kbuild-20{19,20,21,22,23,24}.mbox > "$MBOX"
 MSGS=$(grep -c '^From ' "$MBOX"); BYTES=$(stat -c %s "$MBOX")
 TMID=20200624203200.78870-1-samitolvanen@google.com   # the 207-message thread
+T20=20190828055425.24765-1-yamada.masahiro@socionext.com   # a 19-message thread
 
 # 1. Floors: reading the bytes; splitting and parsing every message (1 thread).
 B -n 5 --label floor-read -- cat "$MBOX"
 B -n 3 --label floor-parse -- target/release/examples/parse_floor "$MBOX"
+# Parse and index (tantivy, same schema), no store: the floor an import is held to.
+for r in 1 2 3; do
+  rm -rf "$W/floor-index"
+  B -n 1 --label floor-parse-index -- target/release/examples/parse_floor --index "$W/floor-index" "$MBOX"
+done
+rm -rf "$W/floor-index"
 
 # 2. Imports, interleaved rounds, each into a new directory.
 mkdir -p "$W/runs"
@@ -62,6 +69,10 @@ while IFS=$'\t' read -r label qpi qnm qmu <&3; do
   [ "$qmu" = - ] || B -n 20 --label "q-mu-$label" -- "$PEERS/query_mu.sh" "$W/w-mu" "$qmu"
 done 3< <(grep -v '^#' "$PEERS/queries-kbuild.tsv")
 
+# 3b. Server-side search latency: the queries a search page runs, in process
+#     (parse, search, first page with snippets), 24 queries x 20 runs.
+target/release/examples/search_bench "$W/w-whosaid" 20 > "$W/search_bench.txt"
+
 # 4. Web: the same pages on both servers, wrk with 2 threads, 8 connections.
 PI_PID=$("$PEERS/serve_publicinbox.sh" "$W/w-publicinbox" 18081 2)
 "$BIN" --data "$W/w-whosaid" serve --addr 127.0.0.1:18082 >/dev/null 2>&1 &
@@ -79,6 +90,10 @@ wrk_row() { # name url
   wrk_row "whosaid search page" "http://127.0.0.1:18082/?q=reproducible"
   wrk_row "public-inbox search page" "http://127.0.0.1:18081/bench/?q=reproducible"
   wrk_row "whosaid /r/ redirect" "http://127.0.0.1:18082/r/$TMID"
+  wrk_row "whosaid thread (19 msgs, flat)" "http://127.0.0.1:18082/linux-kbuild/$T20/T/"
+  wrk_row "public-inbox thread (19 msgs, flat)" "http://127.0.0.1:18081/bench/$T20/T/"
+  wrk_row "whosaid list index" "http://127.0.0.1:18082/linux-kbuild/"
+  wrk_row "public-inbox list index" "http://127.0.0.1:18081/bench/"
 } > "$W/wrk.tsv"
 
 python3 - "$W" "$MSGS" "$BYTES" "$RUNS" > "$OUTMD" <<'PY'
@@ -108,6 +123,8 @@ for tool, label, size in [("whosaid", "import-whosaid", "whosaid"), ("public-inb
           f"{med(label,'maxrss_mib'):.0f} | {s/1e6:.0f} | {s/nbytes:.2f} | {net/ws:.1f}x |")
 print(f"| floor: read (cat) | {med('floor-read','wall'):.2f} | | | | | | | |")
 print(f"| floor: split + parse, 1 thread | {med('floor-parse','wall'):.2f} | | | | | | | whosaid = {ws/med('floor-parse','wall'):.1f}x this |")
+fi_ = med('floor-parse-index', 'wall')
+print(f"| floor: parse + index (tantivy, no store) | {fi_:.2f} | {med('floor-parse-index','cpu'):.1f} | | | {med('floor-parse-index','maxrss_mib'):.0f} | | | whosaid = {ws/fi_:.2f}x this |")
 print(f"| Maildir split (Python, for notmuch and mu) | {med('split-maildir','wall'):.1f} | | | | | | | |")
 print("\n## CLI query latency (ms, a new process per query, 20 runs)\n")
 print("| query | whosaid median | whosaid max | public-inbox | notmuch | mu |")
@@ -119,12 +136,19 @@ for q in labels:
         return f"{med(l,'wall')*1000:.1f}" if l in recs else "-"
     mx = max(x["wall"] for x in recs[f"q-whosaid-{q}"]) * 1000
     print(f"| {q} | {m('whosaid')} | {mx:.1f} | {m('publicinbox')} | {m('notmuch')} | {m('mu')} |")
+print("\n## Server-side search latency (in process: parse, search, first page with snippets)\n")
+print("```")
+print(open(f"{w}/search_bench.txt").read().strip())
+print("```")
 print("\n## Web (wrk -t2 -c8, server and wrk on the same 2 cores)\n")
 print("| page | requests/s | p50 | p99 | non-2xx |\n| --- | ---: | ---: | ---: | ---: |")
 for line in open(f"{w}/wrk.tsv"):
     n, r, p50, p99, bad = line.rstrip("\n").split("\t")
     print(f"| {n} | {r} | {p50} | {p99} | {bad} |")
 PY
+# Growth: whosaid alone at 1x, 4x and 16x (the peers would take hours at 16x).
+{ echo; echo "## Growth (bench/growth.sh, whosaid at 1x, 4x, 16x linux-kbuild)"; echo
+  bash bench/growth.sh 1 4 16; } >> "$OUTMD"
 # What the profiles said, kept by hand beside the script.
 [ -f bench/profile-notes.md ] && { echo; cat bench/profile-notes.md; } >> "$OUTMD"
 echo "wrote $OUTMD (work dir $W)"

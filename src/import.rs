@@ -316,6 +316,10 @@ pub fn import(
     mut on_progress: impl FnMut(Progress),
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
+    // The importer writes in append order and reads back little: a small
+    // page cache costs it nothing measurable and keeps its memory flat
+    // while tantivy's buffers are full.
+    store.set_cache_mib(16)?;
     let total_bytes = inputs
         .iter()
         .map(|i| match i {
@@ -484,11 +488,17 @@ pub fn import(
         if let Some(w) = writer {
             w.commit()?;
         }
-        report.threading = store.rethread()?;
         // Everything the store changed since the index's last commit that
         // was not indexed inline (crash leftovers, non-canonical copies).
+        // Threading does not change what is indexed, so the index commits
+        // first: its indexing buffers and queued documents (~160 MB) are
+        // freed before the threading pass holds every new message's
+        // references in memory (anonymous peak of a 16x-corpus import:
+        // 468 MiB with both at once).
         report.indexed += sync_index(store, &mut index_writer, start_seq, &indexed_inline)?;
         index_writer.commit(store.max_index_seq()?)?;
+        give_back_freed_memory();
+        report.threading = store.rethread()?;
         let failed = failed.join().unwrap_or_default();
         report.failed_inputs.extend(failed);
         Ok(())
@@ -844,4 +854,17 @@ pub fn reindex(store: &Store, index: &Index) -> Result<u64> {
     let count = sync_index(store, &mut writer, 0, &std::collections::HashSet::new())?;
     writer.commit(store.max_index_seq()?)?;
     Ok(count)
+}
+
+/// Returns the heap the index writer freed to the system before the
+/// threading pass allocates its own: glibc keeps freed memory in its arenas,
+/// and without this the two peaks added up (anonymous peak of a 16x-corpus
+/// import 426 MiB).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of glibc's own heap; it
+    // has no preconditions and touches no memory the program holds.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

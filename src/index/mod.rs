@@ -303,7 +303,7 @@ impl Index {
     pub fn writer(&self) -> Result<IndexWriter<'_>> {
         let writer = self
             .index
-            .writer_with_num_threads(2, 200_000_000)
+            .writer_with_num_threads(2, 100_000_000)
             .map_err(index_err(&self.path))?;
         Ok(IndexWriter {
             writer,
@@ -317,31 +317,38 @@ impl Index {
         self.refresh()?;
         let searcher = self.reader.searcher();
         let query = self.to_query(&parsed.expr);
-        let total = searcher.search(&*query, &Count).map_err(&err)?;
         let limit = opts.limit.max(1);
-        let addresses: Vec<DocAddress> = match opts.sort {
-            Sort::Date => searcher
-                .search(
-                    &*query,
-                    &TopDocs::with_limit(limit)
-                        .and_offset(opts.offset)
-                        .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
-                )
-                .map_err(&err)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
-            Sort::Relevance => searcher
-                .search(
-                    &*query,
-                    &TopDocs::with_limit(limit)
-                        .and_offset(opts.offset)
-                        .order_by_score(),
-                )
-                .map_err(&err)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
+        // One pass over the matches counts them and keeps the page (a
+        // separate Count ran the query twice).
+        let (total, addresses): (usize, Vec<DocAddress>) = match opts.sort {
+            Sort::Date => {
+                let (total, top) = searcher
+                    .search(
+                        &*query,
+                        &(
+                            Count,
+                            TopDocs::with_limit(limit)
+                                .and_offset(opts.offset)
+                                .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
+                        ),
+                    )
+                    .map_err(&err)?;
+                (total, top.into_iter().map(|(_, a)| a).collect())
+            }
+            Sort::Relevance => {
+                let (total, top) = searcher
+                    .search(
+                        &*query,
+                        &(
+                            Count,
+                            TopDocs::with_limit(limit)
+                                .and_offset(opts.offset)
+                                .order_by_score(),
+                        ),
+                    )
+                    .map_err(&err)?;
+                (total, top.into_iter().map(|(_, a)| a).collect())
+            }
         };
         let highlight_terms = self.highlight_terms(&parsed.expr);
         let snippets: Vec<SnippetGenerator> = [self.fields.original, self.fields.quoted]

@@ -378,6 +378,13 @@ impl Store {
         Ok(Store { conn, path })
     }
 
+    /// Sets SQLite's page cache for this connection, in MiB (64 by default).
+    pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size=-{};", u64::from(mib) * 1024))
+            .map_err(self.err())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
