@@ -23,6 +23,10 @@ pub struct IndexDoc {
     pub to: Vec<String>,
     /// Cc recipients, "Name address" each.
     pub cc: Vec<String>,
+    /// To addresses alone, lower-cased (for exact `t:addr@host`).
+    pub to_addrs: Vec<String>,
+    /// Cc addresses alone, lower-cased.
+    pub cc_addrs: Vec<String>,
     /// Unix seconds, if known.
     pub date: Option<i64>,
     /// Sender's zone offset, seconds east.
@@ -63,6 +67,8 @@ impl IndexDoc {
                 .iter()
                 .map(|p| format!("{} {}", p.name, p.email))
                 .collect(),
+            to_addrs: msg.to.iter().map(|p| p.email.to_lowercase()).collect(),
+            cc_addrs: msg.cc.iter().map(|p| p.email.to_lowercase()).collect(),
             date: msg.date.map(|d| d.timestamp()),
             tz: msg.date.map_or(0, |d| d.offset().local_minus_utc()),
             ..IndexDoc::default()

@@ -113,6 +113,10 @@ fn header_prefixes() {
             "c:ilya.wexler@example.net f:anton",
             "tc:akm@linux-foundation.example.org f:dana",
             "a:lkp",
+            "a:LKP@Intel.Example.com",
+            "f:lkp@intel.example.com s:modpost",
+            "t:lkp@intel.example.com",
+            "a:intel.example.com",
             "a:nobody",
             "tc:nobody",
             "m:87h6h4lars.fsf@example.dk",
@@ -145,6 +149,26 @@ fn header_prefixes() {
               CAPcyv4gQx0cC2+yBd1S8d0tGv7Vf3UHyTLYMxs+oH6DkqK0pLQ@mail.gmail.example.com
               CAPcyv4jLr2zW2c1uV7Fh3mXo4rZbqgS0aYt8HqSgxwT3a9kDcw@mail.gmail.example.com
             a:lkp
+              202403121945.xK2bQ9Lm-lkp@intel.example.com
+            a:LKP@Intel.Example.com
+              202403121945.xK2bQ9Lm-lkp@intel.example.com
+            f:lkp@intel.example.com s:modpost
+              202403121945.xK2bQ9Lm-lkp@intel.example.com
+            t:lkp@intel.example.com
+              (none)
+            a:intel.example.com
+              20190129165428.3931-1-jgarnier@redhat.example.com
+              20190129165428.3931-2-jgarnier@redhat.example.com
+              20190129165428.3931-3-jgarnier@redhat.example.com
+              20190129165428.3931-4-jgarnier@redhat.example.com
+              CAPcyv4hb8+mH3DsM7rH1zJf1Ygaoy8Q4BNRtUQXvzN1ZAvNE6A@mail.gmail.example.com
+              CAPcyv4gQx0cC2+yBd1S8d0tGv7Vf3UHyTLYMxs+oH6DkqK0pLQ@mail.gmail.example.com
+              CAPcyv4jLr2zW2c1uV7Fh3mXo4rZbqgS0aYt8HqSgxwT3a9kDcw@mail.gmail.example.com
+              20190129165218.4c3e1e1a47b9a9e4d8f2c7b1@linux-foundation.example.org
+              87pnsevq1x.fsf@example.net
+              87lg2yvpzc.fsf@example.net
+              alpine.DEB.2.21.1901301702250.8722@example.net
+              2f0c4b5e-9a7d-4c8b-bb1e-3c4f0d1e5a77@amd.example.com
               202403121945.xK2bQ9Lm-lkp@intel.example.com
             a:nobody
               (none)
