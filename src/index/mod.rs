@@ -329,36 +329,24 @@ impl Index {
         let limit = opts.limit.max(1);
         // One pass over the matches counts them and keeps the page (a
         // separate Count ran the query twice).
-        let (total, addresses): (usize, Vec<DocAddress>) = match opts.sort {
-            Sort::Date => {
-                let (total, top) = searcher
-                    .search(
-                        &*query,
-                        &(
-                            Count,
-                            TopDocs::with_limit(limit)
-                                .and_offset(opts.offset)
-                                .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
-                        ),
-                    )
-                    .map_err(&err)?;
-                (total, top.into_iter().map(|(_, a)| a).collect())
-            }
-            Sort::Relevance => {
-                let (total, top) = searcher
-                    .search(
-                        &*query,
-                        &(
-                            Count,
-                            TopDocs::with_limit(limit)
-                                .and_offset(opts.offset)
-                                .order_by_score(),
-                        ),
-                    )
-                    .map_err(&err)?;
-                (total, top.into_iter().map(|(_, a)| a).collect())
-            }
-        };
+        fn count_and_page<S>(
+            searcher: &tantivy::Searcher,
+            query: &dyn Query,
+            page: impl tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
+        ) -> tantivy::Result<(usize, Vec<DocAddress>)> {
+            let (total, top) = searcher.search(query, &(Count, page))?;
+            Ok((total, top.into_iter().map(|(_, a)| a).collect()))
+        }
+        let page = TopDocs::with_limit(limit).and_offset(opts.offset);
+        let (total, addresses) = match opts.sort {
+            Sort::Date => count_and_page(
+                &searcher,
+                &*query,
+                page.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
+            ),
+            Sort::Relevance => count_and_page(&searcher, &*query, page.order_by_score()),
+        }
+        .map_err(&err)?;
         let highlight_terms = self.highlight_terms(&parsed.expr);
         let snippets: Vec<SnippetGenerator> = [self.fields.original, self.fields.quoted]
             .into_iter()

@@ -169,6 +169,29 @@ impl AppState {
         self.pages.lock().expect("page cache").clear();
     }
 
+    /// The page under `key` from the page cache, or rendered by `render` and
+    /// kept there.
+    fn cached_page<T: askama::Template>(
+        &self,
+        key: PageKey,
+        render: impl FnOnce() -> Result<T, WebError>,
+    ) -> Result<Arc<String>, WebError> {
+        if let Some(html) = self.pages.lock().expect("page cache").get(&key) {
+            return Ok(html);
+        }
+        let html = Arc::new(
+            render()?
+                .render()
+                .map_err(|e| WebError::Internal(format!("rendering failed: {e}")))?,
+        );
+        let size = html.len();
+        self.pages
+            .lock()
+            .expect("page cache")
+            .put(key, html.clone(), size);
+        Ok(html)
+    }
+
     /// The thread containing `msgid`, read once per version of the thread.
     pub fn analysis(&self, msgid: &str) -> Result<Arc<Analysis>, WebError> {
         let key = self
@@ -358,7 +381,6 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
             Err(e) => Err(e),
         },
         None => blocking(move || {
-            use askama::Template as _;
             // Index pages change only when an import stores something: cached
             // per store version (crawlers hit the front pages all day, and a
             // list page aggregates the whole list).
@@ -367,20 +389,7 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
                 format!("index\u{0}{}\u{0}{offset}", list.as_deref().unwrap_or("")),
                 (String::new(), version, 0),
             );
-            if let Some(html) = st.pages.lock().expect("page cache").get(&key) {
-                return Ok(html);
-            }
-            let html = Arc::new(
-                pages::index(&st, list.as_deref(), offset)?
-                    .render()
-                    .map_err(|e| WebError::Internal(format!("rendering failed: {e}")))?,
-            );
-            let size = html.len();
-            st.pages
-                .lock()
-                .expect("page cache")
-                .put(key, html.clone(), size);
-            Ok(html)
+            st.cached_page(key, || pages::index(&st, list.as_deref(), offset))
         })
         .await
         .map(|html| {
@@ -405,7 +414,6 @@ async fn thread_page<const LAYOUT: u8>(
     UrlPath((list, msgid)): UrlPath<(String, String)>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
-    use askama::Template as _;
     let layout = pages::Layout::from_u8(LAYOUT);
     let id = checked_id(&msgid)?;
     let (etag, html) = blocking(move || {
@@ -415,19 +423,7 @@ async fn thread_page<const LAYOUT: u8>(
             format!("{list}\u{0}{id}\u{0}{}", layout as u8),
             a.key.clone(),
         );
-        if let Some(html) = st.pages.lock().expect("page cache").get(&key) {
-            return Ok((etag, html));
-        }
-        let page = pages::thread(&st, &list, &id, layout, &a)?;
-        let html = Arc::new(
-            page.render()
-                .map_err(|e| WebError::Internal(format!("rendering failed: {e}")))?,
-        );
-        let size = html.len();
-        st.pages
-            .lock()
-            .expect("page cache")
-            .put(key, html.clone(), size);
+        let html = st.cached_page(key, || pages::thread(&st, &list, &id, layout, &a))?;
         Ok((etag, html))
     })
     .await?;
