@@ -243,3 +243,25 @@ fn thread_pages_revalidate_with_their_etag() {
     // The cached page is the page first rendered.
     assert_eq!(get(&app, &uri).body, rendered.to_vec());
 }
+
+/// Index pages are cached per store version: a repeat view is the cached
+/// page, and an import that stores a message shows it on the next view.
+#[test]
+fn list_pages_follow_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let before = get(&app, "/input/");
+    assert_eq!(before.status, 200);
+    assert_eq!(get(&app, "/input/").body, before.body, "a repeat view");
+    assert!(!String::from_utf8_lossy(&before.body).contains("cache-check"));
+    support::import_spec(
+        dir.path(),
+        "late@example.org | | | 9 | A late patch. | [PATCH] cache-check | Lu <lu@example.org>",
+    );
+    let after = get(&app, "/input/");
+    assert_eq!(after.status, 200);
+    assert!(
+        String::from_utf8_lossy(&after.body).contains("cache-check"),
+        "the new thread is listed after the import"
+    );
+}
