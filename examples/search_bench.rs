@@ -53,17 +53,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         limit: 20,
         offset: 0,
         sort: Sort::Date,
+        snippets: true,
     };
+    // Snippets of hits matched only in quotes come from the store, as in
+    // `whosaid search` and the web page.
+    let stores = whosaid::store::Pool::new(std::path::Path::new(&data), None);
+    let quoted = |row| stores.with(|s| s.quoted_text(row)).ok();
     let mut all = Vec::new();
     println!("| query | hits | median ms | p99 ms |\n| --- | ---: | ---: | ---: |");
     for q in QUERIES {
         let parsed = whosaid::query::parse(q, now)?;
-        let total = index.search(&parsed, opts)?.total; // warm up
+        let total = index.search(&parsed, opts, &quoted)?.total; // warm up
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let started = Instant::now();
             let parsed = whosaid::query::parse(q, now)?;
-            let results = index.search(&parsed, opts)?;
+            let results = index.search(&parsed, opts, &quoted)?;
             std::hint::black_box(results);
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }

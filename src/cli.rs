@@ -291,6 +291,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     limit,
                     offset,
                     sort,
+                    snippets: true,
                 },
                 threads,
                 &query.join(" "),
@@ -884,7 +885,10 @@ fn cmd_search(
     } else {
         opts
     };
-    let results = index.search(&parsed, fetch)?;
+    let pool = crate::store::Pool::new(data, None);
+    let results = index.search(&parsed, fetch, &|row| {
+        pool.with(|s| s.quoted_text(row)).ok()
+    })?;
     let mut hits: Vec<(crate::index::Hit, String, usize)> = Vec::new();
     for hit in results.hits {
         let root = store

@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::index::{Index, IndexDoc, IndexWriter};
 use crate::mbox::{self, MboxReader, SkipReason};
 use crate::message::{self, ParseOutcome, WarningKind};
+use crate::store::pack::{self, Packer};
 use crate::store::{self, Incoming, ListName, PutOutcome, Store};
 
 /// One thing to import.
@@ -344,6 +345,7 @@ pub fn import(
         .map(|i| (i.display(), i.fallback_list()))
         .collect();
     let forced_list = config.list.as_deref().map(ListName::named);
+    let packer = packer_for(store, inputs, config)?;
 
     std::thread::scope(|scope| -> Result<()> {
         // Reader.
@@ -357,12 +359,12 @@ pub fn import(
             let done_tx = done_tx.clone();
             let lists = &lists;
             let forced_list = forced_list.as_ref();
-            let level = config.zstd_level;
+            let packer = &packer;
             let spawned = std::thread::Builder::new()
                 .name("whosaid-parse".into())
                 .spawn_scoped(scope, move || {
                     for job in job_rx {
-                        let (seq, done) = work(job, lists, forced_list, level);
+                        let (seq, done) = work(job, lists, forced_list, packer);
                         if done_tx.send((seq, done)).is_err() {
                             break;
                         }
@@ -649,17 +651,7 @@ fn read_inputs(
                 }
             }
             Input::Maildir(dir) => {
-                let mut files = Vec::new();
-                for sub in ["cur", "new"] {
-                    if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
-                        files.extend(
-                            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                                .filter(|p| p.is_file()),
-                        );
-                    }
-                }
-                files.sort();
-                for file in files {
+                for file in maildir_files(dir) {
                     let bytes = match std::fs::read(&file) {
                         Ok(b) => b,
                         Err(e) => {
@@ -687,12 +679,86 @@ fn read_inputs(
     failed
 }
 
+/// The message files of a Maildir, in name order.
+fn maildir_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for sub in ["cur", "new"] {
+        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+            files.extend(
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file()),
+            );
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The first messages of the inputs, to train the store's compression
+/// dictionary on. Reads them a second time (a few MB, from the page cache);
+/// standard input cannot be read twice and gives none. Errors are left for
+/// the import itself to report.
+fn training_samples(inputs: &[Input], split: &mbox::SplitConfig) -> Vec<Vec<u8>> {
+    let mut samples = Vec::new();
+    let cut = |mut raw: Vec<u8>| {
+        raw.truncate(pack::SAMPLE_BYTES);
+        raw
+    };
+    for input in inputs {
+        let want = pack::TRAIN_SAMPLES - samples.len();
+        if want == 0 {
+            break;
+        }
+        match input {
+            Input::Mbox(path) => {
+                let Ok(stream) = File::open(path).and_then(maybe_gunzip) else {
+                    continue;
+                };
+                samples.extend(
+                    MboxReader::with_config(stream, split.clone())
+                        .map_while(|item| item.ok())
+                        .filter_map(|item| match item {
+                            mbox::Item::Message(m) => Some(cut(m.bytes)),
+                            _ => None,
+                        })
+                        .take(want),
+                );
+            }
+            Input::Maildir(dir) => samples.extend(
+                maildir_files(dir)
+                    .iter()
+                    .filter_map(|f| std::fs::read(f).ok())
+                    .map(cut)
+                    .take(want),
+            ),
+            Input::Stdin => {}
+        }
+    }
+    samples
+}
+
+/// The packer for this import: the store's dictionary, or one trained now on
+/// the inputs' first messages if the store has none and they are enough.
+fn packer_for(store: &Store, inputs: &[Input], config: &ImportConfig) -> Result<Packer> {
+    let dict = match store.dictionary()? {
+        Some(dict) => Some(dict),
+        None => match pack::train(&training_samples(inputs, &config.split)) {
+            Some(dict) => {
+                store.add_dictionary(&dict)?;
+                Some(dict)
+            }
+            None => None,
+        },
+    };
+    Ok(Packer::new(config.zstd_level, dict.as_deref()))
+}
+
 /// A worker's step: parse, hash, fingerprint, compress.
 fn work(
     job: Job,
     inputs: &[(String, String)],
     forced_list: Option<&ListName>,
-    zstd_level: i32,
+    packer: &Packer,
 ) -> (u64, Done) {
     match job {
         Job::Warning { seq, warning, loss } => (seq, Done::Warning { warning, loss }),
@@ -739,9 +805,7 @@ fn work(
                         Some(l) => l.clone(),
                         None => ListName::for_message(msg.list_id.as_deref(), fallback_list),
                     };
-                    let zraw = zstd::bulk::compress(&raw, zstd_level).unwrap_or_else(|_| {
-                        zstd::stream::encode_all(&raw[..], 1).unwrap_or_default()
-                    });
+                    let zraw = packer.pack(&raw);
                     // One segmentation feeds both: the index document's diff
                     // files say whether the message carries a diff.
                     let doc = IndexDoc::from_message(&msg);

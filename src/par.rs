@@ -14,13 +14,25 @@ const MIN_PARALLEL: usize = 32;
 /// `items.iter().map(f).collect()`, in order, on up to
 /// `available_parallelism` threads.
 pub fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    map_from(items, MIN_PARALLEL, f)
+}
+
+/// [`map`] for items that each cost far more than a thread start (a store
+/// read and a body decode): spreads from two items on.
+pub fn map_heavy<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    map_from(items, 2, f)
+}
+
+/// [`map`], parallel from `min` items on, with at least `min / 2` items per
+/// thread.
+fn map_from<T: Sync, U: Send>(items: &[T], min: usize, f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores < 2 || items.len() < MIN_PARALLEL {
+    if cores < 2 || items.len() < min.max(2) {
         return items.iter().map(&f).collect();
     }
     let chunk = items
         .len()
-        .div_ceil(cores.min(items.len() / (MIN_PARALLEL / 2)));
+        .div_ceil(cores.min(items.len() / (min / 2).max(1)));
     let f = &f;
     std::thread::scope(|scope| {
         let mut chunks = items.chunks(chunk);
@@ -44,14 +56,18 @@ pub fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> 
 mod tests {
     #[test]
     fn keeps_order_at_every_length() {
-        for n in [0, 1, 31, 32, 33, 100, 1001] {
+        for n in [0, 1, 2, 3, 31, 32, 33, 100, 1001] {
             let items: Vec<usize> = (0..n).collect();
-            let got = super::map(&items, |x| x * 2);
-            assert_eq!(
-                got,
-                items.iter().map(|x| x * 2).collect::<Vec<_>>(),
-                "n={n}"
-            );
+            for got in [
+                super::map(&items, |x| x * 2),
+                super::map_heavy(&items, |x| x * 2),
+            ] {
+                assert_eq!(
+                    got,
+                    items.iter().map(|x| x * 2).collect::<Vec<_>>(),
+                    "n={n}"
+                );
+            }
         }
     }
 }

@@ -282,7 +282,9 @@ pub fn who(
             limit: 2000,
             offset: 0,
             sort: crate::index::Sort::Date,
+            snippets: false,
         },
+        &|_| None,
     )?;
     let mut roots: Vec<String> = Vec::new();
     for hit in &results.hits {

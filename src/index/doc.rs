@@ -103,13 +103,8 @@ impl IndexDoc {
                         continue;
                     }
                 };
-                // Quote markers are not words.
                 if let Kind::Quoted { .. } = seg.kind {
-                    for line in text.lines() {
-                        let stripped = line.trim_start_matches(['>', ' ', '\t']);
-                        target.push_str(stripped);
-                        target.push('\n');
-                    }
+                    push_unquoted(target, text);
                 } else {
                     target.push_str(text);
                 }
@@ -125,5 +120,43 @@ impl IndexDoc {
             add_body(&mut doc, &patch.text);
         }
         doc
+    }
+}
+
+/// The quoted text of a body as the index holds it (what
+/// [`IndexDoc::from_message`] puts in `quoted`), for snippets: the index
+/// searches quoted text but does not store it.
+pub fn quoted_text(body: &str) -> String {
+    let mut out = String::new();
+    for seg in quote::segment(body) {
+        if let Kind::Quoted { .. } = seg.kind {
+            push_unquoted(&mut out, seg.text(body));
+        }
+    }
+    out
+}
+
+/// Appends quoted lines without their markers: quote markers are not words.
+fn push_unquoted(out: &mut String, quoted: &str) {
+    for line in quoted.lines() {
+        out.push_str(line.trim_start_matches(['>', ' ', '\t']));
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_is_what_the_index_holds_as_quoted() {
+        let raw = b"From: A <a@example.org>\nSubject: Re: x\nMessage-ID: <q@example.org>\n\n\
+On Mon, B wrote:\n> first quoted line\n>> deeper quote\n\nMy reply.\n\n> more quoted\nBye.\n";
+        let crate::message::ParseOutcome::Message(msg, _) = crate::message::parse(raw) else {
+            panic!("a message");
+        };
+        let doc = IndexDoc::from_message(&msg);
+        assert_eq!(doc.quoted, "first quoted line\ndeeper quote\nmore quoted\n");
+        assert_eq!(quoted_text(&crate::message::body_text(raw)), doc.quoted);
     }
 }

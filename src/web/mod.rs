@@ -105,8 +105,7 @@ type PageKey = (String, (String, i64, i64));
 
 /// What the handlers share.
 pub struct AppState {
-    data: PathBuf,
-    stores: Mutex<Vec<Store>>,
+    stores: crate::store::Pool,
     threads: Mutex<Lru<(String, i64, i64), Arc<Analysis>>>,
     pages: Mutex<Lru<PageKey, Arc<String>>>,
     index: Option<Index>,
@@ -133,8 +132,7 @@ impl AppState {
         let store = Store::open(&config.data)?;
         let index = Index::open(&config.data).ok();
         Ok(AppState {
-            data: config.data,
-            stores: Mutex::new(vec![store]),
+            stores: crate::store::Pool::new(&config.data, Some(store)),
             threads: Mutex::new(Lru::new(64, usize::MAX)),
             pages: Mutex::new(Lru::new(512, 64 << 20)),
             index,
@@ -149,17 +147,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&Store) -> crate::error::Result<T>,
     ) -> Result<T, WebError> {
-        let store = self.stores.lock().expect("store pool").pop();
-        let store = match store {
-            Some(s) => s,
-            None => Store::open(&self.data)?,
-        };
-        let out = f(&store);
-        let mut pool = self.stores.lock().expect("store pool");
-        if pool.len() < 16 {
-            pool.push(store);
-        }
-        Ok(out?)
+        Ok(self.stores.with(f)?)
     }
 
     /// Forgets every cached thread and page, as if each were viewed for the

@@ -312,7 +312,9 @@ fn run_search(
             limit: limit.min(MAX_PAGE),
             offset,
             sort: Sort::Date,
+            snippets: true,
         },
+        &|row| st.with_store(|s| s.quoted_text(row)).ok(),
     )?;
     let lists = st.with_store(|s| {
         results

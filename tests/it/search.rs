@@ -52,7 +52,9 @@ fn check(queries: &[&str], expected: Expect) {
                             limit: 100,
                             offset: 0,
                             sort: Sort::Date,
+                            snippets: false,
                         },
+                        &|_| None,
                     )
                     .unwrap();
                 assert_eq!(r.total, r.hits.len());
@@ -355,7 +357,9 @@ fn kbuild_prefixes_find_what_they_say() {
                     limit: 10_000,
                     offset: 0,
                     sort: Sort::Date,
+                    snippets: false,
                 },
+                &|_| None,
             )
             .unwrap()
     };
