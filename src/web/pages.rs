@@ -55,6 +55,8 @@ pub struct HitRow {
     pub date: String,
     /// The snippet cut into (text, matched) pieces.
     pub snippet: Vec<(String, bool)>,
+    /// The words are in what the message quotes.
+    pub in_quotes: bool,
 }
 
 /// Search results.
@@ -369,6 +371,7 @@ pub fn search(
                     },
                     date: format_date(h.date, false),
                     snippet: cut_snippet(&h.snippet, &h.highlights),
+                    in_quotes: h.in_quotes,
                 })
                 .collect();
         }

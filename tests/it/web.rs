@@ -97,7 +97,8 @@ const ROUTES: &str = "
 /nolist/ | 404 | text/html | no list named nolist
 /?q=merging | 200 | text/html | match; <mark>; Query language
 /?q=nq:NAK | 200 | text/html | match
-/?q=q:fail | 200 | text/html | match; I <mark>fail</mark> to see why
+/?q=q:fail | 200 | text/html | match; I <mark>fail</mark> to see why; found in quoted text
+/?q=fail | 200 | text/html | match; found in quoted text
 /linux-mm/HMM/ | 200 | text/html | Positions; class=\"badge oppose\"; permalink
 /linux-mm/HMM/T/ | 200 | text/html | Positions; Dana Whitfield; badge oppose; Series; <svg class=\"timeline\"; For the changelog; Link: https://archive.example/r/; <details class=\"quoted\n/linux-mm/HMM/t/ | 200 | text/html | Thread; class=\"msg d1\n/linux-mm/HMM/raw | 200 | text/plain | Message-ID: <HMM>
 /linux-mm/HMM/t.atom | 200 | application/atom+xml | <feed; <entry>
