@@ -105,20 +105,16 @@ impl ThreadView {
     }
 }
 
+/// One message as threading needs it: the whole archive is loaded at once
+/// after a first import, so ids stay as the store keeps them (one per line)
+/// and the key inline.
 struct Row {
     id: i64,
-    msgid: String,
+    msgid: Box<str>,
     date: Option<i64>,
-    irt: Vec<String>,
-    refs: Vec<String>,
-    key: Vec<u8>,
-}
-
-fn split_ids(s: String) -> Vec<String> {
-    s.split('\n')
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .collect()
+    irt: Box<str>,
+    refs: Box<str>,
+    key: [u8; 32],
 }
 
 impl Store {
@@ -164,13 +160,20 @@ impl Store {
             );
             let mut stmt = tx.prepare_cached(&sql)?;
             stmt.query_map(p, |r| {
+                let text = |i| r.get::<_, String>(i).map(String::into_boxed_str);
+                let key = r.get_ref(5)?.as_blob()?;
                 Ok(Row {
                     id: r.get(0)?,
-                    msgid: r.get(1)?,
+                    msgid: text(1)?,
                     date: r.get(2)?,
-                    irt: split_ids(r.get(3)?),
-                    refs: split_ids(r.get(4)?),
-                    key: r.get(5)?,
+                    irt: text(3)?,
+                    refs: text(4)?,
+                    key: key.try_into().unwrap_or_else(|_| {
+                        // Not a sha256 (never written so): still a stable key.
+                        let mut k = [0u8; 32];
+                        k.iter_mut().zip(key).for_each(|(k, b)| *k = *b);
+                        k
+                    }),
                 })
             })?
             .collect()
@@ -213,7 +216,7 @@ impl Store {
         // Parent of node i as (row id, ghost mid).
         let parent_of = |i: usize| -> (Option<i64>, Option<&str>) {
             match forest.parent[i] {
-                Some(p) if forest.is_ghost(p) => (None, Some(forest.ids[p].as_str())),
+                Some(p) if forest.is_ghost(p) => (None, Some(forest.ids[p])),
                 Some(p) => (Some(rows[p].id), None),
                 None => (None, None),
             }
@@ -428,12 +431,13 @@ impl Store {
                 let tz: Option<i32> = r.get(5)?;
                 let lists: Option<String> = r.get(19)?;
                 let msgid: String = r.get(1)?;
-                let irt = split_ids(r.get(17)?);
-                let refs = split_ids(r.get(18)?);
-                let chain = thread::reference_chain(&msgid, &irt, &refs)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
+                let irt: String = r.get(17)?;
+                let refs: String = r.get(18)?;
+                let chain =
+                    thread::reference_chain(&msgid, thread::lines(&irt), thread::lines(&refs))
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect();
                 Ok((
                     ThreadNode {
                         message_id: msgid,
@@ -542,12 +546,22 @@ fn closure(tx: &rusqlite::Transaction<'_>, start: &[i64]) -> rusqlite::Result<Ve
     let mut seen_msgs: HashSet<i64> = start.iter().copied().collect();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut todo: Vec<i64> = start.to_vec();
-    let mut ids_of = tx.prepare_cached("SELECT mid FROM msg_refs WHERE message = ?1")?;
+    // A message's ids are its own and its reference chain, as `put` wrote
+    // them to msg_refs (which is keyed by id, not by message).
+    let mut row_of =
+        tx.prepare_cached("SELECT msgid, in_reply_to, refs FROM messages WHERE id = ?1")?;
     let mut msgs_of = tx.prepare_cached("SELECT message FROM msg_refs WHERE mid = ?1")?;
     while let Some(m) = todo.pop() {
-        let ids: Vec<String> = ids_of
-            .query_map([m], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let (msgid, irt, refs): (String, String, String) =
+            row_of.query_row([m], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let ids: Vec<String> = std::iter::once(msgid.as_str())
+            .chain(thread::reference_chain(
+                &msgid,
+                thread::lines(&irt),
+                thread::lines(&refs),
+            ))
+            .map(str::to_string)
+            .collect();
         for id in ids {
             if !seen_ids.insert(id.clone()) {
                 continue;
