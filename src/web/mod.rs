@@ -316,20 +316,10 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| WebError::Internal(format!("worker failed: {e}")))?
 }
 
-/// A Message-ID from a path segment (axum has percent-decoded it). Control
-/// characters and overlong ids are refused before they reach anything; the
-/// id is only ever a bound SQL parameter, never a file name.
+/// A Message-ID from a path segment (axum has percent-decoded it); see
+/// [`crate::message::ids::from_path`].
 fn checked_id(raw: &str) -> Result<String, WebError> {
-    let t = raw.trim();
-    let id = t
-        .strip_prefix('<')
-        .and_then(|x| x.strip_suffix('>'))
-        .unwrap_or(t)
-        .to_string();
-    if id.is_empty() || id.len() > 2048 || id.chars().any(char::is_control) {
-        return Err(WebError::NotFound("not a Message-ID".into()));
-    }
-    Ok(id)
+    crate::message::ids::from_path(raw).ok_or_else(|| WebError::NotFound("not a Message-ID".into()))
 }
 
 #[derive(serde::Deserialize, Default)]
