@@ -886,27 +886,12 @@ impl Writer<'_> {
     /// by key: the table has no index by message (it was 4.3 MB of 95 on
     /// linux-kbuild), so the ids come from the row itself.
     fn forget_refs(&mut self, id: i64) -> Result<()> {
-        let old: Option<(String, String, String)> = self
-            .tx
-            .prepare_cached("SELECT msgid, in_reply_to, refs FROM messages WHERE id = ?1")
-            .and_then(|mut s| {
-                s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(self.err())?;
-        let Some((msgid, irt, refs)) = old else {
-            return Ok(());
-        };
-        let chain = crate::thread::reference_chain(
-            &msgid,
-            crate::thread::lines(&irt),
-            crate::thread::lines(&refs),
-        );
+        let ids = threads::ids_of_row(&self.tx, id).map_err(self.err())?;
         let mut delete = self
             .tx
             .prepare_cached("DELETE FROM msg_refs WHERE mid = ?1 AND message = ?2")
             .map_err(self.err())?;
-        for mid in std::iter::once(msgid.as_str()).chain(chain) {
+        for mid in ids.unwrap_or_default() {
             delete.execute(params![mid, id]).map_err(self.err())?;
         }
         Ok(())

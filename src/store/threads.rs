@@ -541,28 +541,34 @@ impl Store {
     }
 }
 
+/// The ids `msg_refs` holds for message `id` (its own and its reference
+/// chain, as `put` wrote them), read from its row: the table is keyed by
+/// id, not by message. `None` if there is no such message.
+pub(super) fn ids_of_row(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> rusqlite::Result<Option<Vec<String>>> {
+    let row: Option<(String, String, String)> = conn
+        .prepare_cached("SELECT msgid, in_reply_to, refs FROM messages WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row.map(|(msgid, irt, refs)| {
+        let chain = thread::reference_chain(&msgid, thread::lines(&irt), thread::lines(&refs));
+        std::iter::once(msgid.as_str())
+            .chain(chain)
+            .map(str::to_string)
+            .collect()
+    }))
+}
+
 /// Every message that shares an id with `start`, transitively.
 fn closure(tx: &rusqlite::Transaction<'_>, start: &[i64]) -> rusqlite::Result<Vec<i64>> {
     let mut seen_msgs: HashSet<i64> = start.iter().copied().collect();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut todo: Vec<i64> = start.to_vec();
-    // A message's ids are its own and its reference chain, as `put` wrote
-    // them to msg_refs (which is keyed by id, not by message).
-    let mut row_of =
-        tx.prepare_cached("SELECT msgid, in_reply_to, refs FROM messages WHERE id = ?1")?;
     let mut msgs_of = tx.prepare_cached("SELECT message FROM msg_refs WHERE mid = ?1")?;
     while let Some(m) = todo.pop() {
-        let (msgid, irt, refs): (String, String, String) =
-            row_of.query_row([m], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        let ids: Vec<String> = std::iter::once(msgid.as_str())
-            .chain(thread::reference_chain(
-                &msgid,
-                thread::lines(&irt),
-                thread::lines(&refs),
-            ))
-            .map(str::to_string)
-            .collect();
-        for id in ids {
+        for id in ids_of_row(tx, m)?.unwrap_or_default() {
             if !seen_ids.insert(id.clone()) {
                 continue;
             }
