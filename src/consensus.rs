@@ -396,21 +396,39 @@ fn is_cover(msgs: &[MessageInput], i: usize) -> bool {
                     .any(|c| c.parent == Some(i) && c.is_patch && !c.is_reply && c.has_diff)))
 }
 
-/// The nearest ancestor (or self) that is a patch or cover letter.
-fn anchor(msgs: &[MessageInput], i: usize) -> Option<usize> {
-    let mut cur = Some(i);
-    let mut steps = 0;
-    while let Some(c) = cur {
-        if msgs[c].is_patch && !msgs[c].is_reply && !msgs[c].ghost {
-            return Some(c);
+/// For each message, the nearest ancestor (or itself) that is a patch or
+/// cover letter.
+fn anchors(msgs: &[MessageInput]) -> Vec<Option<usize>> {
+    // Each message's answer is its parent's unless it is an anchor itself:
+    // walk up only as far as a message already answered, and answer the
+    // whole walk (walking to the top from each message was quadratic: 30 s
+    // for a reply chain 100,000 deep). A walk longer than the thread is a
+    // cycle, which has no anchor.
+    let is_anchor = |c: usize| msgs[c].is_patch && !msgs[c].is_reply && !msgs[c].ghost;
+    let mut memo: Vec<Option<Option<usize>>> = vec![None; msgs.len()];
+    let mut walk = Vec::new();
+    for i in 0..msgs.len() {
+        let mut cur = Some(i);
+        let found = loop {
+            let Some(c) = cur else { break None };
+            if let Some(known) = memo[c] {
+                break known;
+            }
+            if is_anchor(c) {
+                memo[c] = Some(Some(c));
+                break Some(c);
+            }
+            if walk.len() > msgs.len() {
+                break None;
+            }
+            walk.push(c);
+            cur = msgs[c].parent;
+        };
+        for c in walk.drain(..) {
+            memo[c] = Some(found);
         }
-        steps += 1;
-        if steps > msgs.len() {
-            return None;
-        }
-        cur = msgs[c].parent;
     }
-    None
+    memo.into_iter().map(Option::flatten).collect()
 }
 
 /// The patches of the series whose cover is `cover`.
@@ -590,10 +608,11 @@ pub fn analyze_segmented(
         .collect();
     let read: Vec<Read> = crate::par::map(&pairs, |(m, segs)| Read::of(&m.body, segs));
 
+    let anchors = anchors(msgs);
     for &i in &order {
         let m = &msgs[i];
         let who = person_index(&mut people, &mut by_email, &m.from);
-        let Some(anchor) = anchor(msgs, i) else {
+        let Some(anchor) = anchors[i] else {
             // Not about a patch: prose still counts, about the thread.
             for (_, mut signal) in
                 prose_signals(msgs, &read[i], i, None, who, &people, &current, &authors)
@@ -1174,15 +1193,17 @@ fn prose_signals(
         };
         // A nit after one's own ack or review leaves it standing (one given
         // on a condition still waits for it).
-        let unconditional_support = people[who]
-            .signals
-            .iter()
-            .rev()
-            .find(|s| s.stance.is_some())
-            .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional);
+        let unconditional_support = || {
+            people[who]
+                .signals
+                .iter()
+                .rev()
+                .find(|s| s.stance.is_some())
+                .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional)
+        };
         let stance = if f.rule == "nit-request"
             && current.get(&who) == Some(&Stance::Support)
-            && unconditional_support
+            && unconditional_support()
         {
             None
         } else {
