@@ -186,9 +186,63 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("whosaid: error: {e:#}");
+            if let Some(hint) = hint_for(&e) {
+                eprintln!("whosaid: {hint}");
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// What to do about the failures an operator can fix: a full disk, a
+/// read-only file system.
+fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    enum Cause {
+        Full,
+        ReadOnly,
+    }
+    let cause = e.chain().find_map(|err| {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => return Some(Cause::Full),
+                ErrorKind::ReadOnlyFilesystem => return Some(Cause::ReadOnly),
+                _ => {}
+            }
+        }
+        match err.downcast_ref::<crate::error::Error>()? {
+            crate::error::Error::Io { cause, .. } => match cause.kind() {
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(Cause::Full),
+                ErrorKind::ReadOnlyFilesystem => Some(Cause::ReadOnly),
+                _ => None,
+            },
+            crate::error::Error::Store { cause, .. } => match cause.sqlite_error_code()? {
+                rusqlite::ErrorCode::DiskFull => Some(Cause::Full),
+                rusqlite::ErrorCode::ReadOnly => Some(Cause::ReadOnly),
+                _ => None,
+            },
+            crate::error::Error::Index { detail, .. } => {
+                if detail.contains("No space left") {
+                    Some(Cause::Full)
+                } else if detail.contains("Read-only file system") {
+                    Some(Cause::ReadOnly)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    })?;
+    Some(match cause {
+        Cause::Full => {
+            "the disk is full: free space and run the same import again; every batch \
+             committed before the error is kept, and the import resumes without duplicates"
+        }
+        Cause::ReadOnly => {
+            "the data dir is on a read-only file system: importing writes to it; mount it \
+             read-write, or import into another --data dir"
+        }
+    })
 }
 
 /// The mailmap and MAINTAINERS the consensus engine reads.

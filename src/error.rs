@@ -7,20 +7,21 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, so not also a `source`:
+        /// a chain would print it twice).
+        cause: std::io::Error,
     },
     /// The SQLite store failed.
-    #[error("store {path}: {source}")]
+    #[error("store {path}: {cause}")]
     Store {
         /// The database file.
         path: PathBuf,
-        /// The underlying error.
-        source: rusqlite::Error,
+        /// The underlying error (in the message only, as for `Io`).
+        cause: rusqlite::Error,
     },
     /// The search index failed.
     #[error("index {path}: {detail}; `whosaid reindex` rebuilds it from the store")]

@@ -370,9 +370,9 @@ pub fn import(
                         }
                     }
                 });
-            spawned.map_err(|source| Error::Io {
+            spawned.map_err(|cause| Error::Io {
                 path: "<thread>".into(),
-                source,
+                cause,
             })?;
         }
         drop(done_tx);
@@ -412,7 +412,10 @@ pub fn import(
                     } => {
                         report.read += 1;
                         let put = match w.put(&incoming) {
-                            Ok(put) => put,
+                            Ok(put) => {
+                                crate::failpoint("put");
+                                put
+                            }
                             Err(e) => {
                                 result = Err(e);
                                 continue;
@@ -466,6 +469,7 @@ pub fn import(
                 {
                     if let Some(w) = writer.take() {
                         result = w.commit();
+                        crate::failpoint("store-commit");
                     }
                     if result.is_ok() {
                         match store.writer() {
@@ -489,6 +493,7 @@ pub fn import(
         result?;
         if let Some(w) = writer {
             w.commit()?;
+            crate::failpoint("store-commit");
         }
         // Everything the store changed since the index's last commit that
         // was not indexed inline (crash leftovers, non-canonical copies).
@@ -837,9 +842,9 @@ fn work(
 /// Takes the data dir's import lock: one importer at a time. The lock is
 /// released when the returned file is dropped (or the process dies).
 pub fn lock_data_dir(data_dir: &Path) -> Result<File> {
-    std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+    std::fs::create_dir_all(data_dir).map_err(|cause| Error::Io {
         path: data_dir.to_path_buf(),
-        source,
+        cause,
     })?;
     let path = data_dir.join("import.lock");
     let file = File::options()
@@ -847,14 +852,14 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<File> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|source| Error::Io {
+        .map_err(|cause| Error::Io {
             path: path.clone(),
-            source,
+            cause,
         })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(data_dir.to_path_buf())),
-        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
+        Err(std::fs::TryLockError::Error(cause)) => Err(Error::Io { path, cause }),
     }
 }
 

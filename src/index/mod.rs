@@ -240,9 +240,9 @@ impl Index {
     pub fn open_for_writing(data_dir: &Path) -> Result<Index> {
         let path = data_dir.join(INDEX_DIR);
         if path.join("meta.json").exists() && read_version(&path) != Some(SCHEMA_VERSION) {
-            std::fs::remove_dir_all(&path).map_err(|source| Error::Io {
+            std::fs::remove_dir_all(&path).map_err(|cause| Error::Io {
                 path: path.clone(),
-                source,
+                cause,
             })?;
         }
         Self::open_dir(path)
@@ -250,9 +250,9 @@ impl Index {
 
     fn open_dir(path: PathBuf) -> Result<Index> {
         let err = index_err(&path);
-        std::fs::create_dir_all(&path).map_err(|source| Error::Io {
+        std::fs::create_dir_all(&path).map_err(|cause| Error::Io {
             path: path.clone(),
-            source,
+            cause,
         })?;
         let (schema, fields) = schema();
         let dir = MmapDirectory::open(&path).map_err(|e| Error::Index {
@@ -276,9 +276,9 @@ impl Index {
             let file = path.join(VERSION_FILE);
             std::fs::write(&tmp, SCHEMA_VERSION.to_string())
                 .and_then(|()| std::fs::rename(&tmp, &file))
-                .map_err(|source| Error::Io {
+                .map_err(|cause| Error::Io {
                     path: file.clone(),
-                    source,
+                    cause,
                 })?;
         }
         let reader = index
@@ -900,7 +900,9 @@ impl IndexWriter<'_> {
         let err = index_err(&self.index.path);
         let mut prepared = self.writer.prepare_commit().map_err(&err)?;
         prepared.set_payload(&seq.to_string());
+        crate::failpoint("index-commit");
         prepared.commit().map_err(&err)?;
+        crate::failpoint("index-merge");
         self.writer.wait_merging_threads().map_err(&err)?;
         Ok(())
     }

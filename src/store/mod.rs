@@ -354,14 +354,14 @@ pub struct Stats {
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+        std::fs::create_dir_all(data_dir).map_err(|cause| Error::Io {
             path: data_dir.to_path_buf(),
-            source,
+            cause,
         })?;
         let path = data_dir.join(DB_FILE);
-        let err = |source| Error::Store {
+        let err = |cause| Error::Store {
             path: path.clone(),
-            source,
+            cause,
         };
         let conn = Connection::open(&path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
@@ -400,14 +400,32 @@ impl Store {
                 .map_err(err)?;
             }
         }
-        let dicts: Vec<Vec<u8>> = conn
+        let store = Store { conn, path };
+        store.load_dictionaries()?;
+        Ok(store)
+    }
+
+    /// Registers every compression dictionary the store holds.
+    fn load_dictionaries(&self) -> Result<()> {
+        let dicts: Vec<Vec<u8>> = self
+            .conn
             .prepare("SELECT dict FROM zdicts")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(err)?;
+            .map_err(self.err())?;
         for dict in dicts {
             pack::register(&dict);
         }
-        Ok(Store { conn, path })
+        Ok(())
+    }
+
+    /// Makes sure `zraw` can be unpacked: an import in another process may
+    /// have trained a dictionary since this store was opened.
+    fn know_dictionaries(&self, zraw: &[u8]) -> Result<()> {
+        if pack::knows(zraw) {
+            Ok(())
+        } else {
+            self.load_dictionaries()
+        }
     }
 
     /// The dictionary new raws are compressed with, if the store has one.
@@ -457,9 +475,9 @@ impl Store {
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
-        |source| Error::Store {
+        |cause| Error::Store {
             path: self.path.clone(),
-            source,
+            cause,
         }
     }
 
@@ -472,9 +490,9 @@ impl Store {
             &self.conn,
             rusqlite::TransactionBehavior::Immediate,
         )
-        .map_err(|source| Error::Store {
+        .map_err(|cause| Error::Store {
             path: path.clone(),
-            source,
+            cause,
         })?;
         Ok(Writer { tx, path })
     }
@@ -578,6 +596,7 @@ impl Store {
                 let Some(zraw) = r.get::<_, Option<Vec<u8>>>(2).map_err(self.err())? else {
                     continue;
                 };
+                self.know_dictionaries(&zraw)?;
                 let packed = Packed {
                     sha256: r.get(1).map_err(self.err())?,
                     zraw,
@@ -589,7 +608,7 @@ impl Store {
             .map(|row| {
                 found.remove(row).ok_or_else(|| Error::Store {
                     path: self.path.clone(),
-                    source: rusqlite::Error::QueryReturnedNoRows,
+                    cause: rusqlite::Error::QueryReturnedNoRows,
                 })
             })
             .collect()
@@ -653,6 +672,7 @@ impl Store {
     }
 
     fn decompress(&self, sha: &[u8], zraw: &[u8]) -> Result<Vec<u8>> {
+        self.know_dictionaries(zraw)?;
         unzip_checked(&self.path, sha, zraw)
     }
 
@@ -778,9 +798,9 @@ pub struct Writer<'a> {
 
 impl Writer<'_> {
     fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
-        |source| Error::Store {
+        |cause| Error::Store {
             path: self.path.clone(),
-            source,
+            cause,
         }
     }
 
@@ -969,9 +989,9 @@ impl Writer<'_> {
         for mid in std::iter::once(msg.message_id.as_str()).chain(chain) {
             insert
                 .execute(params![mid, id])
-                .map_err(|source| Error::Store {
+                .map_err(|cause| Error::Store {
                     path: self.path.clone(),
-                    source,
+                    cause,
                 })?;
         }
         Ok(id)
@@ -999,7 +1019,7 @@ impl Writer<'_> {
         let path = self.path.clone();
         self.tx
             .commit()
-            .map_err(|source| Error::Store { path, source })
+            .map_err(|cause| Error::Store { path, cause })
     }
 }
 

@@ -108,6 +108,20 @@ impl Packer {
     }
 }
 
+/// Whether [`unpack`] can read the frame: it names no dictionary, or one
+/// this process has registered. A server opened before an import trained
+/// the store's dictionary has not: the store then loads it (see
+/// `Store::know_dictionaries`).
+pub fn knows(zraw: &[u8]) -> bool {
+    match zstd_safe::get_dict_id_from_frame(zraw) {
+        None => true,
+        Some(id) => registry()
+            .read()
+            .expect("dictionaries")
+            .contains_key(&id.get()),
+    }
+}
+
 /// Decompresses one stored frame. The error says why, for the caller to
 /// report with the store path and checksum.
 pub fn unpack(zraw: &[u8]) -> Result<Vec<u8>, String> {

@@ -253,6 +253,7 @@ impl Store {
                 }
             }
         }
+        crate::failpoint("rethread");
         tx.commit().map_err(&err)?;
         report.rebuilt = rows.len() as u64;
         report.seconds = started.elapsed().as_secs_f64();
