@@ -74,7 +74,9 @@ pub fn parse_line(line: &str, offset: usize) -> Option<Trailer> {
             .next()
             .filter(|a| a.email.as_deref().is_some_and(|e| e.contains('@')))
             .map(|a| Person {
-                name: a.name.unwrap_or_default().trim_matches('"').to_string(),
+                name: crate::message::headers::without_invisible(a.name.unwrap_or_default())
+                    .trim_matches('"')
+                    .to_string(),
                 email: a.email.unwrap_or_default().to_lowercase(),
             })
     } else {

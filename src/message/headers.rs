@@ -139,6 +139,38 @@ pub fn to_text(value: &[u8]) -> Cow<'_, str> {
 
 /// Unfolds a header value: line breaks removed, runs of whitespace made one
 /// space, ends trimmed.
+/// Whether `c` is a character that shows nothing yet changes what a reader
+/// sees: bidirectional overrides, embeddings and isolates (the "Trojan
+/// Source" characters), direction marks, zero-width spaces and joiners of
+/// words, the byte-order mark. Zero-width (non-)joiners are not among them:
+/// scripts and emoji need them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// A name or subject without [`is_invisible`] characters: a sender must not
+/// make "Linus" out of "sunil" reversed, nor two different-looking names look
+/// alike. The raw message keeps them; bodies show them (see the web's
+/// escaper).
+pub fn without_invisible(text: String) -> String {
+    if text.contains(is_invisible) {
+        text.chars().filter(|&c| !is_invisible(c)).collect()
+    } else {
+        text
+    }
+}
+
 pub fn unfold(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }

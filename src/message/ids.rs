@@ -56,7 +56,7 @@ pub fn extract_message_id(value: &str) -> Option<String> {
     }
     let cleaned = strip_comments_and_quotes(value);
     let word = cleaned.trim();
-    (!word.is_empty() && !word.contains(char::is_whitespace) && !word.contains(['<', '>']))
+    (usable(word) && !word.contains(char::is_whitespace) && !word.contains(['<', '>']))
         .then(|| word.to_string())
 }
 
@@ -91,12 +91,19 @@ pub fn is_plausible(id: &str) -> bool {
     }
 }
 
+/// Takes an id with folding whitespace removed. An id with control
+/// characters (NUL, escapes) or longer than [`MAX_PATH_ID`] is no id: no
+/// URL could name it, and no honest mailer makes one.
 fn push_id(ids: &mut Vec<String>, raw: &str) {
     let id: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let id = id.trim_matches(|c| c == '"' || c == '\'').to_string();
-    if !id.is_empty() {
-        ids.push(id);
+    let id = id.trim_matches(|c| c == '"' || c == '\'');
+    if usable(id) {
+        ids.push(id.to_string());
     }
+}
+
+fn usable(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_PATH_ID && !id.chars().any(char::is_control)
 }
 
 /// Removes RFC 5322 comments (nested parentheses) and quoted strings, which

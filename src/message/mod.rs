@@ -38,6 +38,7 @@ impl Person {
             email = addr;
             name = rest;
         }
+        let name = headers::without_invisible(name);
         let name = name.trim().trim_matches(['"', '\'']).trim().to_string();
         let name = if name.eq_ignore_ascii_case(&email) {
             String::new()
@@ -230,7 +231,20 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
     {
         Some(id) => (id, false),
         None => {
-            warn(WarningKind::NoMessageId, "no Message-ID header".into());
+            let detail = match block.first("message-id") {
+                None => "no Message-ID header".to_string(),
+                Some(v) => {
+                    let value = headers::to_text(v);
+                    let shown: String = value.trim().chars().take(60).collect();
+                    format!(
+                        "Message-ID {shown:?} ({} bytes) holds no usable id: control \
+                         characters, or longer than {} bytes",
+                        value.trim().len(),
+                        ids::MAX_PATH_ID
+                    )
+                }
+            };
+            warn(WarningKind::NoMessageId, detail);
             (synthetic_message_id(raw), true)
         }
     };
@@ -309,10 +323,12 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
     let subject = block
         .first("subject")
         .map(headers::decode_unstructured)
+        .map(headers::without_invisible)
         .unwrap_or_default();
     let list_id = block
         .first("list-id")
         .map(headers::decode_unstructured)
+        .map(headers::without_invisible)
         .and_then(|v| {
             let id = ids::extract(&v).into_iter().next().unwrap_or(v);
             let id = id.trim().to_string();

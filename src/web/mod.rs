@@ -112,7 +112,22 @@ pub struct AppState {
     base_url: String,
     mailmap: Option<crate::mailmap::Mailmap>,
     maintainers: Option<crate::maintainers::Maintainers>,
+    /// Slots for searches running at once (see [`AppState::search`]).
+    searches: Arc<tokio::sync::Semaphore>,
+    /// How long a search waits for a slot before the answer is 503.
+    search_wait: Duration,
 }
+
+/// Searches that may run at once, per core: a search is CPU work on a
+/// blocking thread, and tokio would start up to 512 of them, so a crawler
+/// that fires hundreds at once would slow every page and hold memory for
+/// each. Beyond the slots, searches wait (up to [`SEARCH_WAIT`]); thread
+/// pages, messages and redirects never do.
+pub const SEARCHES_PER_CORE: usize = 2;
+
+/// How long a search waits for a slot before it is answered 503 with
+/// `Retry-After`.
+pub const SEARCH_WAIT: Duration = Duration::from_secs(5);
 
 /// Server configuration.
 pub struct Config {
@@ -139,7 +154,36 @@ impl AppState {
             base_url: config.base_url,
             mailmap: config.mailmap,
             maintainers: config.maintainers,
+            searches: Arc::new(tokio::sync::Semaphore::new(
+                SEARCHES_PER_CORE * std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
+            search_wait: SEARCH_WAIT,
         })
+    }
+
+    /// The same state with `slots` searches at once, each waiting at most
+    /// `wait` for a slot (for tests and deployments that tune it).
+    pub fn with_search_limit(mut self, slots: usize, wait: Duration) -> AppState {
+        self.searches = Arc::new(tokio::sync::Semaphore::new(slots));
+        self.search_wait = wait;
+        self
+    }
+
+    /// Runs the search `f` on a blocking thread once a search slot is free.
+    async fn search<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&AppState) -> Result<T, WebError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let permit = tokio::time::timeout(self.search_wait, self.searches.clone().acquire_owned())
+            .await
+            .map_err(|_| WebError::Busy)?
+            .map_err(|_| WebError::Busy)?;
+        let st = self.clone();
+        blocking(move || {
+            let _permit = permit;
+            f(&st)
+        })
+        .await
     }
 
     /// Runs `f` with a store connection from the pool.
@@ -228,6 +272,8 @@ pub enum WebError {
     BadRequest(String),
     /// 500: the archive failed.
     Internal(String),
+    /// 503: every search slot stayed busy; try again shortly.
+    Busy,
 }
 
 impl From<crate::error::Error> for WebError {
@@ -242,6 +288,18 @@ impl IntoResponse for WebError {
             WebError::NotFound(w) => (StatusCode::NOT_FOUND, w),
             WebError::BadRequest(w) => (StatusCode::BAD_REQUEST, w),
             WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, w),
+            WebError::Busy => {
+                let page = pages::ErrorPage {
+                    title: "Busy".into(),
+                    why: "too many searches are running; try again in a few seconds".into(),
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+                    page,
+                )
+                    .into_response();
+            }
         };
         let page = pages::ErrorPage {
             title: status.canonical_reason().unwrap_or("error").to_string(),
@@ -353,7 +411,8 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
     let offset = pq.o.unwrap_or(0).min(1_000_000);
     let result = match pq.q.filter(|q| !q.trim().is_empty()) {
         Some(q) => match checked_query(&q) {
-            Ok(q) => blocking(move || pages::search(&st, list.as_deref(), &q, offset))
+            Ok(q) => st
+                .search(move |st| pages::search(st, list.as_deref(), &q, offset))
                 .await
                 .map(IntoResponse::into_response),
             Err(e) => Err(e),
@@ -433,7 +492,7 @@ async fn thread_page<const LAYOUT: u8>(
 /// Messages never change: let caches keep single-message responses.
 fn immutable(r: impl IntoResponse) -> Response {
     let mut r = r.into_response();
-    if r.status().is_success() {
+    if r.status().is_success() || r.status() == StatusCode::NOT_MODIFIED {
         r.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=86400"),
@@ -445,14 +504,37 @@ fn immutable(r: impl IntoResponse) -> Response {
 async fn raw(
     State(st): State<Arc<AppState>>,
     UrlPath((_list, msgid)): UrlPath<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     let id = checked_id(&msgid)?;
     let copies = blocking(move || st.with_store(|s| s.raw_by_message_id(&id))).await?;
     let Some(first) = copies.into_iter().next() else {
         return Err(WebError::NotFound("no such message in the archive".into()));
     };
+    // The bytes' own checksum: a strong validator that never goes stale.
+    let etag = format!(
+        "\"{}\"",
+        crate::store::hex(&<sha2::Sha256 as sha2::Digest>::digest(&first))
+    );
+    let etag_value = HeaderValue::from_str(&etag).expect("hex etag");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok(immutable((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag_value)],
+        )));
+    }
     Ok(immutable((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            (header::ETAG, etag_value),
+        ],
         first,
     )))
 }
@@ -528,7 +610,9 @@ async fn api_search(
 ) -> Result<Response, WebError> {
     let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
     let offset = pq.o.unwrap_or(0);
-    let doc = blocking(move || pages::search_json(&st, &q, offset)).await?;
+    let doc = st
+        .search(move |st| pages::search_json(st, &q, offset))
+        .await?;
     Ok(axum::Json(doc).into_response())
 }
 
@@ -541,7 +625,7 @@ async fn who_page(
         return Err(WebError::NotFound("not an address".into()));
     }
     let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
-    blocking(move || pages::who_page(&st, &email, &q))
+    st.search(move |st| pages::who_page(st, &email, &q))
         .await
         .map(IntoResponse::into_response)
 }
@@ -556,7 +640,7 @@ async fn api_who(
             "give a query: /api/who?q=s:modpost".into(),
         ));
     }
-    let doc = blocking(move || pages::who_json(&st, &q)).await?;
+    let doc = st.search(move |st| pages::who_json(st, &q)).await?;
     Ok(axum::Json(doc).into_response())
 }
 

@@ -17,6 +17,29 @@ use crate::stance::Stance;
 
 const PER_PAGE: usize = 25;
 
+/// The escaper of every template (`askama.toml`): askama's HTML escaping,
+/// and each [`is_invisible`] character written as `[U+202E]`, so a body
+/// that reorders or hides text with them (reviewers read patches here)
+/// shows what it does. Plain text, no markup: the same output is safe in
+/// an attribute.
+///
+/// [`is_invisible`]: crate::message::headers::is_invisible
+#[derive(Debug, Clone, Copy)]
+pub struct Html;
+
+impl askama::filters::Escaper for Html {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, text: &str) -> std::fmt::Result {
+        use crate::message::headers::is_invisible;
+        let mut start = 0;
+        for (i, c) in text.match_indices(is_invisible) {
+            askama::filters::Html.write_escaped_str(&mut dest, &text[start..i])?;
+            write!(dest, "[U+{:04X}]", c.chars().next().map_or(0, u32::from))?;
+            start = i + c.len();
+        }
+        askama::filters::Html.write_escaped_str(dest, &text[start..])
+    }
+}
+
 /// An error page.
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
@@ -191,6 +214,8 @@ pub struct ThreadPage<'a> {
     pub last_date: String,
     pub subject: String,
     pub changelog: Vec<(String, String)>,
+    /// Says so when the thread is longer than the page shows.
+    pub partial: String,
 }
 
 fn page_href(list: Option<&str>, query: Option<&str>, offset: usize) -> String {
@@ -532,8 +557,10 @@ pub fn thread<'a>(
             current: n.message_id == msgid,
         }
     };
-    let outline: Vec<MsgView<'a>> = view
-        .order
+    // A thread longer than a page holds shows the stretch around the
+    // message asked for, in the outline and in the messages.
+    let outline_order = window(&view.order, |&(i, _)| view.nodes[i].message_id == msgid);
+    let outline: Vec<MsgView<'a>> = outline_order
         .iter()
         .map(|&(i, d)| view_of(i, d, false))
         .collect();
@@ -545,12 +572,22 @@ pub fn thread<'a>(
             .map(|&(i, d)| view_of(i, d, true))
             .collect(),
         // Bodies cut into parts on every core: a long thread has many.
-        Layout::Nested => crate::par::map(&view.order, |&(i, d)| view_of(i, d, true)),
+        Layout::Nested => crate::par::map(outline_order, |&(i, d)| view_of(i, d, true)),
         Layout::Flat => {
             let mut order: Vec<usize> = view.order.iter().map(|&(i, _)| i).collect();
             order.sort_by_key(|&i| (view.nodes[i].date.map(|d| d.0).unwrap_or(i64::MAX), i));
-            crate::par::map(&order, |&i| view_of(i, 0, true))
+            let order = window(&order, |&i| view.nodes[i].message_id == msgid);
+            crate::par::map(order, |&i| view_of(i, 0, true))
         }
+    };
+    let partial = if view.order.len() > MAX_SHOWN {
+        format!(
+            "This thread has {} messages; the page shows the {MAX_SHOWN} around the one \
+             asked for. The mbox.gz download holds them all.",
+            view.order.len()
+        )
+    } else {
+        String::new()
     };
     if layout == Layout::Message && messages.is_empty() {
         return Err(WebError::NotFound(format!(
@@ -646,11 +683,16 @@ pub fn thread<'a>(
     });
 
     // Timeline: messages over time, coloured by the sender's stance then.
-    let dated: Vec<(i64, usize)> = view
+    let mut dated: Vec<(i64, usize)> = view
         .order
         .iter()
         .filter_map(|&(i, _)| view.nodes[i].date.map(|d| (d.0, i)))
         .collect();
+    // One dot per message up to MAX_SHOWN; beyond, an even sample.
+    if dated.len() > MAX_SHOWN {
+        let step = dated.len().div_ceil(MAX_SHOWN);
+        dated = dated.into_iter().step_by(step).collect();
+    }
     let (lo, hi) = dated
         .iter()
         .fold((i64::MAX, i64::MIN), |(a, b), &(t, _)| (a.min(t), b.max(t)));
@@ -752,7 +794,27 @@ pub fn thread<'a>(
             .to_string(),
         subject: view.subject().to_string(),
         changelog,
+        partial,
     })
+}
+
+/// The most entries a thread's Atom feed holds.
+pub const MAX_FEED: usize = 100;
+
+/// The most messages a thread page shows (and dots its timeline draws).
+/// Long kernel threads run to a few hundred; a page of thousands is of use
+/// to no one and costs the server a render each.
+pub const MAX_SHOWN: usize = 1000;
+
+/// At most [`MAX_SHOWN`] items of `all`, centred on the first for which
+/// `current` holds (the start when none does).
+fn window<T>(all: &[T], current: impl Fn(&T) -> bool) -> &[T] {
+    if all.len() <= MAX_SHOWN {
+        return all;
+    }
+    let at = all.iter().position(current).unwrap_or(0);
+    let start = at.saturating_sub(MAX_SHOWN / 2).min(all.len() - MAX_SHOWN);
+    &all[start..start + MAX_SHOWN]
 }
 
 /// The thread as gzipped mboxrd, every stored message, by date.
@@ -818,11 +880,15 @@ pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, Web
             s
         }
     };
-    let mut entries: Vec<Entry> = view
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !n.ghost)
+    // The newest entries only: a feed reader wants what is new.
+    let mut newest: Vec<usize> = (0..view.nodes.len())
+        .filter(|&i| !view.nodes[i].ghost)
+        .collect();
+    newest.sort_by_key(|&i| std::cmp::Reverse(rfc(view.nodes[i].date)));
+    newest.truncate(MAX_FEED);
+    let mut entries: Vec<Entry> = newest
+        .into_iter()
+        .map(|i| (i, &view.nodes[i]))
         .map(|(i, n)| Entry {
             id: format!(
                 "{}{}",

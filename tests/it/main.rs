@@ -3,6 +3,7 @@
 mod body_text;
 mod crash;
 mod e2e;
+mod hostile;
 mod import;
 mod samples;
 mod search;

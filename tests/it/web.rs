@@ -33,25 +33,34 @@ fn archive(data: &Path) -> axum::Router {
              xss-reply@example.org | <xss@example.org> | | 5 | Looks good. {XSS}\\n\\nAcked-by: Ev <ev@example.org> | Re: [PATCH] {XSS} | Ev <ev@example.org>"
         ),
     );
-    let state = whosaid::web::AppState::open(whosaid::web::Config {
+    app(data)
+}
+
+/// The web app over an existing data dir.
+pub fn app(data: &Path) -> axum::Router {
+    whosaid::web::router(Arc::new(state(data)))
+}
+
+fn state(data: &Path) -> whosaid::web::AppState {
+    whosaid::web::AppState::open(whosaid::web::Config {
         data: data.to_path_buf(),
         base_url: "https://archive.example".into(),
         mailmap: None,
         maintainers: None,
     })
-    .unwrap();
-    whosaid::web::router(Arc::new(state))
+    .unwrap()
 }
 
-struct Got {
-    status: u16,
-    content_type: String,
-    location: String,
-    csp: String,
-    body: Vec<u8>,
+pub struct Got {
+    pub status: u16,
+    pub content_type: String,
+    pub location: String,
+    pub csp: String,
+    pub retry_after: String,
+    pub body: Vec<u8>,
 }
 
-fn get(app: &axum::Router, uri: &str) -> Got {
+pub fn get(app: &axum::Router, uri: &str) -> Got {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -68,11 +77,12 @@ fn get(app: &axum::Router, uri: &str) -> Got {
                 .map(|v| v.to_str().unwrap_or("").to_string())
                 .unwrap_or_default()
         };
-        let (status, content_type, location, csp) = (
+        let (status, content_type, location, csp, retry_after) = (
             resp.status().as_u16(),
             header("content-type"),
             header("location"),
             header("content-security-policy"),
+            header("retry-after"),
         );
         let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
             .await
@@ -83,6 +93,7 @@ fn get(app: &axum::Router, uri: &str) -> Got {
             content_type,
             location,
             csp,
+            retry_after,
             body,
         }
     })
@@ -266,4 +277,86 @@ fn list_pages_follow_imports() {
         String::from_utf8_lossy(&after.body).contains("cache-check"),
         "the new thread is listed after the import"
     );
+}
+
+/// Searches run in a bounded number of slots; when none frees up in time
+/// the answer is 503 with Retry-After, and pages that are not searches
+/// never wait for one.
+#[test]
+fn searches_beyond_their_slots_are_turned_away_and_pages_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let _imported = archive(dir.path());
+    let full = whosaid::web::router(Arc::new(
+        state(dir.path()).with_search_limit(0, std::time::Duration::from_millis(20)),
+    ));
+    for uri in [
+        "/?q=merging",
+        "/linux-mm/?q=hmm",
+        "/api/search?q=s:hmm",
+        "/api/who?q=s:hmm",
+        "/who/dana.whitfield@intel.example.com",
+    ] {
+        let got = get(&full, uri);
+        assert_eq!(got.status, 503, "{uri}");
+        assert_eq!(got.retry_after, "5", "{uri}");
+        assert!(
+            String::from_utf8_lossy(&got.body).contains("try again"),
+            "{uri}"
+        );
+    }
+    for uri in [
+        "/".to_string(),
+        "/linux-mm/".into(),
+        format!("/linux-mm/{HMM}/T/"),
+        format!("/r/{HMM}"),
+    ] {
+        let got = get(&full, &uri);
+        assert!([200, 308].contains(&got.status), "{uri}: {}", got.status);
+    }
+    // With a slot, the same search answers.
+    let open = whosaid::web::router(Arc::new(
+        state(dir.path()).with_search_limit(1, std::time::Duration::from_millis(20)),
+    ));
+    assert_eq!(get(&open, "/?q=merging").status, 200);
+}
+
+/// A raw message never changes: its ETag is its sha256, it revalidates
+/// with a 304, and caches may keep it a day.
+#[test]
+fn raw_messages_carry_their_checksum_as_etag() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let uri = format!("/linux-mm/{HMM}/raw");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ask = |etag: Option<&str>| {
+        let mut req = Request::get(&uri);
+        if let Some(e) = etag {
+            req = req.header("if-none-match", e);
+        }
+        rt.block_on(app.clone().oneshot(req.body(Body::empty()).unwrap()))
+            .unwrap()
+    };
+    let first = ask(None);
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let cache = first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = rt
+        .block_on(axum::body::to_bytes(first.into_body(), 1 << 20))
+        .unwrap();
+    use sha2::Digest as _;
+    assert_eq!(
+        etag,
+        format!("\"{}\"", whosaid::store::hex(&sha2::Sha256::digest(&body)))
+    );
+    assert!(cache.contains("max-age=86400"), "{cache}");
+    let again = ask(Some(&etag));
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(ask(Some("\"other\"")).status(), 200);
 }
