@@ -239,8 +239,9 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
              committed before the error is kept, and the import resumes without duplicates"
         }
         Cause::ReadOnly => {
-            "the data dir is on a read-only file system: importing writes to it; mount it \
-             read-write, or import into another --data dir"
+            "the data dir is on a read-only file system: imports write to it, and so does \
+             reading (SQLite keeps a shared-memory file beside the store); mount it \
+             read-write, or copy it elsewhere"
         }
     })
 }
@@ -509,7 +510,7 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 
 fn print_report(report: &ImportReport, inputs: usize, elapsed: f64, verbose: bool) {
     let mb = report.bytes as f64 / 1e6;
-    let mut out = std::io::stdout().lock();
+    let mut out = visible_stdout();
     let _ = writeln!(
         out,
         "read {} messages from {} input{} ({:.1} MB) in {:.1} s: {:.0} messages/s, {:.1} MB/s",
@@ -593,7 +594,9 @@ fn cmd_stats(data: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
             .collect();
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        println!(
+        let mut out = visible_stdout();
+        let _ = writeln!(
+            out,
             "messages  {} ({} raw copies; {} under reused Message-IDs; {} without a Message-ID)",
             stats.messages, stats.raw_copies, stats.reused_message_ids, stats.synthetic_ids
         );
@@ -602,19 +605,22 @@ fn cmd_stats(data: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|(l, n)| format!("{l} ({n})"))
             .collect();
-        println!("lists     {}: {}", stats.lists.len(), lists.join(", "));
-        println!(
+        let _ = writeln!(out, "lists     {}: {}", stats.lists.len(), lists.join(", "));
+        let _ = writeln!(
+            out,
             "threads   {} ({} referenced messages not in the archive)",
             stats.threads, stats.ghosts
         );
-        println!("people    {}", stats.people);
-        println!(
+        let _ = writeln!(out, "people    {}", stats.people);
+        let _ = writeln!(
+            out,
             "dates     {} .. {} ({} unknown)",
             stats.first_date.as_deref().unwrap_or("-"),
             stats.last_date.as_deref().unwrap_or("-"),
             stats.unknown_dates
         );
-        println!(
+        let _ = writeln!(
+            out,
             "store     {:.1} MB on disk for {:.1} MB of mail",
             stats.store_bytes as f64 / 1e6,
             stats.raw_bytes as f64 / 1e6
@@ -688,7 +694,7 @@ fn cmd_thread(
 }
 
 fn print_positions(c: &crate::consensus::Consensus) {
-    let mut out = std::io::stdout().lock();
+    let mut out = visible_stdout();
     if c.positions.is_empty() {
         return;
     }
@@ -737,7 +743,7 @@ fn print_positions(c: &crate::consensus::Consensus) {
 const MAX_DRAWN_DEPTH: usize = 40;
 
 fn print_thread(view: &ThreadView, asked: &str) {
-    let mut out = std::io::stdout().lock();
+    let mut out = visible_stdout();
     let ghosts = view.nodes.iter().filter(|n| n.ghost).count();
     let _ = writeln!(out, "thread <{}>: {}", view.root, view.subject());
     let _ = writeln!(
@@ -814,7 +820,7 @@ fn cmd_series(data: &std::path::Path, json: bool, msgid: &str) -> anyhow::Result
         println!("{}", serde_json::to_string_pretty(&series)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = visible_stdout();
     let _ = writeln!(out, "series: {}", series.subject);
     let _ = writeln!(
         out,
@@ -977,7 +983,7 @@ fn cmd_search(
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         let bold = std::io::stdout().is_terminal();
-        let mut out = std::io::stdout().lock();
+        let mut out = visible_stdout();
         let _ = writeln!(
             out,
             "{} message{} match{}",
@@ -1060,7 +1066,11 @@ fn cmd_trailers(
         eprintln!("whosaid: <{msgid}> is not a patch, a cover letter or a reply to one");
         return Ok(ExitCode::from(1));
     };
-    print!("{}", report::changelog_block(&consensus, patch, base_url));
+    let _ = write!(
+        visible_stdout(),
+        "{}",
+        report::changelog_block(&consensus, patch, base_url)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1078,7 +1088,7 @@ fn cmd_who(
     if json {
         println!("{}", serde_json::to_string_pretty(&report::who_json(&who))?);
     } else {
-        let mut out = std::io::stdout().lock();
+        let mut out = visible_stdout();
         let _ = writeln!(
             out,
             "{} threads match; {} people took part",
@@ -1117,4 +1127,64 @@ fn cmd_who(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Standard output for text meant to be read: see [`Visible`].
+fn visible_stdout() -> Visible<std::io::StdoutLock<'static>> {
+    Visible(std::io::stdout().lock())
+}
+
+/// Writes text with the characters a message could use against a terminal
+/// made visible: control characters as `^[` (ESC), `^M` and so on (tab and
+/// newline pass), C1 controls and the invisible direction and zero-width
+/// characters (`message::headers::is_invisible`) as `[U+202E]`, as the web
+/// shows them. A subject cannot move the cursor, retitle the window or
+/// reorder the line it is on. JSON output escapes them itself.
+struct Visible<W>(W);
+
+impl<W: std::io::Write> std::io::Write for Visible<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let shown = |c: char| -> Option<String> {
+            match c {
+                '\n' | '\t' => None,
+                '\u{7f}' => Some("^?".into()),
+                c if (c as u32) < 0x20 => Some(format!("^{}", char::from(c as u8 + 0x40))),
+                c if ('\u{80}'..='\u{9f}').contains(&c)
+                    || crate::message::headers::is_invisible(c) =>
+                {
+                    Some(format!("[U+{:04X}]", c as u32))
+                }
+                _ => None,
+            }
+        };
+        match std::str::from_utf8(buf) {
+            Ok(text) if !text.chars().any(|c| shown(c).is_some()) => self.0.write_all(buf)?,
+            Ok(text) => {
+                let mut out = String::with_capacity(text.len() + 16);
+                for c in text.chars() {
+                    match shown(c) {
+                        Some(s) => out.push_str(&s),
+                        None => out.push(c),
+                    }
+                }
+                self.0.write_all(out.as_bytes())?;
+            }
+            // Formatted text is UTF-8; anything else passes byte by byte.
+            Err(_) => {
+                for &b in buf {
+                    match b {
+                        b'\n' | b'\t' => self.0.write_all(&[b])?,
+                        0..0x20 => self.0.write_all(&[b'^', b + 0x40])?,
+                        0x7f => self.0.write_all(b"^?")?,
+                        _ => self.0.write_all(&[b])?,
+                    }
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }

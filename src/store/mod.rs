@@ -359,9 +359,19 @@ impl Store {
             cause,
         })?;
         let path = data_dir.join(DB_FILE);
-        let err = |cause| Error::Store {
-            path: path.clone(),
-            cause,
+        // SQLite opens a store it cannot write read-only and then says only
+        // "unable to open database file" (it cannot make the WAL's
+        // shared-memory file); a read-only file system is the common cause
+        // worth naming.
+        let err = |cause| match std::fs::OpenOptions::new().append(true).open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => Error::Io {
+                path: path.clone(),
+                cause: e,
+            },
+            _ => Error::Store {
+                path: path.clone(),
+                cause,
+            },
         };
         let conn = Connection::open(&path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))

@@ -464,12 +464,8 @@ async fn thread_page<const LAYOUT: u8>(
         Ok((etag, html))
     })
     .await?;
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let etag_value = HeaderValue::from_str(&etag).expect("ascii etag");
-    if fresh {
+    if still_fresh(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
     }
     Ok((
@@ -487,6 +483,15 @@ async fn thread_page<const LAYOUT: u8>(
         html.as_str().to_owned(),
     )
         .into_response())
+}
+
+/// Whether the request's `If-None-Match` names `etag`: the client's copy is
+/// current and a 304 will do.
+fn still_fresh(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
 }
 
 /// Messages never change: let caches keep single-message responses.
@@ -517,11 +522,7 @@ async fn raw(
         crate::store::hex(&<sha2::Sha256 as sha2::Digest>::digest(&first))
     );
     let etag_value = HeaderValue::from_str(&etag).expect("hex etag");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    if still_fresh(&headers, &etag) {
         return Ok(immutable((
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag_value)],

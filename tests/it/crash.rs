@@ -344,6 +344,11 @@ fn a_read_only_data_dir_refuses_imports_clearly() {
         said.contains(data.to_str().unwrap()),
         "names the place: {said}"
     );
+    // Reading needs SQLite's shared-memory file: refused as clearly.
+    let out = whosaid(&data, &["search", "s:hmm"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("read-only file system"), "{said}");
     disk.remount("rw");
     assert_eq!(listing(&data), before);
     assert_eq!(fsck(&data).status.code(), Some(0));

@@ -534,7 +534,48 @@ fn a_reply_chain_100000_deep_imports_and_renders() {
         let (status, uri, body) = page_of(&app, "deep99999@x", suffix);
         assert_eq!(status, 200, "{uri}");
         assert!(body.len() < 32 << 20, "{uri}: {} bytes", body.len());
+        // The page says it shows part of the thread, around the message.
+        assert!(body.contains("This thread has 100000 messages"), "{uri}");
+        assert!(body.contains("deep99999@x"), "{uri}");
     }
     let api = get(&app, "/api/thread/deep0@x");
     assert_eq!(api.status, 200);
+}
+
+/// Text output for a terminal shows what a message could use against it:
+/// escape sequences in a subject or a name cannot retitle the window,
+/// clear the screen or reorder the line.
+#[test]
+fn terminal_output_makes_control_characters_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mbox = message(
+        "term@x",
+        "From: \"Ev\u{202e}il\" <ev@example.org>\nSubject: [PATCH] evil \u{1b}]0;pwned\u{7} \u{1b}[2J\u{9b}31m\n",
+        "Acked-by: Ev <ev@example.org>",
+    );
+    mbox.extend_from_slice(good("after-term@x").as_bytes());
+    let input = dir.path().join("term.mbox");
+    std::fs::write(&input, &mbox).unwrap();
+    let data = dir.path().join("data");
+    let out = support::whosaid(&data, &["import", input.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", support::text(&out));
+    for args in [
+        &["thread", "term@x"][..],
+        &["search", "s:evil"],
+        &["who", "s:evil"],
+        &["stats"],
+    ] {
+        let out = support::whosaid(&data, args);
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !shown.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+            "{args:?} printed a control character:\n{shown:?}"
+        );
+        if args[0] != "stats" {
+            assert!(
+                shown.contains("evil ^[]0;pwned^G ^[[2J[U+009B]31m"),
+                "{args:?}:\n{shown}"
+            );
+        }
+    }
 }
