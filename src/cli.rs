@@ -202,20 +202,17 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
         Full,
         ReadOnly,
     }
+    let of_io = |kind: ErrorKind| match kind {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(Cause::Full),
+        ErrorKind::ReadOnlyFilesystem => Some(Cause::ReadOnly),
+        _ => None,
+    };
     let cause = e.chain().find_map(|err| {
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => return Some(Cause::Full),
-                ErrorKind::ReadOnlyFilesystem => return Some(Cause::ReadOnly),
-                _ => {}
-            }
+            return of_io(io.kind());
         }
         match err.downcast_ref::<crate::error::Error>()? {
-            crate::error::Error::Io { cause, .. } => match cause.kind() {
-                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(Cause::Full),
-                ErrorKind::ReadOnlyFilesystem => Some(Cause::ReadOnly),
-                _ => None,
-            },
+            crate::error::Error::Io { cause, .. } => of_io(cause.kind()),
             crate::error::Error::Store { cause, .. } => match cause.sqlite_error_code()? {
                 rusqlite::ErrorCode::DiskFull => Some(Cause::Full),
                 rusqlite::ErrorCode::ReadOnly => Some(Cause::ReadOnly),

@@ -8,8 +8,9 @@ use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::e2e::{free_port, wait_for};
 use crate::support::{corpus, listing, text, whosaid};
 
 fn kbuild_2019() -> String {
@@ -159,14 +160,9 @@ impl Drop for Killed {
 #[test]
 fn the_web_answers_while_an_import_writes() {
     let data = tempfile::tempdir().unwrap();
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-    let out = whosaid(data.path(), &["import", samples.to_str().unwrap()]);
+    let out = whosaid(data.path(), &["import", samples().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let _server = Killed(
         Command::new(env!("CARGO_BIN_EXE_whosaid"))
             .arg("--data")
@@ -177,14 +173,7 @@ fn the_web_answers_while_an_import_writes() {
             .spawn()
             .unwrap(),
     );
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "serve did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for(port, "whosaid serve");
     let hmm = "20190129165428.3931-1-jgarnier@redhat.example.com";
     let pages = [
         "/".to_string(),
@@ -276,9 +265,20 @@ impl Mount {
         assert!(out.status.success(), "{}", text(&out));
     }
 
-    fn data(&self) -> std::path::PathBuf {
-        self.0.path().join("data")
+    /// A mount of `size` with the sample archive imported into its data
+    /// dir; the data dir and its listing.
+    fn with_samples(size: &str) -> (Mount, std::path::PathBuf, Vec<String>) {
+        let disk = Mount::new(size);
+        let data = disk.0.path().join("data");
+        let out = whosaid(&data, &["import", samples().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let listing = listing(&data);
+        (disk, data, listing)
     }
+}
+
+fn samples() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes")
 }
 
 impl Drop for Mount {
@@ -293,12 +293,7 @@ fn fsck(data: &Path) -> std::process::Output {
 
 #[test]
 fn a_full_disk_fails_clearly_and_the_store_stays_consistent() {
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-    let disk = Mount::new("6m");
-    let data = disk.data();
-    let out = whosaid(&data, &["import", samples.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let before = listing(&data);
+    let (disk, data, before) = Mount::with_samples("6m");
 
     let input = kbuild_2019();
     let full = import_with(&data, &input, None);
@@ -321,7 +316,7 @@ fn a_full_disk_fails_clearly_and_the_store_stays_consistent() {
     let out = import_with(&data, &input, None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let clean = tempfile::tempdir().unwrap();
-    for i in [samples.to_str().unwrap(), &input] {
+    for i in [samples().to_str().unwrap(), &input] {
         assert_eq!(import_with(clean.path(), i, None).status.code(), Some(0));
     }
     assert_eq!(observable(&data), observable(clean.path()));
@@ -329,12 +324,7 @@ fn a_full_disk_fails_clearly_and_the_store_stays_consistent() {
 
 #[test]
 fn a_read_only_data_dir_refuses_imports_clearly() {
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-    let disk = Mount::new("64m");
-    let data = disk.data();
-    let out = whosaid(&data, &["import", samples.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let before = listing(&data);
+    let (disk, data, before) = Mount::with_samples("64m");
     disk.remount("ro");
     let out = import_with(&data, &kbuild_2019(), None);
     let said = text(&out);

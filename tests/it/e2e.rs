@@ -37,7 +37,7 @@ fn tool(name: &str) -> PathBuf {
     })
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -45,7 +45,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for(port: u16, what: &str) {
+pub fn wait_for(port: u16, what: &str) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

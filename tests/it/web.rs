@@ -60,11 +60,15 @@ pub struct Got {
     pub body: Vec<u8>,
 }
 
-pub fn get(app: &axum::Router, uri: &str) -> Got {
-    let rt = tokio::runtime::Builder::new_current_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+pub fn get(app: &axum::Router, uri: &str) -> Got {
+    let rt = runtime();
     rt.block_on(async {
         let resp = app
             .clone()
@@ -228,10 +232,7 @@ fn thread_pages_revalidate_with_their_etag() {
     let dir = tempfile::tempdir().unwrap();
     let app = archive(dir.path());
     let uri = format!("/linux-mm/{HMM}/T/");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let first = rt.block_on(
         app.clone()
             .oneshot(Request::get(&uri).body(Body::empty()).unwrap()),
@@ -327,10 +328,7 @@ fn raw_messages_carry_their_checksum_as_etag() {
     let dir = tempfile::tempdir().unwrap();
     let app = archive(dir.path());
     let uri = format!("/linux-mm/{HMM}/raw");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let ask = |etag: Option<&str>| {
         let mut req = Request::get(&uri);
         if let Some(e) = etag {
