@@ -1149,7 +1149,7 @@ impl<W: std::io::Write> std::io::Write for Visible<W> {
                 c if ('\u{80}'..='\u{9f}').contains(&c)
                     || crate::message::headers::is_invisible(c) =>
                 {
-                    Some(format!("[U+{:04X}]", c as u32))
+                    Some(crate::message::headers::visible_form(c))
                 }
                 _ => None,
             }

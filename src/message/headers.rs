@@ -159,6 +159,12 @@ pub fn is_invisible(c: char) -> bool {
     )
 }
 
+/// How a page or a terminal shows an [`is_invisible`] (or control)
+/// character instead of letting it act: `[U+202E]`.
+pub fn visible_form(c: char) -> String {
+    format!("[U+{:04X}]", u32::from(c))
+}
+
 /// A name or subject without [`is_invisible`] characters: a sender must not
 /// make "Linus" out of "sunil" reversed, nor two different-looking names look
 /// alike. The raw message keeps them; bodies show them (see the web's

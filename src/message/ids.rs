@@ -73,8 +73,7 @@ pub fn from_path(segment: &str) -> Option<String> {
     while let Some(inner) = id.strip_prefix('<').and_then(|x| x.strip_suffix('>')) {
         id = inner.trim();
     }
-    (!id.is_empty() && id.len() <= MAX_PATH_ID && !id.chars().any(char::is_control))
-        .then(|| id.to_string())
+    usable(id).then(|| id.to_string())
 }
 
 /// Whether an extracted id looks like a real Message-ID (`local@domain`
@@ -84,8 +83,8 @@ pub fn is_plausible(id: &str) -> bool {
         Some((local, domain)) => {
             !local.is_empty()
                 && !domain.is_empty()
-                && id.len() <= 2048
-                && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+                && usable(id)
+                && !id.contains(char::is_whitespace)
         }
         None => false,
     }
@@ -102,6 +101,8 @@ fn push_id(ids: &mut Vec<String>, raw: &str) {
     }
 }
 
+/// Not empty, at most [`MAX_PATH_ID`] bytes, no control characters: the
+/// ids a header may give and a URL may name are the same ones.
 fn usable(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_PATH_ID && !id.chars().any(char::is_control)
 }

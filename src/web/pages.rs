@@ -29,11 +29,12 @@ pub struct Html;
 
 impl askama::filters::Escaper for Html {
     fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, text: &str) -> std::fmt::Result {
-        use crate::message::headers::is_invisible;
+        use crate::message::headers::{is_invisible, visible_form};
         let mut start = 0;
         for (i, c) in text.match_indices(is_invisible) {
             askama::filters::Html.write_escaped_str(&mut dest, &text[start..i])?;
-            write!(dest, "[U+{:04X}]", c.chars().next().map_or(0, u32::from))?;
+            c.chars()
+                .try_for_each(|c| dest.write_str(&visible_form(c)))?;
             start = i + c.len();
         }
         askama::filters::Html.write_escaped_str(dest, &text[start..])
@@ -880,33 +881,36 @@ pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, Web
             s
         }
     };
-    // The newest entries only: a feed reader wants what is new.
-    let mut newest: Vec<usize> = (0..view.nodes.len())
+    // The newest entries only, newest first: a feed reader wants what is
+    // new.
+    let mut newest: Vec<(String, usize)> = (0..view.nodes.len())
         .filter(|&i| !view.nodes[i].ghost)
+        .map(|i| (rfc(view.nodes[i].date), i))
         .collect();
-    newest.sort_by_key(|&i| std::cmp::Reverse(rfc(view.nodes[i].date)));
+    newest.sort_by(|a, b| b.0.cmp(&a.0));
     newest.truncate(MAX_FEED);
-    let mut entries: Vec<Entry> = newest
+    let entries: Vec<Entry> = newest
         .into_iter()
-        .map(|i| (i, &view.nodes[i]))
-        .map(|(i, n)| Entry {
-            id: format!(
-                "{}{}",
-                st.base_url.trim_end_matches('/'),
-                links::permalink(&n.message_id)
-            ),
-            title: n.subject.clone(),
-            author: n.from.display().to_string(),
-            updated: rfc(n.date),
-            href: format!(
-                "{}{}",
-                st.base_url.trim_end_matches('/'),
-                message_href(list, &n.message_id)
-            ),
-            text: bodies[i].clone(),
+        .map(|(updated, i)| {
+            let n = &view.nodes[i];
+            Entry {
+                id: format!(
+                    "{}{}",
+                    st.base_url.trim_end_matches('/'),
+                    links::permalink(&n.message_id)
+                ),
+                title: n.subject.clone(),
+                author: n.from.display().to_string(),
+                updated,
+                href: format!(
+                    "{}{}",
+                    st.base_url.trim_end_matches('/'),
+                    message_href(list, &n.message_id)
+                ),
+                text: bodies[i].clone(),
+            }
         })
         .collect();
-    entries.sort_by(|a, b| b.updated.cmp(&a.updated));
     let feed = AtomFeed {
         id: format!(
             "{}{}",

@@ -39,7 +39,7 @@ base64-garbage        | base64-garbage@x    |
 qp-soft-breaks        | qp-soft@x           |
 qp-escapes            | qp-escapes@x        |
 utf8-invalid-headers  | utf8-headers@x      |
-utf8-invalid-msgid    |                     |
+utf8-invalid-msgid    | \u{ff}\u{fe}\u{fd}@x |
 bidi-names            | bidi@x              |
 refs-cycle-a          | cycle-a@x           |
 refs-cycle-b          | cycle-b@x           |
@@ -47,9 +47,9 @@ refs-self             | self@x              |
 msgid-slash           | a/b/c@x             |
 msgid-dotdot          | ../../etc/passwd@x  |
 msgid-percent         | 100%25%2F@x         |
-msgid-nul             |                     | Message-ID
+msgid-nul             |                     | Message-ID \"<nul\\0byte@x>\" (12 bytes) holds no usable id
 msgid-newline         | split-id@x          |
-msgid-10kb            |                     | Message-ID
+msgid-10kb            |                     | (10244 bytes) holds no usable id
 xss-everywhere        | xss-all@x           |
 ";
 
