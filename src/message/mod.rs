@@ -233,6 +233,9 @@ pub fn parse(raw: &[u8]) -> ParseOutcome {
         None => {
             let detail = match block.first("message-id") {
                 None => "no Message-ID header".to_string(),
+                Some(v) if headers::to_text(v).trim().is_empty() => {
+                    "an empty Message-ID header".to_string()
+                }
                 Some(v) => {
                     let value = headers::to_text(v);
                     let shown: String = value.trim().chars().take(60).collect();

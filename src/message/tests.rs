@@ -94,6 +94,32 @@ fn missing_id_and_date() {
 }
 
 #[test]
+fn unusable_message_ids_say_why() {
+    check(
+        "From: a@example.org\nMessage-ID:\nDate: Mon, 3 Jan 2005 10:00:00 +0000\n\nbody\n",
+        expect![[r#"
+            id: a37c28ddd3eaf67136ba8308b03d717a@synthetic.whosaid.invalid (synthetic)
+            from: "" <a@example.org>
+            date: 2005-01-03T10:00:00+00:00
+            subject: ""
+            body: "body\n"
+            warning NoMessageId: an empty Message-ID header
+        "#]],
+    );
+    check(
+        "From: a@example.org\nMessage-ID: <a\u{0}b@x>\nDate: Mon, 3 Jan 2005 10:00:00 +0000\n\nbody\n",
+        expect![[r#"
+            id: d497eaf4e94c2d529bfbce92e0790c6b@synthetic.whosaid.invalid (synthetic)
+            from: "" <a@example.org>
+            date: 2005-01-03T10:00:00+00:00
+            subject: ""
+            body: "body\n"
+            warning NoMessageId: Message-ID "<a\0b@x>" (7 bytes) holds no usable id: control characters, or longer than 2048 bytes
+        "#]],
+    );
+}
+
+#[test]
 fn date_falls_back_to_received() {
     check(
         "Received: from x by y; Tue, 12 Mar 2019 10:00:00 +0100\nFrom: a@example.org\nDate: 12 Mar 2019 09:00 XYZT\nMessage-ID: <d@x>\n\nb\n",
