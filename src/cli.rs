@@ -33,6 +33,11 @@ pub struct Args {
     /// The data dir was named (`--data` or `$WHOSAID_DATA`), not defaulted.
     #[arg(skip)]
     pub data_named: bool,
+    /// The store: `sqlite` (the data dir's own file, the default) or a
+    /// PostgreSQL URL shared by several nodes (postgres://user@host/db).
+    /// Recorded in DIR/store.conf the first time; later runs need not repeat it.
+    #[arg(long, global = true, env = "WHOSAID_STORE", value_name = "URL")]
+    pub store: Option<String>,
     /// A git-format .mailmap joining people's addresses (default: DIR/.mailmap if present).
     #[arg(long, global = true)]
     pub mailmap: Option<PathBuf>,
@@ -213,11 +218,10 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
         }
         match err.downcast_ref::<crate::error::Error>()? {
             crate::error::Error::Io { cause, .. } => of_io(cause.kind()),
-            crate::error::Error::Store { cause, .. } => match cause.sqlite_error_code()? {
-                rusqlite::ErrorCode::DiskFull => Some(Cause::Full),
-                rusqlite::ErrorCode::ReadOnly => Some(Cause::ReadOnly),
-                _ => None,
-            },
+            crate::error::Error::Store { cause, .. } if cause.is_disk_full() => Some(Cause::Full),
+            crate::error::Error::Store { cause, .. } if cause.is_read_only() => {
+                Some(Cause::ReadOnly)
+            }
             crate::error::Error::Index { detail, .. } => {
                 if detail.contains("No space left") {
                     Some(Cause::Full)
@@ -292,6 +296,9 @@ impl ReviewFiles {
 
 /// Runs parsed arguments.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(store) = &args.store {
+        crate::store::config::configure(&args.data, store)?;
+    }
     let files = match &args.command {
         Command::Thread { .. } | Command::Trailers { .. } | Command::Who { .. } => {
             ReviewFiles::load(&args)?
@@ -384,7 +391,10 @@ fn cmd_serve(
     addr: std::net::SocketAddr,
     base_url: String,
 ) -> anyhow::Result<ExitCode> {
-    let empty = !data.join("store.sqlite3").exists();
+    let store = open_store(data)?;
+    let empty = store.message_count()? == 0;
+    let shared = store.is_postgres();
+    drop(store);
     if empty && !data_named {
         // Write the built-in samples next to the store, import, remove.
         let dir = data.join(".samples");
@@ -402,12 +412,29 @@ fn cmd_serve(
         );
         cmd_import(data, ImportConfig::default(), false, false, &paths)?;
         let _ = std::fs::remove_dir_all(&dir);
+    } else if shared {
+        // The index follows the shared store from a thread of its own
+        // (below): a new node serves its thread pages at once and its
+        // search results as the index fills.
+        let store = open_store(data)?;
+        catch_up_threading(&store)?;
+        Index::open_for_writing(data)
+            .with_context(|| format!("cannot open the search index in {}", data.display()))?;
     } else {
         let store = open_store(data)?;
         catch_up_threading(&store)?;
         let index = Index::open_for_writing(data)
             .with_context(|| format!("cannot open the search index in {}", data.display()))?;
         catch_up_index(data, &store, &index)?;
+    }
+    if shared {
+        let index = Index::open_for_writing(data)
+            .with_context(|| format!("cannot open the search index in {}", data.display()))?;
+        let dir = data.to_path_buf();
+        std::thread::Builder::new()
+            .name("follow".into())
+            .spawn(move || follow_store(&index, &dir))
+            .context("cannot start the index follower")?;
     }
     let state = crate::web::AppState::open(crate::web::Config {
         data: data.to_path_buf(),
@@ -426,6 +453,41 @@ fn cmd_serve(
         .with_context(|| format!("cannot serve on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Keeps this node's index up to the shared store for as long as the
+/// server runs: on every importer commit (PostgreSQL's NOTIFY), and every
+/// [`FOLLOW_POLL`] in case a notification was missed (a dropped connection,
+/// a replica that does not forward them).
+fn follow_store(index: &Index, data: &std::path::Path) {
+    let mut store: Option<Store> = None;
+    loop {
+        // (Re)connects after an error: the server may have restarted.
+        let s = match store.take().map_or_else(|| Store::open(data), Ok) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("whosaid: following the store: {e}; retrying");
+                std::thread::sleep(FOLLOW_POLL);
+                continue;
+            }
+        };
+        match import::follow(&s, index, data) {
+            Ok(0) => {}
+            Ok(n) => eprintln!("whosaid: the index took {n} changes from the store"),
+            Err(e) => {
+                eprintln!("whosaid: following the store: {e}; retrying");
+                std::thread::sleep(FOLLOW_POLL);
+                continue;
+            }
+        }
+        match s.wait_for_changes(FOLLOW_POLL) {
+            Ok(_) => store = Some(s),
+            Err(e) => eprintln!("whosaid: waiting for store changes: {e}; reconnecting"),
+        }
+    }
+}
+
+/// How often a follower looks for store changes without a notification.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn open_index(data: &std::path::Path) -> anyhow::Result<Index> {
     Index::open(data).with_context(|| format!("cannot open the search index in {}", data.display()))
@@ -639,12 +701,20 @@ fn cmd_fsck(data: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 /// Threads messages an interrupted import left unthreaded.
 fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
-    if store.pending_threading()? > 0 {
-        store
-            .rethread()
-            .context("threading messages left unthreaded by an interrupted import")?;
+    if store.pending_threading()? == 0 {
+        return Ok(());
     }
-    Ok(())
+    // A shared store's importer threads its own messages: leave them to it.
+    match store.lock_importer() {
+        Ok(()) => {}
+        Err(crate::error::Error::StoreLocked(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    let done = store
+        .rethread()
+        .context("threading messages left unthreaded by an interrupted import");
+    store.unlock_importer()?;
+    done.map(drop)
 }
 
 /// The thread containing a user-given Message-ID, read by the consensus
@@ -882,13 +952,14 @@ fn catch_up_index(data: &std::path::Path, store: &Store, index: &Index) -> anyho
     match import::lock_data_dir(data) {
         Ok(_lock) => {
             let mut writer = index.writer()?;
-            import::sync_index(
+            let (_, reached) = import::sync_index(
                 store,
                 &mut writer,
                 index.indexed_seq()?,
                 &Default::default(),
+                usize::MAX,
             )?;
-            writer.commit(store.max_index_seq()?)?;
+            writer.commit(reached)?;
         }
         Err(_) => {
             eprintln!("note: an import is running; results may miss its newest {behind} changes")

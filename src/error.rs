@@ -15,13 +15,21 @@ pub enum Error {
         /// a chain would print it twice).
         cause: std::io::Error,
     },
-    /// The SQLite store failed.
+    /// The store (SQLite or PostgreSQL) failed.
     #[error("store {path}: {cause}")]
     Store {
-        /// The database file.
+        /// The database file, or the PostgreSQL URL without its password.
         path: PathBuf,
         /// The underlying error (in the message only, as for `Io`).
-        cause: rusqlite::Error,
+        cause: crate::store::DbError,
+    },
+    /// The data dir's store configuration is wrong.
+    #[error("{path}: {detail}")]
+    Config {
+        /// The configuration file (or the data dir).
+        path: PathBuf,
+        /// What is wrong and what to do.
+        detail: String,
     },
     /// The search index failed.
     #[error("index {path}: {detail}; `whosaid reindex` rebuilds it from the store")]
@@ -48,6 +56,11 @@ pub enum Error {
         "another import is writing to {0}; wait for it to finish (the lock is {0}/import.lock)"
     )]
     Locked(PathBuf),
+    /// Another importer holds the shared (PostgreSQL) store.
+    #[error(
+        "another import is writing to the store {0}; one importer at a time: wait for it to finish"
+    )]
+    StoreLocked(String),
     /// A stored raw message failed its checksum or could not be decompressed.
     #[error("store {path}: raw message {sha256} is corrupt: {detail}")]
     Corrupt {

@@ -309,7 +309,23 @@ enum Done {
 
 /// Imports `inputs` into `store`. Per-message problems become warnings in the
 /// report; only store failures abort (with everything committed so far kept).
+/// One importer at a time writes a store: a shared (PostgreSQL) store is
+/// locked for the import's duration ([`Store::lock_importer`]); a SQLite
+/// store through its data dir ([`lock_data_dir`], taken by the caller).
 pub fn import(
+    store: &mut Store,
+    index: &Index,
+    inputs: &[Input],
+    config: &ImportConfig,
+    on_progress: impl FnMut(Progress),
+) -> Result<ImportReport> {
+    store.lock_importer()?;
+    let report = import_locked(store, index, inputs, config, on_progress);
+    store.unlock_importer()?;
+    report
+}
+
+fn import_locked(
     store: &mut Store,
     index: &Index,
     inputs: &[Input],
@@ -502,7 +518,16 @@ pub fn import(
         // freed before the threading pass holds every new message's
         // references in memory (anonymous peak of a 16x-corpus import:
         // 468 MiB with both at once).
-        report.indexed += sync_index(store, &mut index_writer, start_seq, &indexed_inline)?;
+        // The importer is the store's one writer: nothing changes it
+        // between the sync and the commit.
+        let (synced, _) = sync_index(
+            store,
+            &mut index_writer,
+            start_seq,
+            &indexed_inline,
+            usize::MAX,
+        )?;
+        report.indexed += synced;
         index_writer.commit(store.max_index_seq()?)?;
         give_back_freed_memory();
         report.threading = store.rethread()?;
@@ -863,21 +888,26 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<File> {
     }
 }
 
-/// Indexes every row the store changed after sequence `since`, except the
-/// rows in `skip` (already indexed with their latest content). Reads each
-/// message's canonical copy from the store and parses it on every core.
-/// Returns the number of rows indexed.
+/// Indexes the rows the store changed after sequence `since` (at most
+/// about `limit` of them), except the rows in `skip` (already indexed with
+/// their latest content). Reads each message's canonical copy from the
+/// store and parses it on every core. Returns the number of rows indexed
+/// and the sequence reached: commit the index with that, not with the
+/// store's maximum, which a concurrent importer may have moved on.
 pub fn sync_index(
     store: &Store,
     writer: &mut IndexWriter<'_>,
     since: i64,
     skip: &std::collections::HashSet<i64>,
-) -> Result<u64> {
+    limit: usize,
+) -> Result<(u64, i64)> {
     let mut seq = since;
     let mut count = 0;
+    let mut seen = 0;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    loop {
+    while seen < limit {
         let batch = store.changed_since(seq, 512)?;
+        seen += batch.len();
         let Some(&(_, last)) = batch.last() else {
             break;
         };
@@ -913,15 +943,58 @@ pub fn sync_index(
             }
         }
     }
-    Ok(count)
+    Ok((count, seq))
+}
+
+/// How many changed rows a follower indexes per index commit: a node killed
+/// while catching up keeps what it committed and resumes from there.
+pub const FOLLOW_CHUNK: usize = 5_000;
+
+/// Brings a node's index up to the store it follows, committing every
+/// [`FOLLOW_CHUNK`] rows, and returns the rows indexed. Takes the data dir's
+/// lock for each chunk only, so an importer on this node can take it between
+/// chunks; if the lock is busy (an import is indexing itself), does nothing.
+/// Used by `whosaid serve` on a shared store; idempotent, so a node killed
+/// at any point converges when it runs again.
+pub fn follow(store: &Store, index: &Index, data_dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        let since = index.indexed_seq()?;
+        if since >= store.max_index_seq()? {
+            return Ok(total);
+        }
+        let _lock = match lock_data_dir(data_dir) {
+            Ok(lock) => lock,
+            Err(Error::Locked(_)) => return Ok(total),
+            Err(e) => return Err(e),
+        };
+        let since = index.indexed_seq()?;
+        let mut writer = index.writer()?;
+        let (n, reached) = sync_index(
+            store,
+            &mut writer,
+            since,
+            &std::collections::HashSet::new(),
+            FOLLOW_CHUNK,
+        )?;
+        crate::failpoint("follow-commit");
+        writer.commit(reached)?;
+        total += n;
+    }
 }
 
 /// Rebuilds the search index from the store (`whosaid reindex`).
 pub fn reindex(store: &Store, index: &Index) -> Result<u64> {
     let mut writer = index.writer()?;
     writer.clear()?;
-    let count = sync_index(store, &mut writer, 0, &std::collections::HashSet::new())?;
-    writer.commit(store.max_index_seq()?)?;
+    let (count, reached) = sync_index(
+        store,
+        &mut writer,
+        0,
+        &std::collections::HashSet::new(),
+        usize::MAX,
+    )?;
+    writer.commit(reached)?;
     Ok(count)
 }
 

@@ -8,8 +8,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::params;
-
 use super::{Store, ThreadView};
 use crate::error::Result;
 use crate::message::{self, Person};
@@ -163,28 +161,21 @@ impl Store {
                 .collect();
             for id in &ids {
                 let cid: Option<String> = self
-                    .conn
-                    .prepare_cached(
+                    .query_one::<Option<String>>(
                         "SELECT change_id FROM messages WHERE msgid = ?1 AND change_id IS NOT NULL",
+                        &[id],
                     )
-                    .and_then(|mut s| s.query_row([id], |r| r.get(0)))
-                    .ok();
+                    .ok()
+                    .flatten()
+                    .flatten();
                 change_ids.extend(cid);
             }
             let mut more: BTreeSet<String> = BTreeSet::new();
             for cid in &change_ids {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT DISTINCT thread_root FROM messages WHERE change_id = ?1",
-                    )
-                    .map_err(self.err())?;
-                let roots = stmt
-                    .query_map([cid], |r| r.get::<_, String>(0))
-                    .map_err(self.err())?;
-                for r in roots {
-                    more.insert(r.map_err(self.err())?);
-                }
+                more.extend(self.query_column::<String>(
+                    "SELECT DISTINCT thread_root FROM messages WHERE change_id = ?1",
+                    &[cid],
+                )?);
             }
             // Cover letters (and single patches) by subject, when no change-id says more.
             let cover_subjects: Vec<String> = versions
@@ -199,19 +190,11 @@ impl Store {
                 .map(|p| crate::series::parse_subject(&p.subject).base)
                 .collect();
             for base in cover_subjects {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT DISTINCT thread_root FROM messages
-                         WHERE is_patch != 0 AND is_reply = 0 AND from_email = ?1 AND subject_base = ?2",
-                    )
-                    .map_err(self.err())?;
-                let roots = stmt
-                    .query_map(params![sender.email, base], |r| r.get::<_, String>(0))
-                    .map_err(self.err())?;
-                for r in roots {
-                    more.insert(r.map_err(self.err())?);
-                }
+                more.extend(self.query_column::<String>(
+                    "SELECT DISTINCT thread_root FROM messages
+                     WHERE is_patch != 0 AND is_reply = 0 AND from_email = ?1 AND subject_base = ?2",
+                    &[&sender.email, &base],
+                )?);
             }
             todo.extend(more.into_iter().filter(|r| !seen_threads.contains(r)));
         }

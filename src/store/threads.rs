@@ -9,9 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{OptionalExtension, params};
-
 use super::Store;
+use super::db::{Db, DbError, Param};
 use crate::error::Result;
 use crate::message::Person;
 use crate::thread;
@@ -108,7 +107,7 @@ impl ThreadView {
 /// One message as threading needs it: the whole archive is loaded at once
 /// after a first import, so ids stay as the store keeps them (one per line)
 /// and the key inline.
-struct Row {
+struct ThreadRow {
     id: i64,
     msgid: Box<str>,
     date: Option<i64>,
@@ -120,14 +119,9 @@ struct Row {
 impl Store {
     /// Messages waiting to be threaded.
     pub fn pending_threading(&self) -> Result<u64> {
-        self.conn
-            .query_row(
-                "SELECT count(*) FROM messages WHERE threaded = 0",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(self.err())
+        Ok(self
+            .query_one::<i64>("SELECT count(*) FROM messages WHERE threaded = 0", &[])?
+            .unwrap_or(0) as u64)
     }
 
     /// Threads the messages that are waiting, and rebuilds every thread they
@@ -135,15 +129,9 @@ impl Store {
     pub fn rethread(&self) -> Result<RethreadReport> {
         let started = std::time::Instant::now();
         let err = self.err();
-        let tx = rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            rusqlite::TransactionBehavior::Immediate,
-        )
-        .map_err(&err)?;
-        let pending: Vec<i64> = tx
-            .prepare("SELECT id FROM messages WHERE threaded = 0")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(&err)?;
+        let tx = self.writer()?;
+        let pending: Vec<i64> =
+            self.query_column("SELECT id FROM messages WHERE threaded = 0", &[])?;
         let mut report = RethreadReport {
             pending: pending.len() as u64,
             ..RethreadReport::default()
@@ -151,42 +139,42 @@ impl Store {
         if pending.is_empty() {
             return Ok(report);
         }
-        let total: i64 = tx
-            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
-            .map_err(&err)?;
-        let load = |where_clause: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<Row>> {
+        let total: i64 = self
+            .query_one("SELECT count(*) FROM messages", &[])?
+            .unwrap_or(0);
+        let load = |where_clause: &str, p: &[&dyn Param]| -> Result<Vec<ThreadRow>> {
             let sql = format!(
                 "SELECT id, msgid, date, in_reply_to, refs, canonical_sha FROM messages {where_clause}"
             );
-            let mut stmt = tx.prepare_cached(&sql)?;
-            stmt.query_map(p, |r| {
-                let text = |i| r.get::<_, String>(i).map(String::into_boxed_str);
-                let key = r.get_ref(5)?.as_blob()?;
-                Ok(Row {
-                    id: r.get(0)?,
-                    msgid: text(1)?,
-                    date: r.get(2)?,
-                    irt: text(3)?,
-                    refs: text(4)?,
+            let mut out = Vec::new();
+            for r in self.query(&sql, p)? {
+                let text = |i| r.get::<String>(i).map(String::into_boxed_str);
+                let key = r.blob(5).map_err(&err)?;
+                out.push(ThreadRow {
+                    id: r.get(0).map_err(&err)?,
+                    msgid: text(1).map_err(&err)?,
+                    date: r.get(2).map_err(&err)?,
+                    irt: text(3).map_err(&err)?,
+                    refs: text(4).map_err(&err)?,
                     key: key.try_into().unwrap_or_else(|_| {
                         // Not a sha256 (never written so): still a stable key.
                         let mut k = [0u8; 32];
                         k.iter_mut().zip(key).for_each(|(k, b)| *k = *b);
                         k
                     }),
-                })
-            })?
-            .collect()
+                });
+            }
+            Ok(out)
         };
         // Most of the archive is new (a first import): rebuild everything.
         let full = pending.len() as i64 * 2 >= total;
-        let rows: Vec<Row> = if full {
-            load("", &[]).map_err(&err)?
+        let rows: Vec<ThreadRow> = if full {
+            load("", &[])?
         } else {
-            let members = closure(&tx, &pending).map_err(&err)?;
+            let members = closure(&self.db, &pending).map_err(&err)?;
             let mut rows = Vec::with_capacity(members.len());
             for id in members {
-                rows.extend(load("WHERE id = ?1", &[&id]).map_err(&err)?);
+                rows.extend(load("WHERE id = ?1", &[&id])?);
             }
             rows
         };
@@ -204,13 +192,10 @@ impl Store {
         let roots = forest.roots();
 
         if full {
-            tx.execute("DELETE FROM ghosts", []).map_err(&err)?;
+            self.execute("DELETE FROM ghosts", &[])?;
         } else {
-            let mut del = tx
-                .prepare_cached("DELETE FROM ghosts WHERE mid = ?1")
-                .map_err(&err)?;
             for id in &forest.ids {
-                del.execute([id]).map_err(&err)?;
+                self.execute("DELETE FROM ghosts WHERE mid = ?1", &[id])?;
             }
         }
         // Parent of node i as (row id, ghost mid).
@@ -221,40 +206,30 @@ impl Store {
                 None => (None, None),
             }
         };
-        {
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE messages SET thread_root = ?1, parent_message = ?2, parent_ghost = ?3,
-                        threaded = 1 WHERE id = ?4",
-                )
-                .map_err(&err)?;
-            let mut seen_roots = HashSet::new();
-            for (i, row) in rows.iter().enumerate() {
-                let (pm, pg) = parent_of(i);
-                let root = &forest.ids[roots[i]];
-                seen_roots.insert(roots[i]);
-                update
-                    .execute(params![root, pm, pg, row.id])
-                    .map_err(&err)?;
-            }
-            report.threads = seen_roots.len() as u64;
-            let mut insert = tx
-                .prepare_cached(
+        let mut seen_roots = HashSet::new();
+        for (i, row) in rows.iter().enumerate() {
+            let (pm, pg) = parent_of(i);
+            let root = &forest.ids[roots[i]];
+            seen_roots.insert(roots[i]);
+            self.execute(
+                "UPDATE messages SET thread_root = ?1, parent_message = ?2, parent_ghost = ?3,
+                    threaded = 1 WHERE id = ?4",
+                &[root, &pm, &pg, &row.id],
+            )?;
+        }
+        report.threads = seen_roots.len() as u64;
+        #[allow(clippy::needless_range_loop)] // g indexes ids, roots and parents alike
+        for g in forest.messages..forest.ids.len() {
+            if forest.is_kept(g) {
+                let (pm, pg) = parent_of(g);
+                self.execute(
                     "INSERT INTO ghosts(mid, root, parent_message, parent_ghost) VALUES(?1, ?2, ?3, ?4)",
-                )
-                .map_err(&err)?;
-            #[allow(clippy::needless_range_loop)] // g indexes ids, roots and parents alike
-            for g in forest.messages..forest.ids.len() {
-                if forest.is_kept(g) {
-                    let (pm, pg) = parent_of(g);
-                    insert
-                        .execute(params![forest.ids[g], forest.ids[roots[g]], pm, pg])
-                        .map_err(&err)?;
-                }
+                    &[&forest.ids[g], &forest.ids[roots[g]], &pm, &pg],
+                )?;
             }
         }
         crate::failpoint("rethread");
-        tx.commit().map_err(&err)?;
+        tx.commit()?;
         report.rebuilt = rows.len() as u64;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
@@ -263,15 +238,11 @@ impl Store {
     /// The root of the thread that holds the message (or ghost) with this
     /// Message-ID.
     pub fn root_of(&self, message_id: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
-                 UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
-                [message_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.err())
+        self.query_one(
+            "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
+             UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
+            &[&message_id],
+        )
     }
 
     /// The first list (by name) a message was seen in, without loading its
@@ -279,13 +250,13 @@ impl Store {
     pub fn first_list_of(&self, message_id: &str) -> Result<Option<String>> {
         // min() rather than ORDER BY ... LIMIT 1: SQLite re-prepares an
         // ordered statement on every binding.
-        self.conn
-            .prepare_cached(
+        Ok(self
+            .query_one::<Option<String>>(
                 "SELECT min(l.list) FROM message_lists l
                  WHERE l.message IN (SELECT id FROM messages WHERE msgid = ?1)",
-            )
-            .and_then(|mut s| s.query_row([message_id], |r| r.get(0)))
-            .map_err(self.err())
+                &[&message_id],
+            )?
+            .flatten())
     }
 
     /// The thread that contains the message (or ghost) with this Message-ID.
@@ -304,25 +275,23 @@ impl Store {
         let Some(root) = self.root_of(message_id)? else {
             return Ok(None);
         };
-        let (count, max): (i64, Option<i64>) = self
-            .conn
-            .query_row(
-                "SELECT COUNT(*), MAX(id) FROM messages WHERE thread_root = ?1",
-                [&root],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(&err)?;
+        let r = self.query_row(
+            "SELECT COUNT(*), MAX(id) FROM messages WHERE thread_root = ?1",
+            &[&root],
+        )?;
+        let (count, max): (i64, Option<i64>) = match r {
+            Some(r) => (r.get(0).map_err(&err)?, r.get(1).map_err(&err)?),
+            None => (0, None),
+        };
         Ok(Some((root, count, max.unwrap_or(0))))
     }
 
     /// The root Message-ID of every thread, sorted.
     pub fn thread_roots(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT thread_root FROM messages WHERE thread_root IS NOT NULL ORDER BY 1")
-            .map_err(self.err())?;
-        let roots = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
-        roots.collect::<rusqlite::Result<_>>().map_err(self.err())
+        self.query_column(
+            "SELECT DISTINCT thread_root FROM messages WHERE thread_root IS NOT NULL ORDER BY 1",
+            &[],
+        )
     }
 
     /// Threads newest first (by their latest message), optionally of one
@@ -338,49 +307,38 @@ impl Store {
         // worked out the participants of every thread in the list before
         // sorting (25 ms a page on linux-kbuild; now a few).
         let err = self.err();
-        let mut page = self
-            .conn
-            .prepare_cached(
-                "SELECT m.thread_root, MAX(m.date), COUNT(*), MIN(m.subject)
-                 FROM messages m
-                 WHERE m.thread_root IS NOT NULL
-                   AND (?1 IS NULL OR EXISTS (SELECT 1 FROM message_lists l
-                                               WHERE l.message = m.id AND l.list = ?1))
-                 GROUP BY m.thread_root ORDER BY MAX(m.date) DESC, m.thread_root LIMIT ?2 OFFSET ?3",
-            )
-            .map_err(&err)?;
-        let threads: Vec<(String, Option<i64>, i64, String)> = page
-            .query_map(rusqlite::params![list, limit as i64, offset as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .map_err(&err)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(&err)?;
-        let mut subject = self
-            .conn
-            .prepare_cached("SELECT subject FROM messages WHERE msgid = ?1 LIMIT 1")
-            .map_err(&err)?;
-        let mut people = self
-            .conn
-            .prepare_cached(
-                "SELECT CASE from_name WHEN '' THEN from_email ELSE from_name END AS who, MIN(date)
-                 FROM messages WHERE thread_root = ?1 GROUP BY who",
-            )
-            .map_err(&err)?;
-        let mut out = Vec::with_capacity(threads.len());
-        for (root, last_date, messages, any_subject) in threads {
-            let subject: String = subject
-                .query_row([&root], |r| r.get(0))
-                .optional()
-                .map_err(&err)?
+        let page = self.query(
+            "SELECT m.thread_root, MAX(m.date), COUNT(*), MIN(m.subject)
+             FROM messages m
+             WHERE m.thread_root IS NOT NULL
+               AND (CAST(?1 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM message_lists l
+                                           WHERE l.message = m.id AND l.list = CAST(?1 AS TEXT)))
+             GROUP BY m.thread_root ORDER BY MAX(m.date) DESC, m.thread_root LIMIT ?2 OFFSET ?3",
+            &[&list, &(limit as i64), &(offset as i64)],
+        )?;
+        let mut out = Vec::with_capacity(page.len());
+        for r in page {
+            let root: String = r.get(0).map_err(&err)?;
+            let last_date: Option<i64> = r.get(1).map_err(&err)?;
+            let messages: i64 = r.get(2).map_err(&err)?;
+            let any_subject: String = r.get(3).map_err(&err)?;
+            let subject: String = self
+                .query_one(
+                    "SELECT subject FROM messages WHERE msgid = ?1 LIMIT 1",
+                    &[&root],
+                )?
                 .unwrap_or(any_subject);
             // In order of first appearance (sorted here: an ORDER BY would
             // make SQLite re-prepare the statement on every binding).
-            let mut who: Vec<(String, Option<i64>)> = people
-                .query_map([&root], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&err)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&err)?;
+            let mut who: Vec<(String, Option<i64>)> = self
+                .query(
+                    "SELECT CASE from_name WHEN '' THEN from_email ELSE from_name END AS who, MIN(date)
+                     FROM messages WHERE thread_root = ?1 GROUP BY who",
+                    &[&root],
+                )?
+                .iter()
+                .map(|r| Ok((r.get(0).map_err(&err)?, r.get(1).map_err(&err)?)))
+                .collect::<Result<_>>()?;
             who.sort_by(|a, b| {
                 (a.1.unwrap_or(i64::MAX), &a.0).cmp(&(b.1.unwrap_or(i64::MAX), &b.0))
             });
@@ -397,16 +355,9 @@ impl Store {
 
     /// Every list name with its message count, largest first.
     pub fn lists(&self) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT list, COUNT(*) FROM message_lists GROUP BY list ORDER BY 2 DESC, 1",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
-            .map_err(self.err())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+        let mut lists = self.lists_by_name()?;
+        lists.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(lists)
     }
 
     /// The thread named by its root Message-ID.
@@ -414,20 +365,18 @@ impl Store {
         let err = self.err();
         let mut nodes: Vec<ThreadNode> = Vec::new();
         let mut parents: Vec<(Option<i64>, Option<String>)> = Vec::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT m.id, m.msgid, m.from_name, m.from_email, m.date, m.tz_offset, m.subject,
-                    m.is_patch, m.is_reply, m.patch_version, m.patch_index, m.patch_total, m.has_diff,
-                    m.parent_message, m.parent_ghost, m.author_name, m.author_email,
-                    m.in_reply_to, m.refs,
-                    (SELECT group_concat(list, ' ') FROM (SELECT list FROM message_lists
-                        WHERE message = m.id ORDER BY list))
-                 FROM messages m WHERE m.thread_root = ?1",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map([root], |r| {
+        let rows = self.query(
+            "SELECT m.id, m.msgid, m.from_name, m.from_email, m.date, m.tz_offset, m.subject,
+                m.is_patch, m.is_reply, m.patch_version, m.patch_index, m.patch_total, m.has_diff,
+                m.parent_message, m.parent_ghost, m.author_name, m.author_email,
+                m.in_reply_to, m.refs,
+                (SELECT string_agg(list, ' ' ORDER BY list) FROM message_lists
+                    WHERE message = m.id)
+             FROM messages m WHERE m.thread_root = ?1",
+            &[&root],
+        )?;
+        for r in rows {
+            let node = (|| -> std::result::Result<_, super::DbError> {
                 let date: Option<i64> = r.get(4)?;
                 let tz: Option<i32> = r.get(5)?;
                 let lists: Option<String> = r.get(19)?;
@@ -466,29 +415,21 @@ impl Store {
                         total: r.get(11)?,
                         has_diff: r.get(12)?,
                     },
-                    (
-                        r.get::<_, Option<i64>>(13)?,
-                        r.get::<_, Option<String>>(14)?,
-                    ),
+                    (r.get::<Option<i64>>(13)?, r.get::<Option<String>>(14)?),
                 ))
-            })
-            .map_err(&err)?;
-        for row in rows {
-            let (node, parent) = row.map_err(&err)?;
+            })();
+            let (node, parent) = node.map_err(&err)?;
             nodes.push(node);
             parents.push(parent);
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT mid, parent_message, parent_ghost FROM ghosts WHERE root = ?1")
-            .map_err(&err)?;
-        let ghosts = stmt
-            .query_map([root], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(&err)?;
+        let ghosts = self.query(
+            "SELECT mid, parent_message, parent_ghost FROM ghosts WHERE root = ?1",
+            &[&root],
+        )?;
         for g in ghosts {
-            let (mid, pm, pg) = g.map_err(&err)?;
+            let mid: String = g.get(0).map_err(&err)?;
+            let pm: Option<i64> = g.get(1).map_err(&err)?;
+            let pg: Option<String> = g.get(2).map_err(&err)?;
             nodes.push(ThreadNode {
                 message_id: mid,
                 row: None,
@@ -545,38 +486,36 @@ impl Store {
 /// The ids `msg_refs` holds for message `id` (its own and its reference
 /// chain, as `put` wrote them), read from its row: the table is keyed by
 /// id, not by message. `None` if there is no such message.
-pub(super) fn ids_of_row(
-    conn: &rusqlite::Connection,
-    id: i64,
-) -> rusqlite::Result<Option<Vec<String>>> {
-    let row: Option<(String, String, String)> = conn
-        .prepare_cached("SELECT msgid, in_reply_to, refs FROM messages WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    Ok(row.map(|(msgid, irt, refs)| {
-        let chain = thread::reference_chain(&msgid, thread::lines(&irt), thread::lines(&refs));
+pub(super) fn ids_of_row(db: &Db, id: i64) -> std::result::Result<Option<Vec<String>>, DbError> {
+    let Some(r) = db.query_row(
+        "SELECT msgid, in_reply_to, refs FROM messages WHERE id = ?1",
+        &[&id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (msgid, irt, refs): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+    let chain = thread::reference_chain(&msgid, thread::lines(&irt), thread::lines(&refs));
+    Ok(Some(
         std::iter::once(msgid.as_str())
             .chain(chain)
             .map(str::to_string)
-            .collect()
-    }))
+            .collect(),
+    ))
 }
 
 /// Every message that shares an id with `start`, transitively.
-fn closure(tx: &rusqlite::Transaction<'_>, start: &[i64]) -> rusqlite::Result<Vec<i64>> {
+fn closure(db: &Db, start: &[i64]) -> std::result::Result<Vec<i64>, DbError> {
     let mut seen_msgs: HashSet<i64> = start.iter().copied().collect();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut todo: Vec<i64> = start.to_vec();
-    let mut msgs_of = tx.prepare_cached("SELECT message FROM msg_refs WHERE mid = ?1")?;
     while let Some(m) = todo.pop() {
-        for id in ids_of_row(tx, m)?.unwrap_or_default() {
+        for id in ids_of_row(db, m)?.unwrap_or_default() {
             if !seen_ids.insert(id.clone()) {
                 continue;
             }
-            let msgs: Vec<i64> = msgs_of
-                .query_map([&id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for other in msgs {
+            for r in db.query("SELECT message FROM msg_refs WHERE mid = ?1", &[&id])? {
+                let other: i64 = r.get(0)?;
                 if seen_msgs.insert(other) {
                     todo.push(other);
                 }

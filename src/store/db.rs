@@ -1,0 +1,535 @@
+//! The two SQL engines behind the store: SQLite, embedded (the default), and
+//! PostgreSQL, shared by many nodes. Only this module knows their types.
+//!
+//! The store's SQL is written once, in the subset both engines run
+//! identically (`RETURNING`, `ON CONFLICT ... DO UPDATE`, `string_agg`,
+//! `CAST(? AS TEXT)` where PostgreSQL must know a parameter's type). For
+//! PostgreSQL a statement is translated once and cached: `?N` becomes `$N`,
+//! and `INSERT OR IGNORE` becomes `INSERT ... ON CONFLICT DO NOTHING`.
+//! Values cross as [`Value`]: integers (booleans are 0/1), text, bytes.
+//! Each engine has its own schema text with the same tables and indexes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A value read from or bound to a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// Any integer or boolean.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+/// What an engine said went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite's error.
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL's error, with its detail when the server gave one.
+    #[error("{}", pg_text(.0))]
+    Postgres(#[from] postgres::Error),
+    /// A column held another type than the store expected.
+    #[error("column {column}: expected {expected}, found {found:?}")]
+    Type {
+        /// Column number.
+        column: usize,
+        /// The Rust type asked for.
+        expected: &'static str,
+        /// What the row held.
+        found: Value,
+    },
+}
+
+fn pg_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+impl DbError {
+    /// The disk (or the server's disk) is full.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            DbError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::DISK_FULL),
+            _ => false,
+        }
+    }
+
+    /// The store cannot be written.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::ReadOnly
+            }
+            DbError::Postgres(e) => {
+                e.code() == Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Something that binds as a statement parameter.
+pub trait Param {
+    /// The value bound.
+    fn value(&self) -> Value;
+}
+
+impl Param for Value {
+    fn value(&self) -> Value {
+        self.clone()
+    }
+}
+impl Param for i64 {
+    fn value(&self) -> Value {
+        Value::Int(*self)
+    }
+}
+impl Param for i32 {
+    fn value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl Param for u32 {
+    fn value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl Param for bool {
+    fn value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl Param for str {
+    fn value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl Param for String {
+    fn value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl Param for [u8] {
+    fn value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl Param for Vec<u8> {
+    fn value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+impl<T: Param + ?Sized> Param for &T {
+    fn value(&self) -> Value {
+        (**self).value()
+    }
+}
+impl<T: Param> Param for Option<T> {
+    fn value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Param::value)
+    }
+}
+
+/// One result row.
+#[derive(Debug, Clone)]
+pub struct Row(Vec<Value>);
+
+impl Row {
+    /// Column `i` as `T`.
+    pub fn get<T: FromValue>(&self, i: usize) -> Result<T, DbError> {
+        let v = self.0.get(i).unwrap_or(&Value::Null);
+        T::from_value(v).ok_or_else(|| DbError::Type {
+            column: i,
+            expected: std::any::type_name::<T>(),
+            found: v.clone(),
+        })
+    }
+
+    /// Column `i`'s bytes, without a copy.
+    pub fn blob(&self, i: usize) -> Result<&[u8], DbError> {
+        match self.0.get(i) {
+            Some(Value::Blob(b)) => Ok(b),
+            other => Err(DbError::Type {
+                column: i,
+                expected: "bytes",
+                found: other.cloned().unwrap_or(Value::Null),
+            }),
+        }
+    }
+
+    /// Takes column `i`'s bytes out of the row.
+    pub fn take_blob(&mut self, i: usize) -> Option<Vec<u8>> {
+        match self.0.get_mut(i).map(|v| std::mem::replace(v, Value::Null)) {
+            Some(Value::Blob(b)) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// A Rust type a column converts to.
+pub trait FromValue: Sized {
+    /// The value as `Self`, None if it is another type.
+    fn from_value(v: &Value) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+impl FromValue for i32 {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| i32::try_from(i).ok())
+    }
+}
+impl FromValue for u32 {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| u32::try_from(i).ok())
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Blob(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// A connection to one of the two engines.
+pub enum Db {
+    /// The embedded default.
+    Sqlite(rusqlite::Connection),
+    /// A PostgreSQL server (behind a mutex: its client needs `&mut`).
+    Postgres(Box<Mutex<Pg>>),
+}
+
+/// A PostgreSQL connection and its prepared statements.
+pub struct Pg {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+    listening: bool,
+}
+
+impl Db {
+    /// Connects to the PostgreSQL server at `url`.
+    pub fn connect_postgres(url: &str) -> Result<Db, DbError> {
+        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        Ok(Db::Postgres(Box::new(Mutex::new(Pg {
+            client,
+            statements: HashMap::new(),
+            listening: false,
+        }))))
+    }
+
+    /// True if the connection is gone (PostgreSQL; a SQLite file never is).
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite(_) => false,
+            Db::Postgres(pg) => pg
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .client
+                .is_closed(),
+        }
+    }
+
+    /// True for PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    /// Every row `sql` returns.
+    pub fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>, DbError> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let n = stmt.column_count();
+                let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let mut row = Vec::with_capacity(n);
+                    for i in 0..n {
+                        row.push(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
+                            rusqlite::types::ValueRef::Real(f) => Value::Int(f as i64),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Value::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                            rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                        });
+                    }
+                    out.push(Row(row));
+                }
+                Ok(out)
+            }
+            Db::Postgres(pg) => {
+                let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
+                let stmt = pg.prepare(sql)?;
+                let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = pg.client.query(&stmt, &refs)?;
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.try_get::<_, Value>(i).map_err(DbError::from))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map(Row)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The first row `sql` returns, if any.
+    pub fn query_row(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<Row>, DbError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs a statement; returns the rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, DbError> {
+        match self {
+            Db::Sqlite(c) => {
+                let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+                let n = c
+                    .prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(values.iter()))?;
+                Ok(n as u64)
+            }
+            Db::Postgres(pg) => {
+                let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
+                let stmt = pg.prepare(sql)?;
+                let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                Ok(pg.client.execute(&stmt, &refs)?)
+            }
+        }
+    }
+
+    /// Runs statements without parameters, as written (no translation).
+    pub fn batch(&self, sql: &str) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(pg) => {
+                let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
+                Ok(pg.client.batch_execute(sql)?)
+            }
+        }
+    }
+
+    /// Begins a write transaction (SQLite takes its write lock now).
+    pub fn begin(&self) -> Result<(), DbError> {
+        self.batch(match self {
+            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Postgres(_) => "BEGIN",
+        })
+    }
+
+    /// Waits up to `timeout` for a notification on `channel` (PostgreSQL's
+    /// LISTEN/NOTIFY); true if one came. SQLite has none: sleeps and says
+    /// false, and the caller polls.
+    pub fn wait_for(&self, channel: &str, timeout: std::time::Duration) -> Result<bool, DbError> {
+        match self {
+            Db::Sqlite(_) => {
+                std::thread::sleep(timeout);
+                Ok(false)
+            }
+            Db::Postgres(pg) => {
+                let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
+                if !pg.listening {
+                    pg.client.batch_execute(&format!("LISTEN {channel}"))?;
+                    pg.listening = true;
+                }
+                let mut got = false;
+                let mut notes = pg.client.notifications();
+                let mut iter = notes.timeout_iter(timeout);
+                while let Some(n) = fallible_iterator::FallibleIterator::next(&mut iter)? {
+                    got |= n.channel() == channel;
+                    if got {
+                        break;
+                    }
+                }
+                Ok(got)
+            }
+        }
+    }
+}
+
+impl Pg {
+    fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let stmt = self.client.prepare(&to_postgres(sql))?;
+        self.statements.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+/// The store's SQL as PostgreSQL reads it: `?N` (and bare `?`, numbered in
+/// order) to `$N`; `INSERT OR IGNORE` to `ON CONFLICT DO NOTHING`. The
+/// store's statements hold no `?` inside string literals.
+pub fn to_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut next = 0;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '?' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if digits.is_empty() {
+            next += 1;
+            digits = next.to_string();
+        }
+        out.push('$');
+        out.push_str(&digits);
+    }
+    if let Some(rest) = out.strip_prefix("INSERT OR IGNORE INTO") {
+        out = format!("INSERT INTO{rest} ON CONFLICT DO NOTHING");
+    }
+    out
+}
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        match self {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                _ => i.to_string().to_sql(ty, out),
+            },
+            // PostgreSQL text cannot hold NUL; the store keeps a visible
+            // replacement (raw bytes are kept as they came, in `raws`).
+            Value::Text(s) if s.contains('\0') => s.replace('\0', "\u{FFFD}").to_sql(ty, out),
+            Value::Text(s) => s.as_str().to_sql(ty, out),
+            Value::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+impl<'a> postgres::types::FromSql<'a> for Value {
+    fn from_sql(
+        ty: &postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Value, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        Ok(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Value::Int(i64::from(bool::from_sql(ty, raw)?)),
+            Type::BYTEA => Value::Blob(Vec::<u8>::from_sql(ty, raw)?),
+            _ => Value::Text(String::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(
+        _: &postgres::types::Type,
+    ) -> Result<Value, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Value::Null)
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn translates_placeholders_and_insert_or_ignore() {
+        let cases = [
+            (
+                "SELECT a FROM t WHERE b = ?1 AND c = ?2",
+                "SELECT a FROM t WHERE b = $1 AND c = $2",
+            ),
+            (
+                "SELECT a FROM t WHERE b IN (?,?,?)",
+                "SELECT a FROM t WHERE b IN ($1,$2,$3)",
+            ),
+            (
+                "INSERT OR IGNORE INTO msg_refs(mid, message) VALUES(?1, ?2)",
+                "INSERT INTO msg_refs(mid, message) VALUES($1, $2) ON CONFLICT DO NOTHING",
+            ),
+            ("SELECT ?10, ?1", "SELECT $10, $1"),
+        ];
+        for (sqlite, postgres) in cases {
+            assert_eq!(super::to_postgres(sqlite), postgres, "{sqlite}");
+        }
+    }
+}
