@@ -149,6 +149,9 @@ pub enum Command {
             default_value = "http://127.0.0.1:8080"
         )]
         base_url: String,
+        /// Rows a node following a shared store indexes per index commit.
+        #[arg(long, hide = true, default_value_t = import::FOLLOW_CHUNK)]
+        follow_chunk: usize,
     },
     /// Rebuild the search index from the store.
     Reindex,
@@ -365,9 +368,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } => cmd_who(&args.data, files, json, threads, &query.join(" ")),
         Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
-        Command::Serve { addr, base_url } => {
+        Command::Serve {
+            addr,
+            base_url,
+            follow_chunk,
+        } => {
             let files = serve_files.expect("loaded for serve");
-            cmd_serve(&args.data, args.data_named, files, addr, base_url)
+            let serve = Serve {
+                addr,
+                base_url,
+                follow_chunk: follow_chunk.max(1),
+            };
+            cmd_serve(&args.data, args.data_named, files, serve)
         }
     }
 }
@@ -384,13 +396,24 @@ const SAMPLES: [(&str, &[u8]); 2] = [
     ),
 ];
 
+/// `whosaid serve`'s options.
+struct Serve {
+    addr: std::net::SocketAddr,
+    base_url: String,
+    follow_chunk: usize,
+}
+
 fn cmd_serve(
     data: &std::path::Path,
     data_named: bool,
     files: ReviewFiles,
-    addr: std::net::SocketAddr,
-    base_url: String,
+    serve: Serve,
 ) -> anyhow::Result<ExitCode> {
+    let Serve {
+        addr,
+        base_url,
+        follow_chunk,
+    } = serve;
     let store = open_store(data)?;
     let empty = store.message_count()? == 0;
     let shared = store.is_postgres();
@@ -433,7 +456,7 @@ fn cmd_serve(
         let dir = data.to_path_buf();
         std::thread::Builder::new()
             .name("follow".into())
-            .spawn(move || follow_store(&index, &dir))
+            .spawn(move || follow_store(&index, &dir, follow_chunk))
             .context("cannot start the index follower")?;
     }
     let state = crate::web::AppState::open(crate::web::Config {
@@ -458,7 +481,7 @@ fn cmd_serve(
 /// server runs: on every importer commit (PostgreSQL's NOTIFY), and every
 /// [`FOLLOW_POLL`] in case a notification was missed (a dropped connection,
 /// a replica that does not forward them).
-fn follow_store(index: &Index, data: &std::path::Path) {
+fn follow_store(index: &Index, data: &std::path::Path, chunk: usize) {
     let mut store: Option<Store> = None;
     loop {
         // (Re)connects after an error: the server may have restarted.
@@ -470,7 +493,7 @@ fn follow_store(index: &Index, data: &std::path::Path) {
                 continue;
             }
         };
-        match import::follow(&s, index, data) {
+        match import::follow(&s, index, data, chunk) {
             Ok(0) => {}
             Ok(n) => eprintln!("whosaid: the index took {n} changes from the store"),
             Err(e) => {
@@ -509,8 +532,14 @@ fn cmd_import(
     json: bool,
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
-    let _lock = import::lock_data_dir(data)?;
     let mut store = open_store(data)?;
+    // On a shared store, a server on this data dir follows the store and
+    // takes the data dir's lock for moments at a time: wait for it.
+    let _lock = if store.is_postgres() {
+        import::lock_data_dir_waiting(data, std::time::Duration::from_secs(60))?
+    } else {
+        import::lock_data_dir(data)?
+    };
     let index = Index::open_for_writing(data)
         .with_context(|| format!("cannot open the search index in {}", data.display()))?;
     let (inputs, mut expand_report) = import::expand_paths(paths);

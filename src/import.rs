@@ -888,6 +888,20 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<File> {
     }
 }
 
+/// [`lock_data_dir`], waiting up to `patience` for a holder that holds it
+/// for moments at a time (a server following a shared store).
+pub fn lock_data_dir_waiting(data_dir: &Path, patience: std::time::Duration) -> Result<File> {
+    let started = std::time::Instant::now();
+    loop {
+        match lock_data_dir(data_dir) {
+            Err(Error::Locked(_)) if started.elapsed() < patience => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Indexes the rows the store changed after sequence `since` (at most
 /// about `limit` of them), except the rows in `skip` (already indexed with
 /// their latest content). Reads each message's canonical copy from the
@@ -906,7 +920,7 @@ pub fn sync_index(
     let mut seen = 0;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     while seen < limit {
-        let batch = store.changed_since(seq, 512)?;
+        let batch = store.changed_since(seq, 512.min(limit - seen))?;
         seen += batch.len();
         let Some(&(_, last)) = batch.last() else {
             break;
@@ -946,17 +960,17 @@ pub fn sync_index(
     Ok((count, seq))
 }
 
-/// How many changed rows a follower indexes per index commit: a node killed
-/// while catching up keeps what it committed and resumes from there.
+/// How many changed rows a follower indexes per index commit by default: a
+/// node killed while catching up keeps what it committed and resumes there.
 pub const FOLLOW_CHUNK: usize = 5_000;
 
 /// Brings a node's index up to the store it follows, committing every
-/// [`FOLLOW_CHUNK`] rows, and returns the rows indexed. Takes the data dir's
+/// `chunk` rows (see [`FOLLOW_CHUNK`]), and returns the rows indexed. Takes the data dir's
 /// lock for each chunk only, so an importer on this node can take it between
 /// chunks; if the lock is busy (an import is indexing itself), does nothing.
 /// Used by `whosaid serve` on a shared store; idempotent, so a node killed
 /// at any point converges when it runs again.
-pub fn follow(store: &Store, index: &Index, data_dir: &Path) -> Result<u64> {
+pub fn follow(store: &Store, index: &Index, data_dir: &Path, chunk: usize) -> Result<u64> {
     let mut total = 0;
     loop {
         let since = index.indexed_seq()?;
@@ -975,11 +989,14 @@ pub fn follow(store: &Store, index: &Index, data_dir: &Path) -> Result<u64> {
             &mut writer,
             since,
             &std::collections::HashSet::new(),
-            FOLLOW_CHUNK,
+            chunk,
         )?;
         crate::failpoint("follow-commit");
         writer.commit(reached)?;
+        drop(_lock);
         total += n;
+        // Lets an importer waiting for the lock in (lock_data_dir_waiting).
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 

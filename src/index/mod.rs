@@ -499,7 +499,13 @@ impl Index {
         words.any(|w| {
             let term = Term::from_field_text(field, w);
             match inverted.read_postings(&term, IndexRecordOption::Basic) {
-                Ok(Some(mut postings)) => postings.seek(address.doc_id) == address.doc_id,
+                // `seek` wants a target at or after the current document
+                // (a debug assertion in tantivy; the first posting may
+                // already be past it).
+                Ok(Some(mut postings)) => {
+                    postings.doc() <= address.doc_id
+                        && postings.seek(address.doc_id) == address.doc_id
+                }
                 _ => false,
             }
         })

@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::e2e::{free_port, wait_for};
 use crate::support::{corpus, listing, text, whosaid};
 
-fn kbuild_2019() -> String {
+pub fn kbuild_2019() -> String {
     corpus("linux-kbuild")
         .join("linux-kbuild-2019.mbox")
         .to_str()
@@ -34,7 +34,7 @@ const QUERIES: [&str; 5] = [
 /// Everything a user can see of an archive: its messages (ids, content,
 /// lists, copies), the thread each is in, the index's document count and
 /// the answers to `QUERIES`.
-fn observable(data: &Path) -> Vec<String> {
+pub fn observable(data: &Path) -> Vec<String> {
     let mut out = listing(data);
     let store = whosaid::store::Store::open(data).unwrap();
     for line in listing(data) {
@@ -148,7 +148,7 @@ fn status_of(port: u16, path: &str) -> u16 {
         .unwrap_or_else(|| panic!("{path}: not an HTTP response: {head:?}"))
 }
 
-struct Killed(std::process::Child);
+pub struct Killed(pub std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area (see ARCHITECTURE.md).
 
 mod body_text;
+mod cluster;
 mod crash;
 mod e2e;
 mod hostile;

@@ -171,3 +171,78 @@ pub fn kbuild_data() -> &'static Path {
     })
     .path()
 }
+
+/// A PostgreSQL server for the tests, as a URL of its `postgres` database:
+/// `$WHOSAID_TEST_POSTGRES` if set (as `.ci/run` sets it), else a throwaway
+/// cluster this test process starts on a free loopback port with
+/// `.ci/postgres.sh` and stops when it exits. Panics saying what to install
+/// when there is no PostgreSQL server on the machine.
+pub fn postgres_url() -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var(whosaid::store::config::TEST_POSTGRES_ENV)
+            && !url.is_empty()
+        {
+            return url;
+        }
+        let dir = format!("/tmp/whosaid-test-pg-{}", std::process::id());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
+        let port = crate::e2e::free_port().to_string();
+        let out = Command::new("bash")
+            .arg(&script)
+            .args(["start", &dir, &port, "fast"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cannot start a PostgreSQL server for the tests ({}): install Debian's \
+             `postgresql` package, or set {} to a server's URL",
+            text(&out).trim(),
+            whosaid::store::config::TEST_POSTGRES_ENV,
+        );
+        PG_DIR.set(dir).unwrap();
+        // SAFETY: registers a plain function to run at exit; it touches no
+        // Rust state that exit tears down.
+        unsafe {
+            libc::atexit(stop_postgres);
+        }
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    })
+}
+
+static PG_DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+extern "C" fn stop_postgres() {
+    if let Some(dir) = PG_DIR.get() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
+        let _ = Command::new("bash")
+            .arg(script)
+            .args(["stop", dir])
+            .output();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// A fresh, empty database on [`postgres_url`]'s server: its URL.
+pub fn fresh_database(name: &str) -> String {
+    let base = postgres_url();
+    let db = format!("{name}_{}_{}", std::process::id(), rand_suffix());
+    let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    format!("{prefix}/{db}")
+}
+
+fn rand_suffix() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    h.finish() as u32
+}
