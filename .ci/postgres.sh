@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on loopback, for tests and benchmarks.
 #   .ci/postgres.sh start DIR PORT [fast]   prints the URL of its `postgres` database
+#   .ci/postgres.sh replica DIR PORT PRIMARY_PORT   a streaming replica of
+#                                   the cluster on PRIMARY_PORT; prints its URL
 #   .ci/postgres.sh stop DIR
 # `fast` turns fsync off (tests); without it the server runs with
 # PostgreSQL's defaults (benchmarks). Run as root, the server runs as the
@@ -20,6 +22,17 @@ start)
         || { cat "$dir/initdb.log" >&2; exit 2; }
     opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c shared_buffers=256MB"
     if [ "$mode" = fast ]; then opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null \
+        || { cat "$dir/server.log" >&2; exit 2; }
+    echo "postgres://whosaid@127.0.0.1:$port/postgres"
+    ;;
+replica)
+    port=$3 primary=$4
+    rm -rf "$dir"; mkdir -p "$dir"
+    [ ${#as[@]} -eq 0 ] || chown postgres "$dir"
+    "${as[@]}" "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary" -U whosaid -D "$dir/data" -R -X stream -c fast \
+        >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 2; }
+    opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c hot_standby=on -c max_connections=400"
     "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 2; }
     echo "postgres://whosaid@127.0.0.1:$port/postgres"

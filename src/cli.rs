@@ -739,11 +739,15 @@ fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
         Err(crate::error::Error::StoreLocked(_)) => return Ok(()),
         Err(e) => return Err(e.into()),
     }
-    let done = store
-        .rethread()
-        .context("threading messages left unthreaded by an interrupted import");
+    let done = match store.rethread() {
+        // A read replica cannot thread; its primary's importer will.
+        Err(crate::error::Error::Store { cause, .. }) if cause.is_read_only() => Ok(()),
+        other => other
+            .map(drop)
+            .context("threading messages left unthreaded by an interrupted import"),
+    };
     store.unlock_importer()?;
-    done.map(drop)
+    done
 }
 
 /// The thread containing a user-given Message-ID, read by the consensus

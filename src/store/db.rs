@@ -244,6 +244,8 @@ pub struct Pg {
     client: postgres::Client,
     statements: HashMap<String, postgres::Statement>,
     listening: bool,
+    /// The server refused LISTEN (a streaming replica does): poll.
+    poll_only: bool,
 }
 
 impl Db {
@@ -254,6 +256,7 @@ impl Db {
             client,
             statements: HashMap::new(),
             listening: false,
+            poll_only: false,
         }))))
     }
 
@@ -379,9 +382,19 @@ impl Db {
             }
             Db::Postgres(pg) => {
                 let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
-                if !pg.listening {
-                    pg.client.batch_execute(&format!("LISTEN {channel}"))?;
-                    pg.listening = true;
+                if !pg.listening && !pg.poll_only {
+                    match pg.client.batch_execute(&format!("LISTEN {channel}")) {
+                        Ok(()) => pg.listening = true,
+                        // A hot standby accepts no LISTEN; notifications
+                        // are the primary's anyway.
+                        Err(e) if e.as_db_error().is_some() => pg.poll_only = true,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                if pg.poll_only {
+                    drop(pg);
+                    std::thread::sleep(timeout);
+                    return Ok(false);
                 }
                 let mut got = false;
                 let mut notes = pg.client.notifications();

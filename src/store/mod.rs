@@ -443,12 +443,32 @@ impl Store {
             cause,
         };
         let db = Db::connect_postgres(url).map_err(err)?;
-        // Nodes started together must not create the tables twice.
-        db.begin().map_err(err)?;
-        db.query("SELECT pg_advisory_xact_lock(?1)", &[&SCHEMA_LOCK])
+        // A streaming replica is read-only: its primary made the schema.
+        let replica: bool = db
+            .query_row("SELECT pg_is_in_recovery()", &[])
+            .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
             .map_err(err)?;
-        db.batch(&postgres_schema()).map_err(err)?;
-        db.batch("COMMIT").map_err(err)?;
+        if replica {
+            let ready: bool = db
+                .query_row("SELECT to_regclass('meta') IS NOT NULL", &[])
+                .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
+                .map_err(err)?;
+            if !ready {
+                return Err(Error::Config {
+                    path,
+                    detail: "this read replica has no whosaid store yet: open the store on its \
+                             primary first (an import or a node there creates it)"
+                        .into(),
+                });
+            }
+        } else {
+            // Nodes started together must not create the tables twice.
+            db.begin().map_err(err)?;
+            db.query("SELECT pg_advisory_xact_lock(?1)", &[&SCHEMA_LOCK])
+                .map_err(err)?;
+            db.batch(&postgres_schema()).map_err(err)?;
+            db.batch("COMMIT").map_err(err)?;
+        }
         let store = Store { db, path };
         store.check_schema()?;
         store.load_dictionaries()?;
@@ -636,19 +656,23 @@ impl Store {
         Ok(Writer {
             store: self,
             done: false,
+            lists: std::collections::HashSet::new(),
         })
     }
 
-    /// Folds the write-ahead log into the database file and truncates it, so
-    /// the data dir's size is the store's size. Called after an import.
-    /// (PostgreSQL manages its own log.)
+    /// Called after an import. SQLite: folds the write-ahead log into the
+    /// database file and truncates it, so the data dir's size is the
+    /// store's size. PostgreSQL (which manages its own log): refreshes the
+    /// planner's statistics, which a first import leaves empty until
+    /// autovacuum gets to them (a server started right after one answered
+    /// `/r/` lookups 25x slower in the first benchmark run).
     pub fn checkpoint(&self) -> Result<()> {
         match &self.db {
             Db::Sqlite(_) => self
                 .db
                 .batch("PRAGMA wal_checkpoint(TRUNCATE);")
                 .map_err(self.err()),
-            Db::Postgres(_) => Ok(()),
+            Db::Postgres(_) => self.db.batch("ANALYZE").map_err(self.err()),
         }
     }
 
@@ -945,6 +969,9 @@ impl Store {
 pub struct Writer<'a> {
     store: &'a Store,
     done: bool,
+    /// Lists already recorded in this transaction: one statement fewer a
+    /// message (each is a round trip to a PostgreSQL store).
+    lists: std::collections::HashSet<(String, Option<String>)>,
 }
 
 impl Drop for Writer<'_> {
@@ -978,10 +1005,19 @@ impl Writer<'_> {
             });
         }
         let msg = &m.message;
-        let same = s.query_row(
-            "SELECT id, canonical_sha FROM messages WHERE msgid = ?1 AND fingerprint = ?2",
-            &[&msg.message_id, &&m.fingerprint[..]],
+        // Every message under this Message-ID: the one with this content,
+        // if stored, and whether the id already names other content.
+        let named = s.query(
+            "SELECT id, canonical_sha, fingerprint FROM messages WHERE msgid = ?1",
+            &[&msg.message_id],
         )?;
+        let mut same = None;
+        for r in &named {
+            if r.blob(2).map_err(s.err())? == &m.fingerprint[..] {
+                same = Some(r);
+            }
+        }
+        let mut seq_set = false;
         let put = match same {
             Some(r) => {
                 let row: i64 = r.get(0).map_err(s.err())?;
@@ -997,13 +1033,9 @@ impl Writer<'_> {
                 }
             }
             None => {
-                let reused = s
-                    .query_one::<bool>(
-                        "SELECT EXISTS(SELECT 1 FROM messages WHERE msgid = ?1)",
-                        &[&msg.message_id],
-                    )?
-                    .unwrap_or(false);
+                let reused = !named.is_empty();
                 let row = self.write_summary(None, m)?;
+                seq_set = true;
                 let outcome = if reused {
                     PutOutcome::ReusedId
                 } else {
@@ -1026,7 +1058,7 @@ impl Writer<'_> {
             changed: put.changed || new_list,
             ..put
         };
-        if put.changed {
+        if put.changed && !seq_set {
             self.bump_index_seq(put.row)?;
         }
         Ok(put)
@@ -1116,9 +1148,11 @@ impl Writer<'_> {
                     "INSERT INTO messages(date, tz_offset, from_name, from_email, subject,
                         in_reply_to, refs, canonical_sha, subject_base, is_patch, is_reply,
                         patch_version, patch_index, patch_total, has_diff, change_id,
-                        author_name, author_email, synthetic, msgid, fingerprint, threaded)
+                        author_name, author_email, synthetic, msgid, fingerprint, threaded,
+                        index_seq)
                      VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                        ?17, ?18, ?19, ?20, ?21, 0)
+                        ?17, ?18, ?19, ?20, ?21, 0,
+                        (SELECT coalesce(max(index_seq), 0) + 1 FROM messages))
                      RETURNING id",
                     &params,
                 )?
@@ -1132,11 +1166,22 @@ impl Writer<'_> {
             msg.in_reply_to.iter().map(String::as_str),
             msg.references.iter().map(String::as_str),
         );
-        for mid in std::iter::once(msg.message_id.as_str()).chain(chain) {
-            s.execute(
-                "INSERT OR IGNORE INTO msg_refs(mid, message) VALUES(?1, ?2)",
-                &[&mid, &id],
-            )?;
+        // Several rows a statement (a round trip each on PostgreSQL); at
+        // most REFS_PER_INSERT, so at most that many statements to cache.
+        const REFS_PER_INSERT: usize = 8;
+        let mids: Vec<&str> = std::iter::once(msg.message_id.as_str())
+            .chain(chain)
+            .collect();
+        for part in mids.chunks(REFS_PER_INSERT) {
+            let sql = format!(
+                "INSERT OR IGNORE INTO msg_refs(mid, message) VALUES {}",
+                vec!["(?, ?)"; part.len()].join(", ")
+            );
+            let params: Vec<&dyn Param> = part
+                .iter()
+                .flat_map(|mid| [mid as &dyn Param, &id as &dyn Param])
+                .collect();
+            s.execute(&sql, &params)?;
         }
         Ok(id)
     }
@@ -1144,11 +1189,13 @@ impl Writer<'_> {
     /// Adds the message to the list; true if it was not in it yet.
     fn link_list(&mut self, id: i64, list: &ListName) -> Result<bool> {
         let s = self.store;
-        s.execute(
-            "INSERT INTO lists(name, list_id) VALUES(?1, ?2)
-             ON CONFLICT(name) DO UPDATE SET list_id = coalesce(lists.list_id, excluded.list_id)",
-            &[&list.name, &list.list_id],
-        )?;
+        if self.lists.insert((list.name.clone(), list.list_id.clone())) {
+            s.execute(
+                "INSERT INTO lists(name, list_id) VALUES(?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET list_id = coalesce(lists.list_id, excluded.list_id)",
+                &[&list.name, &list.list_id],
+            )?;
+        }
         let inserted = s.execute(
             "INSERT OR IGNORE INTO message_lists(message, list) VALUES(?1, ?2)",
             &[&id, &list.name],

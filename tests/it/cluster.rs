@@ -1,8 +1,9 @@
 //! Several nodes sharing one PostgreSQL store (issue 9): each `whosaid
 //! serve` keeps its own index, following the store. An import on one node
-//! reaches the other's pages within seconds; a second importer is refused;
-//! a node killed while catching up resumes and converges with nothing
-//! missing or doubled.
+//! reaches the pages of another, which reads from a streaming replica,
+//! within seconds; a second importer is refused; a node killed while
+//! catching up resumes and converges with nothing missing or doubled.
+//! The test runs its own primary and replica (`.ci/postgres.sh`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::crash::{Killed, kbuild_2019, observable};
 use crate::e2e::{free_port, wait_for};
-use crate::support::{fresh_database, text, whosaid};
+use crate::support::{create_database, own_postgres, own_replica, text, whosaid};
 
 /// A GET over a fresh connection: status and body.
 fn get(port: u16, path: &str) -> (u16, String) {
@@ -74,7 +75,18 @@ fn behind(data: &Path) -> i64 {
 
 #[test]
 fn nodes_sharing_a_postgres_store_follow_its_imports() {
-    let url = fresh_database("whosaid_cluster");
+    let url = create_database(&own_postgres().0, "whosaid_cluster");
+    // The same database on the replica, once it has streamed there.
+    let replica = format!(
+        "{}/{}",
+        own_replica().rsplit_once('/').unwrap().0,
+        url.rsplit_once('/').unwrap().1
+    );
+    within(
+        Duration::from_secs(30),
+        "the replica has the database",
+        || postgres::Client::connect(&replica, postgres::NoTls).is_ok(),
+    );
     let (a, b, c, importer) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
@@ -83,8 +95,20 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     );
     let (pa, pb) = (free_port(), free_port());
     let _node_a = node(a.path(), &url, pa, &[]);
-    let _node_b = node(b.path(), &url, pb, &[]);
     wait_for(pa, "node A");
+    // B reads from the replica (once A's schema has streamed there): no
+    // NOTIFY reaches it, so it polls.
+    within(
+        Duration::from_secs(30),
+        "the replica has the schema",
+        || {
+            let mut c = postgres::Client::connect(&replica, postgres::NoTls).unwrap();
+            c.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])
+                .unwrap()
+                .get::<_, bool>(0)
+        },
+    );
+    let _node_b = node(b.path(), &replica, pb, &[]);
     wait_for(pb, "node B");
     let id = "20190129165428.3931-1-jgarnier@redhat.example.com";
     assert_eq!(
@@ -99,7 +123,7 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     let out = whosaid(a.path(), &["import", samples.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     let search = within(
-        Duration::from_secs(10),
+        Duration::from_secs(15),
         "B's search shows the import",
         || {
             let (status, body) = get(pb, "/api/search?q=s:dax");

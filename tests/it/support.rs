@@ -172,60 +172,77 @@ pub fn kbuild_data() -> &'static Path {
     .path()
 }
 
-/// A PostgreSQL server for the tests, as a URL of its `postgres` database:
-/// `$WHOSAID_TEST_POSTGRES` if set (as `.ci/run` sets it), else a throwaway
-/// cluster this test process starts on a free loopback port with
-/// `.ci/postgres.sh` and stops when it exits. Panics saying what to install
-/// when there is no PostgreSQL server on the machine.
-pub fn postgres_url() -> &'static str {
-    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var(whosaid::store::config::TEST_POSTGRES_ENV)
-            && !url.is_empty()
-        {
-            return url;
-        }
-        let dir = format!("/tmp/whosaid-test-pg-{}", std::process::id());
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
-        let port = crate::e2e::free_port().to_string();
-        let out = Command::new("bash")
-            .arg(&script)
-            .args(["start", &dir, &port, "fast"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "cannot start a PostgreSQL server for the tests ({}): install Debian's \
-             `postgresql` package, or set {} to a server's URL",
-            text(&out).trim(),
-            whosaid::store::config::TEST_POSTGRES_ENV,
-        );
-        PG_DIR.set(dir).unwrap();
-        // SAFETY: registers a plain function to run at exit; it touches no
-        // Rust state that exit tears down.
-        unsafe {
-            libc::atexit(stop_postgres);
-        }
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
+/// A throwaway PostgreSQL cluster of this test process's own (whatever
+/// `$WHOSAID_TEST_POSTGRES` says, since it needs a replica too), started on
+/// a free loopback port with `.ci/postgres.sh` and stops when it exits: its URL
+/// and port. Panics saying what to install when the machine has no
+/// PostgreSQL server.
+pub fn own_postgres() -> &'static (String, u16) {
+    static OWN: std::sync::OnceLock<(String, u16)> = std::sync::OnceLock::new();
+    OWN.get_or_init(|| {
+        let port = crate::e2e::free_port();
+        let url = pg_script("start", &port.to_string(), &["fast"]);
+        (url, port)
     })
 }
 
-static PG_DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// A streaming replica of [`own_postgres`], started on first use: the URL
+/// of its `postgres` database.
+pub fn own_replica() -> &'static str {
+    static REPLICA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    REPLICA.get_or_init(|| {
+        let primary = own_postgres().1.to_string();
+        pg_script("replica", &crate::e2e::free_port().to_string(), &[&primary])
+    })
+}
+
+/// Runs `.ci/postgres.sh VERB DIR PORT ARGS` with a new directory, which
+/// is stopped and removed when the test process exits; its URL.
+fn pg_script(verb: &str, port: &str, args: &[&str]) -> String {
+    let dir = format!("/tmp/whosaid-test-pg-{}-{port}", std::process::id());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .args([verb, &dir, port])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cannot start a PostgreSQL server for the tests ({}): install Debian's \
+         `postgresql` package, or set {} to a server's URL",
+        text(&out).trim(),
+        whosaid::store::config::TEST_POSTGRES_ENV,
+    );
+    let mut dirs = PG_DIRS.lock().unwrap();
+    if dirs.is_empty() {
+        // SAFETY: registers a plain function to run at exit; it touches no
+        // Rust state that exit tears down but this mutex.
+        unsafe {
+            libc::atexit(stop_postgres);
+        }
+    }
+    dirs.push(dir);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+static PG_DIRS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 extern "C" fn stop_postgres() {
-    if let Some(dir) = PG_DIR.get() {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
+    // Replicas first (started last).
+    let dirs = PG_DIRS.lock().map(|d| d.clone()).unwrap_or_default();
+    for dir in dirs.iter().rev() {
         let _ = Command::new("bash")
-            .arg(script)
+            .arg(&script)
             .args(["stop", dir])
             .output();
         let _ = std::fs::remove_dir_all(dir);
     }
 }
 
-/// A fresh, empty database on [`postgres_url`]'s server: its URL.
-pub fn fresh_database(name: &str) -> String {
-    let base = postgres_url();
+/// A fresh, empty database on `base`'s server: its URL.
+pub fn create_database(base: &str, name: &str) -> String {
     let db = format!("{name}_{}_{}", std::process::id(), rand_suffix());
     let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap();
     client
@@ -234,7 +251,6 @@ pub fn fresh_database(name: &str) -> String {
     let (prefix, _) = base.rsplit_once('/').unwrap();
     format!("{prefix}/{db}")
 }
-
 fn rand_suffix() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
