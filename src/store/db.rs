@@ -304,14 +304,12 @@ impl Db {
                 Ok(out)
             }
             Db::Postgres(pg) => {
-                let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
-                let stmt = pg.prepare(sql)?;
                 let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = pg.client.query(&stmt, &refs)?;
+                let rows = pg.lock().unwrap_or_else(|e| e.into_inner()).run(
+                    sql,
+                    &values,
+                    |c, stmt, refs| c.query(stmt, refs),
+                )?;
                 rows.iter()
                     .map(|r| {
                         (0..r.len())
@@ -340,14 +338,10 @@ impl Db {
                 Ok(n as u64)
             }
             Db::Postgres(pg) => {
-                let mut pg = pg.lock().unwrap_or_else(|e| e.into_inner());
-                let stmt = pg.prepare(sql)?;
                 let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                Ok(pg.client.execute(&stmt, &refs)?)
+                pg.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .run(sql, &values, |c, stmt, refs| c.execute(stmt, refs))
             }
         }
     }
@@ -411,7 +405,29 @@ impl Db {
     }
 }
 
+/// A statement's parameters as the PostgreSQL client takes them.
+type PgParams<'a> = [&'a (dyn postgres::types::ToSql + Sync)];
+
 impl Pg {
+    /// Runs `sql` (prepared once per connection) with `values` through `f`.
+    fn run<T>(
+        &mut self,
+        sql: &str,
+        values: &[Value],
+        f: impl FnOnce(
+            &mut postgres::Client,
+            &postgres::Statement,
+            &PgParams<'_>,
+        ) -> Result<T, postgres::Error>,
+    ) -> Result<T, DbError> {
+        let stmt = self.prepare(sql)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(f(&mut self.client, &stmt, &refs)?)
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());

@@ -5,36 +5,14 @@
 //! catching up resumes and converges with nothing missing or doubled.
 //! The test runs its own primary and replica (`.ci/postgres.sh`).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::crash::{Killed, kbuild_2019, observable};
+use crate::crash::{Killed, get, kbuild_2019, observable};
 use crate::e2e::{free_port, wait_for};
 use crate::support::{create_database, own_postgres, own_replica, text, whosaid};
-
-/// A GET over a fresh connection: status and body.
-fn get(port: u16, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    s.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8_lossy(&response).to_string();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, response)
-}
 
 /// `whosaid serve` on `data`, following the store `url`.
 fn node(data: &Path, url: &str, port: u16, env: &[(&str, &str)]) -> Killed {

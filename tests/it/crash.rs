@@ -130,8 +130,8 @@ fn an_import_killed_at_any_phase_resumes_to_exactly_a_clean_import() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// A GET over a fresh connection; the status code.
-fn status_of(port: u16, path: &str) -> u16 {
+/// A GET over a fresh connection: status and the whole response.
+pub fn get(port: u16, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
@@ -141,11 +141,23 @@ fn status_of(port: u16, path: &str) -> u16 {
     .unwrap();
     let mut response = Vec::new();
     s.read_to_end(&mut response).unwrap();
-    let head = String::from_utf8_lossy(&response[..response.len().min(64)]).to_string();
-    head.split(' ')
+    let response = String::from_utf8_lossy(&response).to_string();
+    let status = response
+        .split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("{path}: not an HTTP response: {head:?}"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{path}: not an HTTP response: {:?}",
+                &response[..response.len().min(64)]
+            )
+        });
+    (status, response)
+}
+
+/// A GET over a fresh connection; the status code.
+fn status_of(port: u16, path: &str) -> u16 {
+    get(port, path).0
 }
 
 pub struct Killed(pub std::process::Child);
