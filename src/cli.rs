@@ -439,10 +439,7 @@ fn cmd_serve(
         // The index follows the shared store from a thread of its own
         // (below): a new node serves its thread pages at once and its
         // search results as the index fills.
-        let store = open_store(data)?;
-        catch_up_threading(&store)?;
-        Index::open_for_writing(data)
-            .with_context(|| format!("cannot open the search index in {}", data.display()))?;
+        catch_up_threading(&open_store(data)?)?;
     } else {
         let store = open_store(data)?;
         catch_up_threading(&store)?;
@@ -741,7 +738,7 @@ fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
     }
     let done = match store.rethread() {
         // A read replica cannot thread; its primary's importer will.
-        Err(crate::error::Error::Store { cause, .. }) if cause.is_read_only() => Ok(()),
+        Err(crate::error::Error::Store { cause, .. }) if cause.is_replica() => Ok(()),
         other => other
             .map(drop)
             .context("threading messages left unthreaded by an interrupted import"),

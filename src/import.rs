@@ -965,9 +965,10 @@ pub fn sync_index(
 pub const FOLLOW_CHUNK: usize = 5_000;
 
 /// Brings a node's index up to the store it follows, committing every
-/// `chunk` rows (see [`FOLLOW_CHUNK`]), and returns the rows indexed. Takes the data dir's
-/// lock for each chunk only, so an importer on this node can take it between
-/// chunks; if the lock is busy (an import is indexing itself), does nothing.
+/// `chunk` rows (see [`FOLLOW_CHUNK`]), and returns the rows indexed. Takes
+/// the data dir's lock for each chunk only, so an importer on this node can
+/// take it between chunks; if the lock is busy (an import is indexing
+/// itself), does nothing.
 /// Used by `whosaid serve` on a shared store; idempotent, so a node killed
 /// at any point converges when it runs again.
 pub fn follow(store: &Store, index: &Index, data_dir: &Path, chunk: usize) -> Result<u64> {
@@ -977,7 +978,7 @@ pub fn follow(store: &Store, index: &Index, data_dir: &Path, chunk: usize) -> Re
         if since >= store.max_index_seq()? {
             return Ok(total);
         }
-        let _lock = match lock_data_dir(data_dir) {
+        let lock = match lock_data_dir(data_dir) {
             Ok(lock) => lock,
             Err(Error::Locked(_)) => return Ok(total),
             Err(e) => return Err(e),
@@ -993,7 +994,7 @@ pub fn follow(store: &Store, index: &Index, data_dir: &Path, chunk: usize) -> Re
         )?;
         crate::failpoint("follow-commit");
         writer.commit(reached)?;
-        drop(_lock);
+        drop(lock);
         total += n;
         // Lets an importer waiting for the lock in (lock_data_dir_waiting).
         std::thread::sleep(std::time::Duration::from_millis(50));

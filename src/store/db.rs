@@ -65,17 +65,16 @@ impl DbError {
         }
     }
 
-    /// The store cannot be written.
+    /// The SQLite file cannot be written.
     pub fn is_read_only(&self) -> bool {
-        match self {
-            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                e.code == rusqlite::ErrorCode::ReadOnly
-            }
-            DbError::Postgres(e) => {
-                e.code() == Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
-            }
-            _ => false,
-        }
+        matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ReadOnly)
+    }
+
+    /// PostgreSQL refused a write: the store is a read replica.
+    pub fn is_replica(&self) -> bool {
+        matches!(self, DbError::Postgres(e)
+            if e.code() == Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION))
     }
 }
 

@@ -443,17 +443,21 @@ impl Store {
             cause,
         };
         let db = Db::connect_postgres(url).map_err(err)?;
-        // A streaming replica is read-only: its primary made the schema.
-        let replica: bool = db
-            .query_row("SELECT pg_is_in_recovery()", &[])
-            .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
-            .map_err(err)?;
-        if replica {
-            let ready: bool = db
-                .query_row("SELECT to_regclass('meta') IS NOT NULL", &[])
+        let flag = |sql: &str| -> Result<bool> {
+            db.query_row(sql, &[])
                 .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
-                .map_err(err)?;
-            if !ready {
+                .map_err(err)
+        };
+        // A streaming replica is read-only: its primary made the schema.
+        let replica = flag("SELECT pg_is_in_recovery()")?;
+        // A store of this version has every table: a new connection (the
+        // web's pool opens them on demand) need not run the schema.
+        let current = flag("SELECT to_regclass('meta') IS NOT NULL")?
+            && flag(&format!(
+                "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'schema_version' AND value = '{SCHEMA_VERSION}')"
+            ))?;
+        if replica {
+            if !flag("SELECT to_regclass('meta') IS NOT NULL")? {
                 return Err(Error::Config {
                     path,
                     detail: "this read replica has no whosaid store yet: open the store on its \
@@ -461,7 +465,7 @@ impl Store {
                         .into(),
                 });
             }
-        } else {
+        } else if !current {
             // Nodes started together must not create the tables twice.
             db.begin().map_err(err)?;
             db.query("SELECT pg_advisory_xact_lock(?1)", &[&SCHEMA_LOCK])
@@ -505,6 +509,16 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// True if the store is a PostgreSQL streaming replica (read-only).
+    fn is_replica(&self) -> Result<bool> {
+        if !self.is_postgres() {
+            return Ok(false);
+        }
+        Ok(self
+            .query_one::<bool>("SELECT pg_is_in_recovery()", &[])?
+            .unwrap_or(false))
+    }
+
     /// True if the store is a PostgreSQL database.
     pub fn is_postgres(&self) -> bool {
         self.db.is_postgres()
@@ -517,6 +531,12 @@ impl Store {
     pub fn lock_importer(&self) -> Result<()> {
         if !self.is_postgres() {
             return Ok(());
+        }
+        if self.is_replica()? {
+            return Err(Error::Config {
+                path: self.path.clone(),
+                detail: "this store is a read replica: import into its primary".into(),
+            });
         }
         let got: bool = self
             .db

@@ -136,6 +136,18 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     );
     holder.unlock_importer().unwrap();
     drop(holder);
+    // An import pointed at the replica is refused and says where to go.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = whosaid(
+        elsewhere.path(),
+        &["--store", &replica, "import", samples.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("this store is a read replica: import into its primary"),
+        "{}",
+        text(&out)
+    );
 
     // A larger import from a node of its own.
     let out = whosaid(importer.path(), &["import", &kbuild_2019()]);
