@@ -3,6 +3,7 @@
 #   .ci/postgres.sh start DIR PORT [fast]   prints the URL of its `postgres` database
 #   .ci/postgres.sh replica DIR PORT PRIMARY_PORT   a streaming replica of
 #                                   the cluster on PRIMARY_PORT; prints its URL
+#   .ci/postgres.sh restart DIR     (a fast shutdown: clients are disconnected)
 #   .ci/postgres.sh stop DIR
 # `fast` turns fsync off (tests); without it the server runs with
 # PostgreSQL's defaults (benchmarks). Run as root, the server runs as the
@@ -36,6 +37,9 @@ replica)
     "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 2; }
     echo "postgres://whosaid@127.0.0.1:$port/postgres"
+    ;;
+restart)
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >/dev/null
     ;;
 stop)
     [ -d "$dir/data" ] && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true

@@ -159,15 +159,28 @@ impl Pool {
     }
 
     /// Runs `f` with a connection from the pool (opened if none is idle).
-    pub fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+    /// A connection the server closed (a PostgreSQL restart or failover) is
+    /// dropped, and `f` runs once more on a new one: the request that meets
+    /// it does not fail.
+    pub fn with<T>(&self, f: impl Fn(&Store) -> Result<T>) -> Result<T> {
         let idle = self.idle.lock().expect("store pool").pop();
-        let store = match idle {
-            Some(s) => s,
-            None => Store::open(&self.data_dir)?,
+        let (store, out) = match idle {
+            Some(s) => {
+                let out = f(&s);
+                if s.db.is_closed() {
+                    let fresh = Store::open(&self.data_dir)?;
+                    let out = f(&fresh);
+                    (fresh, out)
+                } else {
+                    (s, out)
+                }
+            }
+            None => {
+                let s = Store::open(&self.data_dir)?;
+                let out = f(&s);
+                (s, out)
+            }
         };
-        let out = f(&store);
-        // A connection the server closed (a restart, a failover) is dropped;
-        // the next request opens a new one.
         if !store.db.is_closed() {
             let mut idle = self.idle.lock().expect("store pool");
             if idle.len() < 16 {
@@ -452,12 +465,13 @@ impl Store {
         let replica = flag("SELECT pg_is_in_recovery()")?;
         // A store of this version has every table: a new connection (the
         // web's pool opens them on demand) need not run the schema.
-        let current = flag("SELECT to_regclass('meta') IS NOT NULL")?
+        let has_meta = flag("SELECT to_regclass('meta') IS NOT NULL")?;
+        let current = has_meta
             && flag(&format!(
                 "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'schema_version' AND value = '{SCHEMA_VERSION}')"
             ))?;
         if replica {
-            if !flag("SELECT to_regclass('meta') IS NOT NULL")? {
+            if !has_meta {
                 return Err(Error::Config {
                     path,
                     detail: "this read replica has no whosaid store yet: open the store on its \

@@ -187,10 +187,7 @@ impl AppState {
     }
 
     /// Runs `f` with a store connection from the pool.
-    fn with_store<T>(
-        &self,
-        f: impl FnOnce(&Store) -> crate::error::Result<T>,
-    ) -> Result<T, WebError> {
+    fn with_store<T>(&self, f: impl Fn(&Store) -> crate::error::Result<T>) -> Result<T, WebError> {
         Ok(self.stores.with(f)?)
     }
 

@@ -211,4 +211,24 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     let (status, body) = get(pc, "/api/search?q=s:modpost");
     assert_eq!(status, 200);
     assert!(body.contains("\"message_id\""), "{body}");
+
+    // The primary restarts under the nodes: no request fails for it, and
+    // the followers reconnect and take the next import.
+    crate::support::restart_own_postgres();
+    let (status, _) = get(pa, &format!("/r/{id}"));
+    assert_eq!(status, 308, "the first request after a restart");
+    let series = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-mboxes/linux-kbuild-modpost-series.mbox");
+    let out = whosaid(importer.path(), &["import", series.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    for (name, port) in [("A", pa), ("B", pb), ("C", pc)] {
+        within(
+            Duration::from_secs(15),
+            &format!("node {name} after the restart"),
+            || {
+                let (status, body) = get(port, "/api/search?q=s:lookups");
+                status == 200 && body.contains("20240311093000.1022-1-ksato@example.jp")
+            },
+        );
+    }
 }

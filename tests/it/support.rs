@@ -186,6 +186,22 @@ pub fn own_postgres() -> &'static (String, u16) {
     })
 }
 
+/// Restarts [`own_postgres`] (a fast shutdown: every client is cut off).
+pub fn restart_own_postgres() {
+    let dir = format!(
+        "/tmp/whosaid-test-pg-{}-{}",
+        std::process::id(),
+        own_postgres().1
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .args(["restart", &dir])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "restart: {}", text(&out));
+}
+
 /// A streaming replica of [`own_postgres`], started on first use: the URL
 /// of its `postgres` database.
 pub fn own_replica() -> &'static str {
