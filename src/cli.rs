@@ -417,7 +417,6 @@ fn cmd_serve(
     let store = open_store(data)?;
     let empty = store.message_count()? == 0;
     let shared = store.is_postgres();
-    drop(store);
     if empty && !data_named {
         // Write the built-in samples next to the store, import, remove.
         let dir = data.join(".samples");
@@ -435,18 +434,18 @@ fn cmd_serve(
         );
         cmd_import(data, ImportConfig::default(), false, false, &paths)?;
         let _ = std::fs::remove_dir_all(&dir);
-    } else if shared {
-        // The index follows the shared store from a thread of its own
+    } else {
+        catch_up_threading(&store)?;
+        // On a shared store the index follows it from a thread of its own
         // (below): a new node serves its thread pages at once and its
         // search results as the index fills.
-        catch_up_threading(&open_store(data)?)?;
-    } else {
-        let store = open_store(data)?;
-        catch_up_threading(&store)?;
-        let index = Index::open_for_writing(data)
-            .with_context(|| format!("cannot open the search index in {}", data.display()))?;
-        catch_up_index(data, &store, &index)?;
+        if !shared {
+            let index = Index::open_for_writing(data)
+                .with_context(|| format!("cannot open the search index in {}", data.display()))?;
+            catch_up_index(data, &store, &index)?;
+        }
     }
+    drop(store);
     if shared {
         let index = Index::open_for_writing(data)
             .with_context(|| format!("cannot open the search index in {}", data.display()))?;
@@ -727,7 +726,8 @@ fn cmd_fsck(data: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 /// Threads messages an interrupted import left unthreaded.
 fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
-    if store.pending_threading()? == 0 {
+    // A read replica cannot thread; its primary's importer will.
+    if store.is_replica() || store.pending_threading()? == 0 {
         return Ok(());
     }
     // A shared store's importer threads its own messages: leave them to it.
@@ -736,13 +736,10 @@ fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
         Err(crate::error::Error::StoreLocked(_)) => return Ok(()),
         Err(e) => return Err(e.into()),
     }
-    let done = match store.rethread() {
-        // A read replica cannot thread; its primary's importer will.
-        Err(crate::error::Error::Store { cause, .. }) if cause.is_replica() => Ok(()),
-        other => other
-            .map(drop)
-            .context("threading messages left unthreaded by an interrupted import"),
-    };
+    let done = store
+        .rethread()
+        .map(drop)
+        .context("threading messages left unthreaded by an interrupted import");
     store.unlock_importer()?;
     done
 }

@@ -70,12 +70,6 @@ impl DbError {
         matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::ReadOnly)
     }
-
-    /// PostgreSQL refused a write: the store is a read replica.
-    pub fn is_replica(&self) -> bool {
-        matches!(self, DbError::Postgres(e)
-            if e.code() == Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION))
-    }
 }
 
 /// Something that binds as a statement parameter.

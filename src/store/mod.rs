@@ -116,6 +116,8 @@ pub struct Store {
     /// The SQLite file, or the PostgreSQL URL without its password: where
     /// errors say the store is.
     path: PathBuf,
+    /// A PostgreSQL streaming replica (read-only), as found on connecting.
+    replica: bool,
 }
 
 /// The PostgreSQL schema: the SQLite one with PostgreSQL's types. Text
@@ -443,6 +445,7 @@ impl Store {
         let store = Store {
             db: Db::Sqlite(conn),
             path,
+            replica: false,
         };
         store.check_schema()?;
         store.load_dictionaries()?;
@@ -487,7 +490,7 @@ impl Store {
             db.batch(&postgres_schema()).map_err(err)?;
             db.batch("COMMIT").map_err(err)?;
         }
-        let store = Store { db, path };
+        let store = Store { db, path, replica };
         store.check_schema()?;
         store.load_dictionaries()?;
         Ok(store)
@@ -523,14 +526,10 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// True if the store is a PostgreSQL streaming replica (read-only).
-    fn is_replica(&self) -> Result<bool> {
-        if !self.is_postgres() {
-            return Ok(false);
-        }
-        Ok(self
-            .query_one::<bool>("SELECT pg_is_in_recovery()", &[])?
-            .unwrap_or(false))
+    /// True if the store is a PostgreSQL streaming replica (read-only;
+    /// asked when the connection was made).
+    pub fn is_replica(&self) -> bool {
+        self.replica
     }
 
     /// True if the store is a PostgreSQL database.
@@ -546,7 +545,7 @@ impl Store {
         if !self.is_postgres() {
             return Ok(());
         }
-        if self.is_replica()? {
+        if self.replica {
             return Err(Error::Config {
                 path: self.path.clone(),
                 detail: "this store is a read replica: import into its primary".into(),
