@@ -321,8 +321,12 @@ pub fn import(
 ) -> Result<ImportReport> {
     store.lock_importer()?;
     let report = import_locked(store, index, inputs, config, on_progress);
-    store.unlock_importer()?;
-    report
+    // The import's own error first: a failed unlock (the connection gone,
+    // which releases the lock anyway) must not hide it.
+    let unlocked = store.unlock_importer();
+    let report = report?;
+    unlocked?;
+    Ok(report)
 }
 
 fn import_locked(
