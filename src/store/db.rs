@@ -34,6 +34,10 @@ pub enum DbError {
     /// PostgreSQL's error, with its detail when the server gave one.
     #[error("{}", pg_text(.0))]
     Postgres(#[from] postgres::Error),
+    /// The URL's TLS settings cannot be used (a bad `sslmode`, an
+    /// unreadable `sslrootcert`, ...).
+    #[error("{0}")]
+    Tls(String),
     /// A column held another type than the store expected.
     #[error("column {column}: expected {expected}, found {found:?}")]
     Type {
@@ -47,10 +51,24 @@ pub enum DbError {
 }
 
 fn pg_text(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    // The client's own errors keep the reason in their sources ("error
+    // performing TLS handshake" alone says nothing of the certificate).
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.ends_with(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    if text.contains("UnknownIssuer") {
+        text.push_str(" (no CA in sslrootcert signed the server's certificate)");
+    }
+    text
 }
 
 impl DbError {
@@ -244,7 +262,7 @@ pub struct Pg {
 impl Db {
     /// Connects to the PostgreSQL server at `url`.
     pub fn connect_postgres(url: &str) -> Result<Db, DbError> {
-        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        let client = super::tls::connect(url)?;
         Ok(Db::Postgres(Box::new(Mutex::new(Pg {
             client,
             statements: HashMap::new(),

@@ -22,6 +22,7 @@ pub mod db;
 pub mod pack;
 mod series;
 mod threads;
+mod tls;
 
 pub use self::config::Location;
 pub use self::db::DbError;

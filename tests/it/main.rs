@@ -11,4 +11,5 @@ mod search;
 mod series;
 mod support;
 mod thread;
+mod tls;
 mod web;

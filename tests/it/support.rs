@@ -212,6 +212,19 @@ pub fn own_replica() -> &'static str {
     })
 }
 
+/// A PostgreSQL cluster of this test process's own that takes TCP
+/// connections over TLS only (`.ci/postgres.sh start-tls`): its URL (host
+/// `localhost`) and the directory holding its CA and client certificates.
+pub fn own_tls_postgres() -> &'static (String, PathBuf) {
+    static OWN: std::sync::OnceLock<(String, PathBuf)> = std::sync::OnceLock::new();
+    OWN.get_or_init(|| {
+        let port = crate::e2e::free_port().to_string();
+        let url = pg_script("start-tls", &port, &[]);
+        let dir = format!("/tmp/whosaid-test-pg-{}-{port}", std::process::id());
+        (url, PathBuf::from(dir))
+    })
+}
+
 /// Runs `.ci/postgres.sh VERB DIR PORT ARGS` with a new directory, which
 /// is stopped and removed when the test process exits; its URL.
 fn pg_script(verb: &str, port: &str, args: &[&str]) -> String {
