@@ -10,9 +10,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::crash::{Killed, get, kbuild_2019, observable};
+use crate::crash::{Killed, get, import_with, kbuild_2019, observable};
 use crate::e2e::{free_port, wait_for};
-use crate::support::{create_database, own_postgres, own_replica, text, whosaid};
+use crate::support::{create_database, mbox, own_postgres, own_replica, text, whosaid};
 
 /// `whosaid serve` on `data`, following the store `url`.
 fn node(data: &Path, url: &str, port: u16, env: &[(&str, &str)]) -> Killed {
@@ -231,4 +231,52 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
             },
         );
     }
+
+    // An importer killed before it threads leaves its messages unthreaded
+    // in the store. A new node on the replica starts and serves all the
+    // same (threading is the primary's to do), and shows the thread once
+    // the next import on the primary has threaded it.
+    let input = importer.path().join("pending.mbox");
+    std::fs::write(
+        &input,
+        mbox("pending-1@example.org | | | 0 | first | [PATCH] pending threading
+              pending-2@example.org | <pending-1@example.org> | <pending-1@example.org> | 5 | reply | Re: [PATCH] pending threading"),
+    )
+    .unwrap();
+    let input = input.to_str().unwrap();
+    let out = import_with(importer.path(), input, Some("rethread:1"));
+    assert_eq!(out.status.signal(), Some(9), "{}", text(&out));
+    within(
+        Duration::from_secs(30),
+        "the replica has the unthreaded messages",
+        || {
+            let mut c = postgres::Client::connect(&replica, postgres::NoTls).unwrap();
+            c.query_one("SELECT count(*) FROM messages WHERE threaded = 0", &[])
+                .unwrap()
+                .get::<_, i64>(0)
+                == 2
+        },
+    );
+    let d = tempfile::tempdir().unwrap();
+    let pd = free_port();
+    let _node_d = node(d.path(), &replica, pd, &[]);
+    wait_for(pd, "node D, on a replica with threading pending");
+    assert_eq!(get(pd, "/").0, 200, "node D serves");
+    let out = whosaid(importer.path(), &["import", input]);
+    assert!(out.status.success(), "{}", text(&out));
+    within(
+        Duration::from_secs(15),
+        "node D shows the thread threaded on the primary",
+        || {
+            let (status, page) = get(pd, "/r/pending-2@example.org");
+            let Some(location) = page.lines().find_map(|l| l.strip_prefix("location: ")) else {
+                return false;
+            };
+            let (status2, thread) = get(pd, location.trim());
+            status == 308
+                && status2 == 200
+                && thread.contains("pending-1@example.org")
+                && thread.contains("pending-2@example.org")
+        },
+    );
 }

@@ -60,7 +60,7 @@ pub fn observable(data: &Path) -> Vec<String> {
     out
 }
 
-fn import_with(data: &Path, input: &str, env: Option<&str>) -> std::process::Output {
+pub fn import_with(data: &Path, input: &str, env: Option<&str>) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whosaid"));
     cmd.arg("--data")
         .arg(data)
