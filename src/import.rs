@@ -466,7 +466,14 @@ fn import_locked(
                             if put.canonical {
                                 let replace =
                                     !matches!(put.outcome, PutOutcome::New | PutOutcome::ReusedId);
-                                let indexed = store.lists_of(put.row).and_then(|lists| {
+                                // A new row is in its one list (its list
+                                // row is deferred: see store::Writer).
+                                let lists = if replace {
+                                    store.lists_of(put.row)
+                                } else {
+                                    Ok(vec![incoming.list.name.clone()])
+                                };
+                                let indexed = lists.and_then(|lists| {
                                     index_writer.upsert(put.row, &incoming.doc, &lists, replace)
                                 });
                                 match indexed {

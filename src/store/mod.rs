@@ -691,6 +691,7 @@ impl Store {
             store: self,
             done: false,
             lists: std::collections::HashSet::new(),
+            deferred: Deferred::default(),
         })
     }
 
@@ -1006,6 +1007,25 @@ pub struct Writer<'a> {
     /// Lists already recorded in this transaction: one statement fewer a
     /// message (each is a round trip to a PostgreSQL store).
     lists: std::collections::HashSet<(String, Option<String>)>,
+    /// Rows of this transaction not written yet.
+    deferred: Deferred,
+}
+
+/// Rows that only new messages add (their raw copy, their references,
+/// their list), written together before anything reads those tables
+/// again and at the commit: a few multi-row statements a batch instead of
+/// three or four a message, each a round trip to a PostgreSQL store.
+/// A put that touches a message already stored writes them out first.
+#[derive(Default)]
+struct Deferred {
+    /// sha256, message row, size, compressed raw.
+    raws: Vec<(Vec<u8>, i64, i64, Vec<u8>)>,
+    /// Message-ID mentioned, message row.
+    refs: Vec<(String, i64)>,
+    /// Message row, list name.
+    lists: Vec<(i64, String)>,
+    /// The sha256 of every raw in `raws`.
+    shas: std::collections::HashSet<[u8; 32]>,
 }
 
 impl Drop for Writer<'_> {
@@ -1020,14 +1040,34 @@ impl Writer<'_> {
     /// Stores one message; see the module docs for what counts as new.
     pub fn put(&mut self, m: &Incoming) -> Result<Put> {
         let s = self.store;
-        let existing = s.query_row(
-            "SELECT r.message, (SELECT canonical_sha FROM messages WHERE id = r.message)
-             FROM raws r WHERE r.sha256 = ?1",
-            &[&&m.sha256[..]],
+        let msg = &m.message;
+        if self.deferred.shas.contains(&m.sha256) {
+            self.flush()?;
+        }
+        // One round trip for both questions: is this raw stored (kind 0),
+        // and what does its Message-ID name already (kind 1)?
+        let found = s.query(
+            "SELECT 0, r.message, (SELECT canonical_sha FROM messages WHERE id = r.message), NULL
+             FROM raws r WHERE r.sha256 = ?1
+             UNION ALL
+             SELECT 1, id, canonical_sha, fingerprint FROM messages WHERE msgid = ?2",
+            &[&&m.sha256[..], &msg.message_id],
         )?;
+        let kind = |r: &Row| r.get::<i64>(0).map_err(s.err());
+        let mut existing = None;
+        let mut named = Vec::new();
+        for r in &found {
+            if kind(r)? == 0 {
+                existing = Some(r);
+            } else {
+                named.push(r);
+            }
+        }
         if let Some(r) = existing {
-            let row: i64 = r.get(0).map_err(s.err())?;
-            let changed = self.link_list(row, &m.list)?;
+            // A message stored before: its rows must all be written.
+            self.flush()?;
+            let row: i64 = r.get(1).map_err(s.err())?;
+            let changed = self.link_list(row, &m.list, false)?;
             if changed {
                 self.bump_index_seq(row)?;
             }
@@ -1035,27 +1075,23 @@ impl Writer<'_> {
                 outcome: PutOutcome::Duplicate,
                 row,
                 changed,
-                canonical: r.blob(1).map_err(s.err())? == &m.sha256[..],
+                canonical: r.blob(2).map_err(s.err())? == &m.sha256[..],
             });
         }
-        let msg = &m.message;
         // Every message under this Message-ID: the one with this content,
         // if stored, and whether the id already names other content.
-        let named = s.query(
-            "SELECT id, canonical_sha, fingerprint FROM messages WHERE msgid = ?1",
-            &[&msg.message_id],
-        )?;
         let mut same = None;
         for r in &named {
-            if r.blob(2).map_err(s.err())? == &m.fingerprint[..] {
-                same = Some(r);
+            if r.blob(3).map_err(s.err())? == &m.fingerprint[..] {
+                same = Some(*r);
             }
         }
         let mut seq_set = false;
         let put = match same {
             Some(r) => {
-                let row: i64 = r.get(0).map_err(s.err())?;
-                let becomes_canonical = m.sha256[..] < *r.blob(1).map_err(s.err())?;
+                self.flush()?;
+                let row: i64 = r.get(1).map_err(s.err())?;
+                let becomes_canonical = m.sha256[..] < *r.blob(2).map_err(s.err())?;
                 if becomes_canonical {
                     self.write_summary(Some(row), m)?;
                 }
@@ -1083,11 +1119,12 @@ impl Writer<'_> {
                 }
             }
         };
-        s.execute(
-            "INSERT INTO raws(sha256, message, size, zraw) VALUES(?1, ?2, ?3, ?4)",
-            &[&&m.sha256[..], &put.row, &(m.size as i64), &m.zraw],
-        )?;
-        let new_list = self.link_list(put.row, &m.list)?;
+        self.deferred
+            .raws
+            .push((m.sha256.to_vec(), put.row, m.size as i64, m.zraw.clone()));
+        self.deferred.shas.insert(m.sha256);
+        let new_row = matches!(put.outcome, PutOutcome::New | PutOutcome::ReusedId);
+        let new_list = self.link_list(put.row, &m.list, new_row)?;
         let put = Put {
             changed: put.changed || new_list,
             ..put
@@ -1200,28 +1237,17 @@ impl Writer<'_> {
             msg.in_reply_to.iter().map(String::as_str),
             msg.references.iter().map(String::as_str),
         );
-        // Several rows a statement (a round trip each on PostgreSQL); at
-        // most REFS_PER_INSERT, so at most that many statements to cache.
-        const REFS_PER_INSERT: usize = 8;
-        let mids: Vec<&str> = std::iter::once(msg.message_id.as_str())
-            .chain(chain)
-            .collect();
-        for part in mids.chunks(REFS_PER_INSERT) {
-            let sql = format!(
-                "INSERT OR IGNORE INTO msg_refs(mid, message) VALUES {}",
-                vec!["(?, ?)"; part.len()].join(", ")
-            );
-            let params: Vec<&dyn Param> = part
-                .iter()
-                .flat_map(|mid| [mid as &dyn Param, &id as &dyn Param])
-                .collect();
-            s.execute(&sql, &params)?;
-        }
+        // (A replaced summary's old rows went in `forget_refs`, after the
+        // deferred rows were written.)
+        let refs = &mut self.deferred.refs;
+        refs.push((msg.message_id.clone(), id));
+        refs.extend(chain.into_iter().map(|mid| (mid.to_string(), id)));
         Ok(id)
     }
 
-    /// Adds the message to the list; true if it was not in it yet.
-    fn link_list(&mut self, id: i64, list: &ListName) -> Result<bool> {
+    /// Adds the message to the list; true if it was not in it yet. A
+    /// `new_row` (inserted in this put) is in no list: its row is deferred.
+    fn link_list(&mut self, id: i64, list: &ListName, new_row: bool) -> Result<bool> {
         let s = self.store;
         if self.lists.insert((list.name.clone(), list.list_id.clone())) {
             s.execute(
@@ -1230,6 +1256,10 @@ impl Writer<'_> {
                 &[&list.name, &list.list_id],
             )?;
         }
+        if new_row {
+            self.deferred.lists.push((id, list.name.clone()));
+            return Ok(true);
+        }
         let inserted = s.execute(
             "INSERT OR IGNORE INTO message_lists(message, list) VALUES(?1, ?2)",
             &[&id, &list.name],
@@ -1237,10 +1267,37 @@ impl Writer<'_> {
         Ok(inserted > 0)
     }
 
+    /// Writes the deferred rows: multi-row INSERTs of 64 rows, the rest
+    /// in 32, 16, ... 1, so each table has at most seven statement shapes
+    /// to prepare and cache.
+    fn flush(&mut self) -> Result<()> {
+        let d = std::mem::take(&mut self.deferred);
+        let s = self.store;
+        write_rows(
+            s,
+            "INSERT INTO raws(sha256, message, size, zraw)",
+            &d.raws,
+            |r| vec![&r.0, &r.1, &r.2, &r.3],
+        )?;
+        write_rows(
+            s,
+            "INSERT OR IGNORE INTO msg_refs(mid, message)",
+            &d.refs,
+            |r| vec![&r.0, &r.1],
+        )?;
+        write_rows(
+            s,
+            "INSERT OR IGNORE INTO message_lists(message, list)",
+            &d.lists,
+            |r| vec![&r.0, &r.1],
+        )
+    }
+
     /// Makes everything put so far durable. A PostgreSQL store also tells
     /// the nodes following it ([`INDEX_CHANNEL`]) once the commit is
     /// visible.
     pub fn commit(mut self) -> Result<()> {
+        self.flush()?;
         let s = self.store;
         if s.is_postgres() {
             s.query("SELECT pg_notify(?1, '')", &[&INDEX_CHANNEL])?;
@@ -1250,6 +1307,33 @@ impl Writer<'_> {
         self.done = true;
         Ok(())
     }
+}
+
+/// Runs `insert` (`INSERT INTO t(columns)`) with VALUES for every row,
+/// several rows a statement (see [`Writer::flush`]).
+fn write_rows<T>(
+    s: &Store,
+    insert: &str,
+    rows: &[T],
+    params: impl Fn(&T) -> Vec<&dyn Param>,
+) -> Result<()> {
+    const MOST: usize = 64;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = if rest.len() >= MOST {
+            MOST
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (part, tail) = rest.split_at(n);
+        let values: Vec<Vec<&dyn Param>> = part.iter().map(&params).collect();
+        let one = format!("({})", vec!["?"; values[0].len()].join(", "));
+        let sql = format!("{insert} VALUES {}", vec![one; n].join(", "));
+        let flat: Vec<&dyn Param> = values.into_iter().flatten().collect();
+        s.execute(&sql, &flat)?;
+        rest = tail;
+    }
+    Ok(())
 }
 
 /// Lower-case hex of bytes.
