@@ -271,18 +271,25 @@ impl Store {
     /// messages, highest row). The version changes whenever a message joins
     /// the thread, so it keys caches of anything derived from the thread.
     pub fn thread_version(&self, message_id: &str) -> Result<Option<(String, i64, i64)>> {
+        // One statement (every view of a cached page asks this: on
+        // PostgreSQL each statement is a round trip); the root as in
+        // `root_of`.
         let err = self.err();
-        let Some(root) = self.root_of(message_id)? else {
+        let Some(r) = self.query_row(
+            "SELECT t.root,
+                (SELECT COUNT(*) FROM messages WHERE thread_root = t.root),
+                (SELECT MAX(id) FROM messages WHERE thread_root = t.root)
+             FROM (SELECT thread_root AS root FROM messages
+                   WHERE msgid = ?1 AND thread_root IS NOT NULL
+                   UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1) t",
+            &[&message_id],
+        )?
+        else {
             return Ok(None);
         };
-        let r = self.query_row(
-            "SELECT COUNT(*), MAX(id) FROM messages WHERE thread_root = ?1",
-            &[&root],
-        )?;
-        let (count, max): (i64, Option<i64>) = match r {
-            Some(r) => (r.get(0).map_err(&err)?, r.get(1).map_err(&err)?),
-            None => (0, None),
-        };
+        let root: String = r.get(0).map_err(&err)?;
+        let count: i64 = r.get(1).map_err(&err)?;
+        let max: Option<i64> = r.get(2).map_err(&err)?;
         Ok(Some((root, count, max.unwrap_or(0))))
     }
 
