@@ -67,6 +67,10 @@ struct Settings {
 pub(crate) fn connect(url: &str) -> Result<postgres::Client, DbError> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let (url, settings) = split(url, home.as_deref()).map_err(DbError::Tls)?;
+    if settings.mode == Mode::Disable {
+        // As libpq: no TLS, so no certificate files are read.
+        return Ok(postgres::Client::connect(&url, postgres::NoTls)?);
+    }
     let config = client_config(&settings).map_err(DbError::Tls)?;
     Ok(postgres::Client::connect(
         &url,

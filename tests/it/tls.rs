@@ -46,10 +46,11 @@ fn tls_parameters_mean_what_they_mean_to_libpq() {
     // error says.
     let cases = [
         // The server refuses plain connections: every "ok" below is TLS.
+        // (With TLS disabled, certificate files are not read, as in libpq.)
         (
             "whosaid",
             "localhost",
-            "?sslmode=disable",
+            "?sslmode=disable&sslrootcert={dir}/nothing.crt",
             "rejects connection for host \"127.0.0.1\", user \"whosaid\", database \"postgres\", no encryption",
         ),
         // libpq's default, prefer: TLS when the server has it, unverified
