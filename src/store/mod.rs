@@ -167,23 +167,16 @@ impl Pool {
     /// it does not fail.
     pub fn with<T>(&self, f: impl Fn(&Store) -> Result<T>) -> Result<T> {
         let idle = self.idle.lock().expect("store pool").pop();
-        let (store, out) = match idle {
-            Some(s) => {
-                let out = f(&s);
-                if s.db.is_closed() {
-                    let fresh = Store::open(&self.data_dir)?;
-                    let out = f(&fresh);
-                    (fresh, out)
-                } else {
-                    (s, out)
-                }
-            }
-            None => {
-                let s = Store::open(&self.data_dir)?;
-                let out = f(&s);
-                (s, out)
-            }
+        let pooled = idle.is_some();
+        let mut store = match idle {
+            Some(s) => s,
+            None => Store::open(&self.data_dir)?,
         };
+        let mut out = f(&store);
+        if pooled && store.db.is_closed() {
+            store = Store::open(&self.data_dir)?;
+            out = f(&store);
+        }
         if !store.db.is_closed() {
             let mut idle = self.idle.lock().expect("store pool");
             if idle.len() < 16 {
@@ -460,20 +453,29 @@ impl Store {
             cause,
         };
         let db = Db::connect_postgres(url).map_err(err)?;
-        let flag = |sql: &str| -> Result<bool> {
-            db.query_row(sql, &[])
-                .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
-                .map_err(err)
-        };
         // A streaming replica is read-only: its primary made the schema.
-        let replica = flag("SELECT pg_is_in_recovery()")?;
         // A store of this version has every table: a new connection (the
         // web's pool opens them on demand) need not run the schema.
-        let has_meta = flag("SELECT to_regclass('meta') IS NOT NULL")?;
+        let (replica, has_meta): (bool, bool) = db
+            .query_row(
+                "SELECT pg_is_in_recovery(), to_regclass('meta') IS NOT NULL",
+                &[],
+            )
+            .and_then(|r| {
+                let r = r.expect("a SELECT without FROM returns a row");
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(err)?;
         let current = has_meta
-            && flag(&format!(
-                "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'schema_version' AND value = '{SCHEMA_VERSION}')"
-            ))?;
+            && db
+                .query_row(
+                    &format!(
+                        "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'schema_version' AND value = '{SCHEMA_VERSION}')"
+                    ),
+                    &[],
+                )
+                .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
+                .map_err(err)?;
         if replica {
             if !has_meta {
                 return Err(Error::Config {
