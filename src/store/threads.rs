@@ -116,6 +116,13 @@ struct ThreadRow {
     key: [u8; 32],
 }
 
+/// The thread root of the message or ghost with Message-ID `?1`: one
+/// row, or none for an id the archive does not know (or a message not
+/// threaded yet).
+const ROOT_OF: &str =
+    "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
+     UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1";
+
 impl Store {
     /// Messages waiting to be threaded.
     pub fn pending_threading(&self) -> Result<u64> {
@@ -238,11 +245,7 @@ impl Store {
     /// The root of the thread that holds the message (or ghost) with this
     /// Message-ID.
     pub fn root_of(&self, message_id: &str) -> Result<Option<String>> {
-        self.query_one(
-            "SELECT thread_root FROM messages WHERE msgid = ?1 AND thread_root IS NOT NULL
-             UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1",
-            &[&message_id],
-        )
+        self.query_one(ROOT_OF, &[&message_id])
     }
 
     /// The first list (by name) a message was seen in, without loading its
@@ -272,19 +275,17 @@ impl Store {
     /// the thread, so it keys caches of anything derived from the thread.
     pub fn thread_version(&self, message_id: &str) -> Result<Option<(String, i64, i64)>> {
         // One statement (every view of a cached page asks this: on
-        // PostgreSQL each statement is a round trip); the root as in
-        // `root_of`.
+        // PostgreSQL each statement is a round trip), around `ROOT_OF`.
         let err = self.err();
-        let Some(r) = self.query_row(
-            "SELECT t.root,
-                (SELECT COUNT(*) FROM messages WHERE thread_root = t.root),
-                (SELECT MAX(id) FROM messages WHERE thread_root = t.root)
-             FROM (SELECT thread_root AS root FROM messages
-                   WHERE msgid = ?1 AND thread_root IS NOT NULL
-                   UNION ALL SELECT root FROM ghosts WHERE mid = ?1 LIMIT 1) t",
-            &[&message_id],
-        )?
-        else {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT t.thread_root,
+                    (SELECT COUNT(*) FROM messages WHERE thread_root = t.thread_root),
+                    (SELECT MAX(id) FROM messages WHERE thread_root = t.thread_root)
+                 FROM ({ROOT_OF}) t"
+            )
+        });
+        let Some(r) = self.query_row(&SQL, &[&message_id])? else {
             return Ok(None);
         };
         let root: String = r.get(0).map_err(&err)?;
