@@ -47,6 +47,25 @@ enum Mode {
     VerifyFull,
 }
 
+/// Each `sslmode` by its name in a URL.
+const MODES: [(&str, Mode); 6] = [
+    ("disable", Mode::Disable),
+    ("allow", Mode::Allow),
+    ("prefer", Mode::Prefer),
+    ("require", Mode::Require),
+    ("verify-ca", Mode::VerifyCa),
+    ("verify-full", Mode::VerifyFull),
+];
+
+impl Mode {
+    fn name(self) -> &'static str {
+        MODES
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
 /// Where the trusted root certificates come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Root {
@@ -94,22 +113,17 @@ fn split(url: &str, home: Option<&Path>) -> Result<(String, Settings), String> {
             .decode_utf8_lossy()
             .into_owned();
         match k {
-            "sslmode" => {
-                mode = Some(match value.as_str() {
-                    "disable" => Mode::Disable,
-                    "allow" => Mode::Allow,
-                    "prefer" => Mode::Prefer,
-                    "require" => Mode::Require,
-                    "verify-ca" => Mode::VerifyCa,
-                    "verify-full" => Mode::VerifyFull,
-                    other => {
-                        return Err(format!(
-                            "sslmode `{other}`: expected disable, allow, prefer, require, \
-                             verify-ca or verify-full"
-                        ));
-                    }
-                })
-            }
+            "sslmode" => match MODES.iter().find(|(name, _)| *name == value) {
+                Some(&(_, m)) => mode = Some(m),
+                None => {
+                    let names: Vec<&str> = MODES.iter().map(|(name, _)| *name).collect();
+                    let (last, rest) = names.split_last().expect("modes");
+                    return Err(format!(
+                        "sslmode `{value}`: expected {} or {last}",
+                        rest.join(", ")
+                    ));
+                }
+            },
             "sslrootcert" if value == "system" => root = Some(Root::System),
             "sslrootcert" => root = Some(Root::File(PathBuf::from(value))),
             "sslcert" => cert = Some(PathBuf::from(value)),
@@ -143,11 +157,7 @@ fn split(url: &str, home: Option<&Path>) -> Result<(String, Settings), String> {
         return Err(format!(
             "sslmode={} needs the CA that signed the server's certificate: add \
              sslrootcert=/path/to/ca.crt (or sslrootcert=system for a public CA) to the URL",
-            if mode == Mode::VerifyCa {
-                "verify-ca"
-            } else {
-                "verify-full"
-            }
+            mode.name()
         ));
     }
     let client = match (cert, key) {
