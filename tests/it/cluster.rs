@@ -42,6 +42,13 @@ fn within(limit: Duration, what: &str, mut f: impl FnMut() -> bool) -> Duration 
     start.elapsed()
 }
 
+/// The one value `sql` answers on the server at `url`; None while the
+/// server cannot be reached or the database is not there yet.
+fn ask<T: for<'a> postgres::types::FromSql<'a>>(url: &str, sql: &str) -> Option<T> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).ok()?;
+    Some(c.query_one(sql, &[]).unwrap().get(0))
+}
+
 /// Opens a data dir's index and store (the store is the shared one).
 fn behind(data: &Path) -> i64 {
     let store = whosaid::store::Store::open(data).unwrap();
@@ -63,7 +70,7 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     within(
         Duration::from_secs(30),
         "the replica has the database",
-        || postgres::Client::connect(&replica, postgres::NoTls).is_ok(),
+        || ask::<bool>(&replica, "SELECT true").is_some(),
     );
     let (a, b, c, importer) = (
         tempfile::tempdir().unwrap(),
@@ -79,12 +86,7 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     within(
         Duration::from_secs(30),
         "the replica has the schema",
-        || {
-            let mut c = postgres::Client::connect(&replica, postgres::NoTls).unwrap();
-            c.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])
-                .unwrap()
-                .get::<_, bool>(0)
-        },
+        || ask(&replica, "SELECT to_regclass('meta') IS NOT NULL") == Some(true),
     );
     let _node_b = node(b.path(), &replica, pb, &[]);
     wait_for(pb, "node B");
@@ -249,13 +251,7 @@ fn nodes_sharing_a_postgres_store_follow_its_imports() {
     within(
         Duration::from_secs(30),
         "the replica has the unthreaded messages",
-        || {
-            let mut c = postgres::Client::connect(&replica, postgres::NoTls).unwrap();
-            c.query_one("SELECT count(*) FROM messages WHERE threaded = 0", &[])
-                .unwrap()
-                .get::<_, i64>(0)
-                == 2
-        },
+        || ask(&replica, "SELECT count(*) FROM messages WHERE threaded = 0") == Some(2i64),
     );
     let d = tempfile::tempdir().unwrap();
     let pd = free_port();

@@ -188,11 +188,7 @@ pub fn own_postgres() -> &'static (String, u16) {
 
 /// Restarts [`own_postgres`] (a fast shutdown: every client is cut off).
 pub fn restart_own_postgres() {
-    let dir = format!(
-        "/tmp/whosaid-test-pg-{}-{}",
-        std::process::id(),
-        own_postgres().1
-    );
+    let dir = pg_dir(&own_postgres().1.to_string());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
     let out = Command::new("bash")
         .arg(&script)
@@ -220,15 +216,14 @@ pub fn own_tls_postgres() -> &'static (String, PathBuf) {
     OWN.get_or_init(|| {
         let port = crate::e2e::free_port().to_string();
         let url = pg_script("start-tls", &port, &[]);
-        let dir = format!("/tmp/whosaid-test-pg-{}-{port}", std::process::id());
-        (url, PathBuf::from(dir))
+        (url, PathBuf::from(pg_dir(&port)))
     })
 }
 
 /// Runs `.ci/postgres.sh VERB DIR PORT ARGS` with a new directory, which
 /// is stopped and removed when the test process exits; its URL.
 fn pg_script(verb: &str, port: &str, args: &[&str]) -> String {
-    let dir = format!("/tmp/whosaid-test-pg-{}-{port}", std::process::id());
+    let dir = pg_dir(port);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
     let out = Command::new("bash")
         .arg(&script)
@@ -253,6 +248,11 @@ fn pg_script(verb: &str, port: &str, args: &[&str]) -> String {
     }
     dirs.push(dir);
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// The directory of this test process's cluster on `port`.
+fn pg_dir(port: &str) -> String {
+    format!("/tmp/whosaid-test-pg-{}-{port}", std::process::id())
 }
 
 static PG_DIRS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
