@@ -13,9 +13,24 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+mod anchors;
+mod conversation;
+mod identity;
+mod positions;
+mod signals;
+#[cfg(test)]
+mod tests;
+
+use anchors::{anchors, ids, is_cover, targets};
+pub use identity::{is_bot, same_person};
+use identity::{normalise_name, plausible_address};
+use positions::{final_stance, per_patch};
+pub use signals::original_text;
+use signals::{Read, hold_if_conditional, lead_in, prose_signals};
+
 use crate::message::Person;
 use crate::quote::{self, Kind as SegKind};
-use crate::stance::{self, Kind, Scope, Stance};
+use crate::stance::{self, Grade, Kind, Stance};
 
 /// One message of the thread, as the engine needs it.
 #[derive(Debug, Clone)]
@@ -105,6 +120,12 @@ pub struct Signal {
     pub verified: bool,
     /// The rule that produced it.
     pub rule: &'static str,
+    /// How strongly it weighs: approves, requests changes, objects, neutral.
+    pub grade: Grade,
+    /// For conversation evidence: the reply that shows it (the author's
+    /// concession or rebuttal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown_by: Option<String>,
     /// The patches it is about (Message-IDs): one, some or all of a series;
     /// empty for prose that answers no patch.
     #[serde(skip)]
@@ -137,6 +158,8 @@ pub struct Position {
     pub role: Role,
     /// Where they stand at the end.
     pub stance: Stance,
+    /// How strongly: approves, requests changes, objects, neutral.
+    pub grade: Grade,
     /// They stood elsewhere before.
     pub changed: bool,
     /// Every signal, oldest first.
@@ -323,176 +346,6 @@ impl Consensus {
     }
 }
 
-fn normalise_name(name: &str) -> String {
-    let name = name.trim().trim_matches('"').to_lowercase();
-    // "Last, First" → "first last"
-    let name = match name.split_once(',') {
-        Some((last, first)) => format!("{} {}", first.trim(), last.trim()),
-        None => name,
-    };
-    name.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// b4's identity check: the same address, or the same name.
-pub fn same_person(a: &Person, b: &Person) -> bool {
-    (!a.email.is_empty() && a.email.eq_ignore_ascii_case(&b.email))
-        || (!a.name.is_empty() && same_name(&a.name, &b.name))
-}
-
-/// `normalise_name(a) == normalise_name(b)` without building either (the
-/// engine asks this for every message against every author).
-fn same_name(a: &str, b: &str) -> bool {
-    fn words(name: &str) -> impl Iterator<Item = &str> {
-        let name = name.trim().trim_matches('"');
-        let (first, last) = match name.split_once(',') {
-            Some((last, first)) => (first, last),
-            None => (name, ""),
-        };
-        first.split_whitespace().chain(last.split_whitespace())
-    }
-    let same_word = |p: &str, q: &str| {
-        p == q
-            || p.chars()
-                .flat_map(char::to_lowercase)
-                .eq(q.chars().flat_map(char::to_lowercase))
-    };
-    let (mut x, mut y) = (words(a), words(b));
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return true,
-            (Some(p), Some(q)) if same_word(p, q) => {}
-            _ => return false,
-        }
-    }
-}
-
-/// Robots by address or name.
-pub fn is_bot(p: &Person) -> bool {
-    let e = p.email.to_lowercase();
-    let n = p.name.to_lowercase();
-    e.starts_with("lkp@")
-        || e.contains("syzbot")
-        || e.contains("noreply")
-        || e.contains("no-reply")
-        || e.starts_with("bot@")
-        || e.contains("-bot@")
-        || e.contains("patchwork")
-        || n.contains("test robot")
-        || n.contains("syzbot")
-        || n.ends_with(" bot")
-        || n.contains("patchwork")
-        || n.contains("ci bot")
-}
-
-fn is_cover(msgs: &[MessageInput], i: usize) -> bool {
-    let m = &msgs[i];
-    m.is_patch
-        && !m.is_reply
-        && (m.index == Some(0)
-            || (!m.has_diff
-                && m.index.is_none()
-                && msgs
-                    .iter()
-                    .any(|c| c.parent == Some(i) && c.is_patch && !c.is_reply && c.has_diff)))
-}
-
-/// For each message, the nearest ancestor (or itself) that is a patch or
-/// cover letter.
-fn anchors(msgs: &[MessageInput]) -> Vec<Option<usize>> {
-    // Each message's answer is its parent's unless it is an anchor itself:
-    // walk up only as far as a message already answered, and answer the
-    // whole walk (walking to the top from each message was quadratic: 30 s
-    // for a reply chain 100,000 deep). A walk longer than the thread is a
-    // cycle, which has no anchor.
-    let is_anchor = |c: usize| msgs[c].is_patch && !msgs[c].is_reply && !msgs[c].ghost;
-    let mut memo: Vec<Option<Option<usize>>> = vec![None; msgs.len()];
-    let mut walk = Vec::new();
-    for i in 0..msgs.len() {
-        let mut cur = Some(i);
-        let found = loop {
-            let Some(c) = cur else { break None };
-            if let Some(known) = memo[c] {
-                break known;
-            }
-            if is_anchor(c) {
-                memo[c] = Some(Some(c));
-                break Some(c);
-            }
-            if walk.len() > msgs.len() {
-                break None;
-            }
-            walk.push(c);
-            cur = msgs[c].parent;
-        };
-        for c in walk.drain(..) {
-            memo[c] = Some(found);
-        }
-    }
-    memo.into_iter().map(Option::flatten).collect()
-}
-
-/// The patches of the series whose cover is `cover`.
-fn series_patches(msgs: &[MessageInput], cover: usize) -> Vec<usize> {
-    let c = &msgs[cover];
-    (0..msgs.len())
-        .filter(|&j| {
-            let m = &msgs[j];
-            j != cover
-                && m.parent == Some(cover)
-                && m.is_patch
-                && !m.is_reply
-                && m.version == c.version
-                && m.from.email == c.from.email
-        })
-        .collect()
-}
-
-/// Which patches a signal is about: (patch indices, scope name).
-fn targets(
-    msgs: &[MessageInput],
-    anchor: usize,
-    prose: Option<&Scope>,
-) -> (Vec<usize>, &'static str) {
-    let cover = if is_cover(msgs, anchor) {
-        Some(anchor)
-    } else {
-        msgs[anchor].parent.filter(|&p| is_cover(msgs, p))
-    };
-    match (prose, cover) {
-        (Some(Scope::Series), Some(c)) => (series_patches(msgs, c), "series"),
-        (Some(Scope::Patches(ns)), Some(c)) => {
-            let picked: Vec<usize> = series_patches(msgs, c)
-                .into_iter()
-                .filter(|&p| msgs[p].index.is_some_and(|n| ns.contains(&n)))
-                .collect();
-            if picked.is_empty() {
-                (vec![anchor], "patch")
-            } else {
-                (picked, "patch")
-            }
-        }
-        (_, Some(c)) if c == anchor => (series_patches(msgs, c), "series"),
-        // "For the series" on a series without a cover letter: every patch
-        // of the same revision, count and sender.
-        (Some(Scope::Series), None) if msgs[anchor].total.is_some_and(|t| t > 1) => {
-            let a = &msgs[anchor];
-            let members: Vec<usize> = (0..msgs.len())
-                .filter(|&j| {
-                    let m = &msgs[j];
-                    m.is_patch
-                        && !m.is_reply
-                        && !m.ghost
-                        && m.version == a.version
-                        && m.total == a.total
-                        && m.from.email == a.from.email
-                })
-                .collect();
-            (members, "series")
-        }
-        _ => (vec![anchor], "patch"),
-    }
-}
-
 /// Reads one thread with no mailmap or MAINTAINERS. See the module docs.
 pub fn analyze(msgs: &[MessageInput]) -> Consensus {
     analyze_with(msgs, Context::default())
@@ -567,6 +420,7 @@ pub fn analyze_segmented(
                     aliases: Vec::new(),
                     role: Role::Participant,
                     stance: Stance::Neutral,
+                    grade: Grade::Neutral,
                     changed: false,
                     signals: Vec::new(),
                     patches: Vec::new(),
@@ -609,6 +463,7 @@ pub fn analyze_segmented(
     let read: Vec<Read> = crate::par::map(&pairs, |(m, segs)| Read::of(&m.body, segs));
 
     let anchors = anchors(msgs);
+    let talk = conversation::evidence(msgs, &read, &anchors);
     for &i in &order {
         let m = &msgs[i];
         let who = person_index(&mut people, &mut by_email, &m.from);
@@ -650,6 +505,12 @@ pub fn analyze_segmented(
                 } else {
                     "posted"
                 },
+                grade: if alternative {
+                    Grade::Neutral
+                } else {
+                    Grade::Approves
+                },
+                shown_by: None,
                 covers: ids(msgs, &targets(msgs, anchor, None).0),
             });
             if !alternative {
@@ -693,6 +554,8 @@ pub fn analyze_segmented(
                     stance: Some(Stance::Support),
                     verified: true,
                     rule: "carried-trailer",
+                    grade: Grade::of(kind),
+                    shown_by: None,
                     covers: vec![m.message_id.clone()],
                 });
                 current.insert(giver, Stance::Support);
@@ -753,6 +616,8 @@ pub fn analyze_segmented(
                 stance,
                 verified,
                 rule: if own { "own-trailer" } else { "trailer" },
+                grade: stance.map_or(Grade::Neutral, |_| Grade::of(kind)),
+                shown_by: None,
                 covers: ids(msgs, &patches),
             };
             // "sedat.dilek@gmail,com" from Sedat Dilek: the sender's address.
@@ -789,6 +654,28 @@ pub fn analyze_segmented(
             &current,
             &authors,
         ));
+        // What the conversation shows comes after the message's own words.
+        pending.extend(talk[i].iter().map(|e| {
+            let (patches, scope_name) = targets(msgs, anchor, None);
+            let signal = Signal {
+                kind: e.kind,
+                message_id: m.message_id.clone(),
+                date: m.date,
+                evidence: e.evidence.clone(),
+                target: None,
+                patch: (patches.len() == 1 && scope_name == "patch")
+                    .then(|| msgs[patches[0]].message_id.clone()),
+                scope: scope_name,
+                conditional: false,
+                stance: e.kind.stance(),
+                verified: true,
+                rule: e.rule,
+                grade: Grade::of(e.kind),
+                shown_by: e.shown_by.clone(),
+                covers: ids(msgs, &patches),
+            };
+            (usize::MAX, signal)
+        }));
         // In the order they were written: "I withdraw my NAK. Acked-by: ..."
         pending.sort_by_key(|(offset, _)| *offset);
         let mut applied_here = false;
@@ -810,6 +697,9 @@ pub fn analyze_segmented(
                         list.retain(|c| !same_person(&c.person, &m.from));
                     }
                 }
+            }
+            if signal.stance.is_none() {
+                signal.grade = Grade::Neutral;
             }
             if let Some(s) = signal.stance {
                 current.insert(who, s);
@@ -889,6 +779,17 @@ pub fn analyze_segmented(
         let stances: Vec<Stance> = p.signals.iter().filter_map(|s| s.stance).collect();
         p.patches = per_patch(&p.signals, &patch_order);
         p.stance = final_stance(&p.signals, &p.patches, &version_of);
+        p.grade = match p.stance {
+            Stance::Neutral => Grade::Neutral,
+            Stance::Support => Grade::Approves,
+            Stance::Oppose => p.evidence().map_or(Grade::RequestsChanges, |s| {
+                if s.grade == Grade::Objects {
+                    Grade::Objects
+                } else {
+                    Grade::RequestsChanges
+                }
+            }),
+        };
         // A first stance after silence is not a change of mind.
         let taken: Vec<Stance> = stances
             .iter()
@@ -938,591 +839,5 @@ pub fn analyze_segmented(
         positions: people,
         patches,
         subsystems,
-    }
-}
-
-/// A conditional signal ("with that fixed, feel free to add my
-/// Reviewed-by") supports, unless its giver objects at that moment (the
-/// request may be in the same message): then it waits for the condition
-/// and does not override the objection.
-fn hold_if_conditional(signal: &mut Signal, now: Option<&Stance>) {
-    if signal.conditional && now == Some(&Stance::Oppose) {
-        signal.stance = None;
-    }
-}
-
-/// An address as mail systems write it: one `@`, a dotted domain, no
-/// commas or spaces. "name@gmail,com" is not.
-fn plausible_address(email: &str) -> bool {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains(['@', ',', ' ', ';'])
-                && !local.contains([',', ' ', ';'])
-        }
-        None => false,
-    }
-}
-
-fn ids(msgs: &[MessageInput], patches: &[usize]) -> Vec<String> {
-    patches
-        .iter()
-        .map(|&p| msgs[p].message_id.clone())
-        .collect()
-}
-
-/// The sentence written just before a trailer line, in the paragraph before
-/// it (other trailer lines skipped): "With the updated commit message:".
-fn lead_in(original: &str, trailer_at: usize) -> String {
-    let before = &original[..trailer_at];
-    let lines: Vec<&str> = before
-        .lines()
-        .rev()
-        .skip_while(|l| l.trim().is_empty() || crate::trailers::parse_line(l.trim(), 0).is_some())
-        .take_while(|l| !l.trim().is_empty())
-        .collect();
-    let paragraph: Vec<&str> = lines.into_iter().rev().collect();
-    let paragraph = paragraph.join("\n");
-    stance::sentences(&paragraph)
-        .pop()
-        .map(|(_, s)| s)
-        .unwrap_or_default()
-}
-
-/// Per patch, the latest stance-taking signal about it.
-fn per_patch(signals: &[Signal], patch_order: &[&str]) -> Vec<PatchStance> {
-    let mut latest: HashMap<&str, &Signal> = HashMap::new();
-    for s in signals.iter().filter(|s| s.verified && s.stance.is_some()) {
-        for c in &s.covers {
-            latest.insert(c.as_str(), s);
-        }
-    }
-    patch_order
-        .iter()
-        .filter_map(|&id| {
-            let s = latest.get(id)?;
-            Some(PatchStance {
-                patch: id.to_string(),
-                stance: s.stance.unwrap_or(Stance::Neutral),
-                kind: s.kind,
-                evidence: s.evidence.clone(),
-                message_id: s.message_id.clone(),
-            })
-        })
-        .collect()
-}
-
-/// The stance that stands: the latest one taken, except that a request for
-/// changes on one patch does not undo a review of the rest of the series
-/// (Petr reviews 1/5, 3/5 and 5/5 and asks for a nit in 2/5: he supports
-/// it), and a blocking objection to one patch stands when the latest signal
-/// approves another of the same revision (a new revision answers the
-/// objections to the old one).
-fn final_stance(
-    signals: &[Signal],
-    patches: &[PatchStance],
-    version_of: &HashMap<&str, u32>,
-) -> Stance {
-    let Some(last) = signals.iter().rev().find(|s| s.stance.is_some()) else {
-        return Stance::Neutral;
-    };
-    let stance = last.stance.unwrap_or(Stance::Neutral);
-    // Only a signal about one patch of several is weighed against the others.
-    if last.covers.len() != 1 || patches.len() < 2 {
-        return stance;
-    }
-    let version = version_of.get(last.covers[0].as_str());
-    let others: Vec<&PatchStance> = patches
-        .iter()
-        .filter(|p| p.patch != last.covers[0] && version_of.get(p.patch.as_str()) == version)
-        .collect();
-    let blocking = |k: Kind| {
-        matches!(
-            k,
-            Kind::Nak | Kind::NackedBy | Kind::Objection | Kind::Disagree
-        )
-    };
-    match (stance, last.kind) {
-        (Stance::Oppose, Kind::RequestsChanges)
-            if others.iter().any(|p| p.stance == Stance::Support)
-                && !others
-                    .iter()
-                    .any(|p| blocking(p.kind) && p.stance == Stance::Oppose) =>
-        {
-            Stance::Support
-        }
-        (Stance::Support, _)
-            if others
-                .iter()
-                .any(|p| blocking(p.kind) && p.stance == Stance::Oppose) =>
-        {
-            Stance::Oppose
-        }
-        _ => stance,
-    }
-}
-
-/// What one message's own text says, read before the thread is walked.
-struct Read {
-    /// The original text (quotes, attributions, signatures and diffs left out).
-    original: String,
-    /// Prose rules that matched it.
-    found: Vec<stance::Found>,
-    /// Scope phrases ("for the series", "for 2/5"), by offset.
-    scopes: Vec<(usize, Scope)>,
-}
-
-impl Read {
-    fn of(body: &str, segments: &[quote::Segment]) -> Read {
-        let original = original_of(body, segments);
-        let (found, scopes) = stance::read(&original);
-        Read {
-            original,
-            found,
-            scopes,
-        }
-    }
-}
-
-/// The original text of a body, segments joined.
-pub fn original_text(body: &str) -> String {
-    original_of(body, &quote::segment(body))
-}
-
-/// [`original_text`] from segments already cut.
-fn original_of(body: &str, segments: &[quote::Segment]) -> String {
-    let mut out = String::new();
-    for seg in segments {
-        if seg.kind == SegKind::Original {
-            out.push_str(seg.text(body));
-            if !out.ends_with('\n') {
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
-
-/// Prose signals of message `i`, with their offsets in its original text.
-#[allow(clippy::too_many_arguments)]
-fn prose_signals(
-    msgs: &[MessageInput],
-    read: &Read,
-    i: usize,
-    anchor: Option<usize>,
-    who: usize,
-    people: &[Position],
-    current: &HashMap<usize, Stance>,
-    authors: &[Person],
-) -> Vec<(usize, Signal)> {
-    let mut out = Vec::new();
-    let m = &msgs[i];
-    let found = read.found.clone();
-    // The author of what this message answers: the poster or in-body author
-    // of its patch or cover letter (authors of other patches in the thread
-    // are reviewers here). Without an anchor, anyone who posted a patch.
-    let is_author = match anchor {
-        Some(a) => same_person(&msgs[a].from, &m.from) || same_person(&msgs[a].author, &m.from),
-        None => authors.iter().any(|a| same_person(a, &m.from)),
-    };
-    let has_offer = found.iter().any(|f| f.rule.ends_with("trailer-offer"));
-    let parent_sender = m
-        .parent
-        .filter(|&p| !msgs[p].ghost)
-        .map(|p| msgs[p].from.clone());
-    for f in found {
-        // A conditional offer carries the request; do not count it twice.
-        if has_offer && f.kind == Kind::RequestsChanges {
-            continue;
-        }
-        let mut kind = f.kind;
-        if kind == Kind::Concedes && !is_author {
-            kind = Kind::Agree;
-        }
-        let (patches, scope_name) = match anchor {
-            Some(a) => targets(msgs, a, f.scope.as_ref()),
-            None => (Vec::new(), "series"),
-        };
-        let mut target = None;
-        let stance = match kind {
-            Kind::Agree | Kind::Disagree => {
-                let named = f.target_name.as_ref().and_then(|n| {
-                    let n = n.to_lowercase();
-                    people.iter().position(|p| {
-                        p.person.name.to_lowercase().split_whitespace().next() == Some(n.as_str())
-                    })
-                });
-                let target_person = named.or_else(|| {
-                    parent_sender.as_ref().and_then(|ps| {
-                        people
-                            .iter()
-                            .position(|p| p.person.email == ps.email && !ps.email.is_empty())
-                    })
-                });
-                target = target_person.map(|t| people[t].person.email.clone());
-                let theirs = target_person
-                    .filter(|&t| t != who)
-                    .and_then(|t| current.get(&t).copied());
-                match (kind, theirs) {
-                    (Kind::Agree, Some(s)) if s != Stance::Neutral => Some(s),
-                    (Kind::Disagree, Some(Stance::Support)) => Some(Stance::Oppose),
-                    (Kind::Disagree, Some(Stance::Oppose)) => Some(Stance::Support),
-                    _ => None,
-                }
-            }
-            _ => kind.stance(),
-        };
-        // Authors defending their own work stay supporters: agreeing with a
-        // critic or describing the bug the patch fixes ("this breaks zfs")
-        // does not make them oppose it. Only giving it up does.
-        // Nor does an author taking back a problem they reported.
-        let stance = if is_author && (stance == Some(Stance::Oppose) || f.rule == "false-alarm") {
-            None
-        } else {
-            stance
-        };
-        // "Done." takes the patch only when someone else says it straight
-        // to the patch ("will you pick this up?" in its notes).
-        let stance = if f.rule == "done" && (is_author || anchor.is_none() || m.parent != anchor) {
-            None
-        } else {
-            stance
-        };
-        // A nit after one's own ack or review leaves it standing (one given
-        // on a condition still waits for it).
-        let unconditional_support = || {
-            people[who]
-                .signals
-                .iter()
-                .rev()
-                .find(|s| s.stance.is_some())
-                .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional)
-        };
-        let stance = if f.rule == "nit-request"
-            && current.get(&who) == Some(&Stance::Support)
-            && unconditional_support()
-        {
-            None
-        } else {
-            stance
-        };
-        out.push((
-            f.offset,
-            Signal {
-                kind,
-                message_id: m.message_id.clone(),
-                date: m.date,
-                evidence: f.evidence,
-                target,
-                patch: (patches.len() == 1 && scope_name == "patch")
-                    .then(|| msgs[patches[0]].message_id.clone()),
-                scope: scope_name,
-                conditional: f.conditional,
-                stance,
-                verified: true,
-                rule: f.rule,
-                covers: ids(msgs, &patches),
-            },
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identity_checks_like_b4() {
-        let p = |n: &str, e: &str| Person {
-            name: n.into(),
-            email: e.into(),
-        };
-        assert!(same_person(&p("Jane Doe", "jane@x"), &p("J", "JANE@x")));
-        assert!(same_person(&p("Doe, Jane", "a@x"), &p("Jane  Doe", "b@y")));
-        assert!(same_person(
-            &p("\"Jane DÖE\"", "a@x"),
-            &p("jane döe", "b@y")
-        ));
-        assert!(!same_person(
-            &p("Jane Doe Smith", "a@x"),
-            &p("Jane Doe", "b@y")
-        ));
-        assert!(!same_person(&p("Jane", "a@x"), &p("Jane Doe", "b@y")));
-        assert!(!same_person(
-            &p("Ingrid Sol", "ingrid@x"),
-            &p("Lars H", "lars@x")
-        ));
-        assert!(is_bot(&p("kernel test robot", "lkp@intel.com")));
-        assert!(is_bot(&p("syzbot", "syzbot+abc@syzkaller.appspotmail.com")));
-        assert!(!is_bot(&p("Robert Botham", "rb@x")));
-    }
-
-    fn msg(
-        id: &str,
-        parent: Option<usize>,
-        from: Person,
-        subject: &str,
-        body: &str,
-    ) -> MessageInput {
-        MessageInput {
-            message_id: id.into(),
-            parent,
-            ghost: false,
-            from: from.clone(),
-            date: Some(parent.map_or(0, |p| p as i64 + 1)),
-            subject: subject.into(),
-            is_patch: subject.contains("[PATCH"),
-            is_reply: subject.starts_with("Re:"),
-            version: 1,
-            index: None,
-            total: None,
-            has_diff: false,
-            author: from,
-            body: body.into(),
-        }
-    }
-
-    #[test]
-    fn trailers_on_a_condition_by_the_author_and_per_patch_stances() {
-        let p = |n: &str, e: &str| Person {
-            name: n.into(),
-            email: e.into(),
-        };
-        let author = p("Lukas H", "lukas@x");
-        let petr = p("Petr M", "petr@x");
-        let mut msgs = vec![msg(
-            "c@x",
-            None,
-            author.clone(),
-            "[PATCH 0/2] klp",
-            "Cover.\n",
-        )];
-        for n in 1..=2 {
-            let mut m = msg(
-                &format!("{n}@x"),
-                Some(0),
-                author.clone(),
-                &format!("[PATCH {n}/2] klp"),
-                "Change.\n",
-            );
-            (m.index, m.total, m.has_diff) = (Some(n), Some(2), true);
-            msgs.push(m);
-        }
-        msgs[0].index = Some(0);
-        let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| MessageInput {
-            date: Some(date),
-            ..msg(id, Some(parent), who.clone(), "Re: [PATCH] klp", body)
-        };
-        msgs.push(reply(
-            "r1@x",
-            1,
-            &petr,
-            "Looks good.\n\nReviewed-by: Petr M <petr@x>\n",
-            10,
-        ));
-        msgs.push(reply(
-            "r2@x",
-            2,
-            &petr,
-            "Otherwise fine. With the updated commit message:\n\nReviewed-by: Petr M <petr@x>\n",
-            11,
-        ));
-        msgs.push(reply(
-            "r3@x",
-            2,
-            &petr,
-            "Nit: please rename the helper.\n",
-            12,
-        ));
-        msgs.push(reply(
-            "r4@x",
-            5,
-            &author,
-            "Tested-by: Lukas H <lukas@x>\n",
-            13,
-        ));
-        let ana = p("Ana R", "ana@x");
-        msgs.push(reply("r5@x", 1, &ana, "Acked-by: Ana R <ana@x>\n", 14));
-        msgs.push(reply(
-            "r6@x",
-            7,
-            &ana,
-            "Oh, scrap that. I misread the patch.\n",
-            15,
-        ));
-        let c = analyze(&msgs);
-        let credited: Vec<String> = c
-            .patches
-            .iter()
-            .map(|p| {
-                let t: Vec<String> = p
-                    .trailers
-                    .iter()
-                    .map(|t| format!("{}{}", t.name, if t.conditional { "?" } else { "" }))
-                    .collect();
-                format!("{}: {}", p.message_id, t.join(" "))
-            })
-            .collect();
-        assert_eq!(credited, ["c@x: ", "1@x: Reviewed-by", "2@x: Reviewed-by?"]);
-        let petr = c
-            .positions
-            .iter()
-            .find(|p| p.person.email == "petr@x")
-            .unwrap();
-        let per: Vec<String> = petr
-            .patches
-            .iter()
-            .map(|s| format!("{} {}", s.patch, s.stance.as_str()))
-            .collect();
-        assert_eq!(per, ["1@x support", "2@x oppose"]);
-        assert_eq!(
-            petr.stance,
-            Stance::Support,
-            "a nit does not undo the review of 1/2"
-        );
-    }
-
-    #[test]
-    fn carried_tags_alternatives_done_and_mangled_addresses() {
-        let p = |n: &str, e: &str| Person {
-            name: n.into(),
-            email: e.into(),
-        };
-        let (author, nathan, arvind, linus, sedat) = (
-            p("Fang Song", "fs@x"),
-            p("Nathan C", "nathan@x"),
-            p("Arvind S", "arvind@x"),
-            p("Linus T", "linus@x"),
-            p("Sedat Dilek", "sedat.dilek@gmail.com"),
-        );
-        let reply =
-            |id: &str, parent: usize, who: &Person, subject: &str, body: &str, date: i64| {
-                MessageInput {
-                    date: Some(date),
-                    ..msg(id, Some(parent), who.clone(), subject, body)
-                }
-            };
-        let mut root = msg(
-            "p@x",
-            None,
-            author.clone(),
-            "[PATCH v2] fix prefix",
-            "Fix it.\n\nReviewed-by: Nathan C <nathan@x>\nSigned-off-by: Fang Song <fs@x>\n---\n",
-        );
-        root.version = 2;
-        let mut alt = reply(
-            "alt@x",
-            0,
-            &arvind,
-            "[PATCH] do it differently",
-            "Another way.\n",
-            3,
-        );
-        alt.is_reply = false;
-        let msgs = vec![
-            root,
-            reply(
-                "n@x",
-                0,
-                &nathan,
-                "Re: [PATCH v2] fix prefix",
-                "Cc: stable goes above my tag.\n",
-                1,
-            ),
-            reply(
-                "l@x",
-                0,
-                &linus,
-                "Re: [PATCH v2] fix prefix",
-                "Done. Thanks,\n",
-                2,
-            ),
-            alt,
-            reply(
-                "s@x",
-                0,
-                &sedat,
-                "Re: [PATCH v2] fix prefix",
-                "Tested-by: Sedat Dilek <sedat.dilek@gmail,com>\n",
-                4,
-            ),
-        ];
-        let c = analyze(&msgs);
-        let got: Vec<String> = c
-            .positions
-            .iter()
-            .map(|p| {
-                let why = p.evidence().map_or("-", |s| s.rule);
-                format!("{} {} {}", p.person.email, p.stance.as_str(), why)
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "fs@x support posted",
-                "nathan@x support carried-trailer",
-                "linus@x support done",
-                "arvind@x neutral -",
-                "sedat.dilek@gmail.com support trailer",
-            ]
-        );
-        let credited: Vec<String> = c.patches[0]
-            .trailers
-            .iter()
-            .map(|t| format!("{} {}", t.name, t.person.email))
-            .collect();
-        assert_eq!(
-            credited,
-            ["Tested-by sedat.dilek@gmail.com"],
-            "carried tags are not credited twice"
-        );
-    }
-
-    #[test]
-    fn one_person_two_addresses_by_full_name_only() {
-        let p = |n: &str, e: &str| Person {
-            name: n.into(),
-            email: e.into(),
-        };
-        let msgs = vec![
-            msg(
-                "p@x",
-                None,
-                p("Arnd Bergmann", "arnd@kernel.org"),
-                "[PATCH] fix",
-                "Fix.\n",
-            ),
-            msg(
-                "r1@x",
-                Some(0),
-                p("Arnd Bergmann", "arnd@arndb.de"),
-                "Re: [PATCH] fix",
-                "Please ignore this patch.\n",
-            ),
-            msg(
-                "r2@x",
-                Some(0),
-                p("Arnd", "arnd@other.org"),
-                "Re: [PATCH] fix",
-                "Looks good.\n",
-            ),
-        ];
-        let c = analyze(&msgs);
-        let arnd: Vec<&Position> = c
-            .positions
-            .iter()
-            .filter(|p| p.person.name.starts_with("Arnd"))
-            .collect();
-        assert_eq!(arnd.len(), 2, "the one-word name stays apart");
-        assert_eq!(arnd[0].aliases, ["arnd@arndb.de"]);
-        assert_eq!(
-            arnd[0].stance,
-            Stance::Neutral,
-            "the author gave the patch up"
-        );
     }
 }

@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod consensus;
 pub mod error;
+pub mod gold;
 pub mod import;
 pub mod index;
 pub mod links;

@@ -41,6 +41,7 @@ pub fn signal_json(s: &crate::consensus::Signal) -> serde_json::Value {
         "date": format_date(s.date.map(|d| (d, 0)), true), "evidence": s.evidence,
         "target": s.target, "patch": s.patch, "scope": s.scope, "conditional": s.conditional,
         "stance": s.stance.map(|x| x.as_str()), "verified": s.verified, "rule": s.rule,
+        "grade": s.grade.as_str(), "shown_by": s.shown_by,
     })
 }
 
@@ -71,7 +72,8 @@ pub fn thread_json(
         .iter()
         .map(|p| {
             json!({"person": {"name": p.person.name, "email": p.person.email, "aliases": p.aliases},
-                   "role": p.role.as_str(), "stance": p.stance.as_str(), "changed": p.changed,
+                   "role": p.role.as_str(), "stance": p.stance.as_str(), "grade": p.grade.as_str(),
+                   "changed": p.changed,
                    "signals": p.signals.iter().map(signal_json).collect::<Vec<_>>(),
                    "per_patch": p.patches.iter().map(|s| json!({
                        "patch": s.patch, "stance": s.stance.as_str(), "kind": s.kind.as_str(),

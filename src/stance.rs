@@ -130,6 +130,54 @@ impl Stance {
     }
 }
 
+/// How strongly a signal or position weighs, as Gerrit grades votes: beside
+/// [`Stance`], which stays as it was, it tells a request for changes (the
+/// idea is fine, this version is not) from a blocking objection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Grade {
+    /// Tags, "looks good", applied.
+    Approves,
+    /// Fixable: this version should not go in as it is.
+    RequestsChanges,
+    /// Blocking: a NAK, the approach is wrong, drop it.
+    Objects,
+    /// Neither.
+    Neutral,
+}
+
+impl Grade {
+    /// The name used in JSON and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Approves => "approves",
+            Grade::RequestsChanges => "requests-changes",
+            Grade::Objects => "objects",
+            Grade::Neutral => "neutral",
+        }
+    }
+
+    /// The grade a signal of this kind carries by itself (agreement takes
+    /// its target's; see the consensus engine).
+    pub fn of(kind: Kind) -> Grade {
+        match kind {
+            Kind::AckedBy
+            | Kind::ReviewedBy
+            | Kind::TestedBy
+            | Kind::Approval
+            | Kind::Applied
+            | Kind::Posted => Grade::Approves,
+            Kind::NackedBy | Kind::Nak | Kind::Objection | Kind::Disagree => Grade::Objects,
+            Kind::RequestsChanges => Grade::RequestsChanges,
+            Kind::Agree
+            | Kind::Concedes
+            | Kind::Withdraws
+            | Kind::Question
+            | Kind::OtherTrailer => Grade::Neutral,
+        }
+    }
+}
+
 /// Which patches a statement is about, when the prose says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

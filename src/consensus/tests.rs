@@ -1,0 +1,287 @@
+//! The engine on small threads written out in full.
+
+use super::*;
+
+#[test]
+fn identity_checks_like_b4() {
+    let p = |n: &str, e: &str| Person {
+        name: n.into(),
+        email: e.into(),
+    };
+    assert!(same_person(&p("Jane Doe", "jane@x"), &p("J", "JANE@x")));
+    assert!(same_person(&p("Doe, Jane", "a@x"), &p("Jane  Doe", "b@y")));
+    assert!(same_person(
+        &p("\"Jane DÖE\"", "a@x"),
+        &p("jane döe", "b@y")
+    ));
+    assert!(!same_person(
+        &p("Jane Doe Smith", "a@x"),
+        &p("Jane Doe", "b@y")
+    ));
+    assert!(!same_person(&p("Jane", "a@x"), &p("Jane Doe", "b@y")));
+    assert!(!same_person(
+        &p("Ingrid Sol", "ingrid@x"),
+        &p("Lars H", "lars@x")
+    ));
+    assert!(is_bot(&p("kernel test robot", "lkp@intel.com")));
+    assert!(is_bot(&p("syzbot", "syzbot+abc@syzkaller.appspotmail.com")));
+    assert!(!is_bot(&p("Robert Botham", "rb@x")));
+}
+
+fn msg(id: &str, parent: Option<usize>, from: Person, subject: &str, body: &str) -> MessageInput {
+    MessageInput {
+        message_id: id.into(),
+        parent,
+        ghost: false,
+        from: from.clone(),
+        date: Some(parent.map_or(0, |p| p as i64 + 1)),
+        subject: subject.into(),
+        is_patch: subject.contains("[PATCH"),
+        is_reply: subject.starts_with("Re:"),
+        version: 1,
+        index: None,
+        total: None,
+        has_diff: false,
+        author: from,
+        body: body.into(),
+    }
+}
+
+#[test]
+fn trailers_on_a_condition_by_the_author_and_per_patch_stances() {
+    let p = |n: &str, e: &str| Person {
+        name: n.into(),
+        email: e.into(),
+    };
+    let author = p("Lukas H", "lukas@x");
+    let petr = p("Petr M", "petr@x");
+    let mut msgs = vec![msg(
+        "c@x",
+        None,
+        author.clone(),
+        "[PATCH 0/2] klp",
+        "Cover.\n",
+    )];
+    for n in 1..=2 {
+        let mut m = msg(
+            &format!("{n}@x"),
+            Some(0),
+            author.clone(),
+            &format!("[PATCH {n}/2] klp"),
+            "Change.\n",
+        );
+        (m.index, m.total, m.has_diff) = (Some(n), Some(2), true);
+        msgs.push(m);
+    }
+    msgs[0].index = Some(0);
+    let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| MessageInput {
+        date: Some(date),
+        ..msg(id, Some(parent), who.clone(), "Re: [PATCH] klp", body)
+    };
+    msgs.push(reply(
+        "r1@x",
+        1,
+        &petr,
+        "Looks good.\n\nReviewed-by: Petr M <petr@x>\n",
+        10,
+    ));
+    msgs.push(reply(
+        "r2@x",
+        2,
+        &petr,
+        "Otherwise fine. With the updated commit message:\n\nReviewed-by: Petr M <petr@x>\n",
+        11,
+    ));
+    msgs.push(reply(
+        "r3@x",
+        2,
+        &petr,
+        "Nit: please rename the helper.\n",
+        12,
+    ));
+    msgs.push(reply(
+        "r4@x",
+        5,
+        &author,
+        "Tested-by: Lukas H <lukas@x>\n",
+        13,
+    ));
+    let ana = p("Ana R", "ana@x");
+    msgs.push(reply("r5@x", 1, &ana, "Acked-by: Ana R <ana@x>\n", 14));
+    msgs.push(reply(
+        "r6@x",
+        7,
+        &ana,
+        "Oh, scrap that. I misread the patch.\n",
+        15,
+    ));
+    let c = analyze(&msgs);
+    let credited: Vec<String> = c
+        .patches
+        .iter()
+        .map(|p| {
+            let t: Vec<String> = p
+                .trailers
+                .iter()
+                .map(|t| format!("{}{}", t.name, if t.conditional { "?" } else { "" }))
+                .collect();
+            format!("{}: {}", p.message_id, t.join(" "))
+        })
+        .collect();
+    assert_eq!(credited, ["c@x: ", "1@x: Reviewed-by", "2@x: Reviewed-by?"]);
+    let petr = c
+        .positions
+        .iter()
+        .find(|p| p.person.email == "petr@x")
+        .unwrap();
+    let per: Vec<String> = petr
+        .patches
+        .iter()
+        .map(|s| format!("{} {}", s.patch, s.stance.as_str()))
+        .collect();
+    assert_eq!(per, ["1@x support", "2@x oppose"]);
+    assert_eq!(
+        petr.stance,
+        Stance::Support,
+        "a nit does not undo the review of 1/2"
+    );
+}
+
+#[test]
+fn carried_tags_alternatives_done_and_mangled_addresses() {
+    let p = |n: &str, e: &str| Person {
+        name: n.into(),
+        email: e.into(),
+    };
+    let (author, nathan, arvind, linus, sedat) = (
+        p("Fang Song", "fs@x"),
+        p("Nathan C", "nathan@x"),
+        p("Arvind S", "arvind@x"),
+        p("Linus T", "linus@x"),
+        p("Sedat Dilek", "sedat.dilek@gmail.com"),
+    );
+    let reply = |id: &str, parent: usize, who: &Person, subject: &str, body: &str, date: i64| {
+        MessageInput {
+            date: Some(date),
+            ..msg(id, Some(parent), who.clone(), subject, body)
+        }
+    };
+    let mut root = msg(
+        "p@x",
+        None,
+        author.clone(),
+        "[PATCH v2] fix prefix",
+        "Fix it.\n\nReviewed-by: Nathan C <nathan@x>\nSigned-off-by: Fang Song <fs@x>\n---\n",
+    );
+    root.version = 2;
+    let mut alt = reply(
+        "alt@x",
+        0,
+        &arvind,
+        "[PATCH] do it differently",
+        "Another way.\n",
+        3,
+    );
+    alt.is_reply = false;
+    let msgs = vec![
+        root,
+        reply(
+            "n@x",
+            0,
+            &nathan,
+            "Re: [PATCH v2] fix prefix",
+            "Cc: stable goes above my tag.\n",
+            1,
+        ),
+        reply(
+            "l@x",
+            0,
+            &linus,
+            "Re: [PATCH v2] fix prefix",
+            "Done. Thanks,\n",
+            2,
+        ),
+        alt,
+        reply(
+            "s@x",
+            0,
+            &sedat,
+            "Re: [PATCH v2] fix prefix",
+            "Tested-by: Sedat Dilek <sedat.dilek@gmail,com>\n",
+            4,
+        ),
+    ];
+    let c = analyze(&msgs);
+    let got: Vec<String> = c
+        .positions
+        .iter()
+        .map(|p| {
+            let why = p.evidence().map_or("-", |s| s.rule);
+            format!("{} {} {}", p.person.email, p.stance.as_str(), why)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "fs@x support posted",
+            "nathan@x support carried-trailer",
+            "linus@x support done",
+            "arvind@x neutral -",
+            "sedat.dilek@gmail.com support trailer",
+        ]
+    );
+    let credited: Vec<String> = c.patches[0]
+        .trailers
+        .iter()
+        .map(|t| format!("{} {}", t.name, t.person.email))
+        .collect();
+    assert_eq!(
+        credited,
+        ["Tested-by sedat.dilek@gmail.com"],
+        "carried tags are not credited twice"
+    );
+}
+
+#[test]
+fn one_person_two_addresses_by_full_name_only() {
+    let p = |n: &str, e: &str| Person {
+        name: n.into(),
+        email: e.into(),
+    };
+    let msgs = vec![
+        msg(
+            "p@x",
+            None,
+            p("Arnd Bergmann", "arnd@kernel.org"),
+            "[PATCH] fix",
+            "Fix.\n",
+        ),
+        msg(
+            "r1@x",
+            Some(0),
+            p("Arnd Bergmann", "arnd@arndb.de"),
+            "Re: [PATCH] fix",
+            "Please ignore this patch.\n",
+        ),
+        msg(
+            "r2@x",
+            Some(0),
+            p("Arnd", "arnd@other.org"),
+            "Re: [PATCH] fix",
+            "Looks good.\n",
+        ),
+    ];
+    let c = analyze(&msgs);
+    let arnd: Vec<&Position> = c
+        .positions
+        .iter()
+        .filter(|p| p.person.name.starts_with("Arnd"))
+        .collect();
+    assert_eq!(arnd.len(), 2, "the one-word name stays apart");
+    assert_eq!(arnd[0].aliases, ["arnd@arndb.de"]);
+    assert_eq!(
+        arnd[0].stance,
+        Stance::Neutral,
+        "the author gave the patch up"
+    );
+}
