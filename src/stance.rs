@@ -874,6 +874,15 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 );
                 break 'rules;
             }
+            // Another way proposed, a question that doubts the patch, a
+            // harsh verdict: "why not just use strcmp()?", "what am I
+            // missing?", "this is a terrible hack".
+            if !iffy && !conditional_clause && !not_objecting {
+                if let Some((kind, rule)) = critical(&main) {
+                    push(kind, rule, false, None);
+                    break 'rules;
+                }
+            }
             let request = (main.starts_with("please ")
                 || main.contains(": please ")
                 || main.contains(", please "))
@@ -1285,6 +1294,95 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
         }
     }
     (out, scopes)
+}
+
+/// Harsh verdicts on the patch: they block it.
+const HARSH: [&str; 16] = [
+    "is a terrible hack",
+    "is an ugly hack",
+    "is a horrible hack",
+    "is a gross hack",
+    "like a terrible hack",
+    "like a hack",
+    "with this hack",
+    "too whack",
+    "won't be able to apply",
+    "i can't apply this",
+    "i cannot apply this",
+    "i won't apply this",
+    "i'm not going to apply",
+    "i am not going to apply",
+    "don't paper over",
+    "not appropriate",
+];
+
+/// Questions that doubt the patch as it is.
+const DOUBTS: [&str; 16] = [
+    "what am i missing",
+    "am i missing something",
+    "why is this needed",
+    "why is this necessary",
+    "why is that needed",
+    "why do we need this",
+    "why do we need to",
+    "why would we want",
+    "what's the point",
+    "what is the point",
+    "is this really needed",
+    "is this really necessary",
+    "do we really need",
+    "why bother",
+    "how is this better",
+    "what problem does this solve",
+];
+
+/// Another way proposed instead of what the patch does.
+const OTHERWISE: [&str; 30] = [
+    "why not just",
+    "why not use",
+    "why don't you just",
+    "why don't we just",
+    "can't you just",
+    "couldn't you just",
+    "can't we just",
+    "couldn't we just",
+    "just remove it",
+    "just drop it",
+    "what if you use",
+    "what if you just",
+    "how about using",
+    "what about using",
+    "would be better to",
+    "would be cleaner to",
+    "would be simpler to",
+    "would be simplest",
+    "it'd be better to",
+    "a better approach",
+    "a better solution",
+    "a better way",
+    "there is no need to",
+    "there's no need to",
+    "no need for this",
+    "this is not needed",
+    "is unnecessary",
+    "is wasteful",
+    "is pointless",
+    "i'd rather see",
+];
+
+/// A harsh verdict (blocking), a doubting question or another way proposed
+/// (requests changes): the kind and the rule.
+fn critical(lower: &Hay) -> Option<(Kind, &'static str)> {
+    if lower.contains_any(&HARSH) {
+        return Some((Kind::Objection, "harsh"));
+    }
+    if lower.contains_any(&DOUBTS) {
+        return Some((Kind::RequestsChanges, "critical-question"));
+    }
+    if lower.contains_any(&OTHERWISE) || lower.trim_end().ends_with(", no?") {
+        return Some((Kind::RequestsChanges, "suggests-otherwise"));
+    }
+    None
 }
 
 /// A report of a problem seen with the patch: "when I boot it I see the

@@ -70,8 +70,11 @@ fn of_message(
     if m.ghost || is_author(&m.from) || is_bot(&m.from) || takes_a_stance(&reads[i]) {
         return Vec::new();
     }
-    let said = key_sentence(&reads[i]);
-    let Some(said) = said else {
+    // A concession answers a request or a question, not praise.
+    let Some(said) = key_sentence(&reads[i]).filter(|s| {
+        let asks = |s: &str| s.trim_end().ends_with('?') || asks_for_change(s);
+        asks(s) || reads[i].inline.iter().any(|(_, s)| asks(s))
+    }) else {
         return Vec::new();
     };
     let answers = children
@@ -260,15 +263,84 @@ const PRAISE: [&str; 16] = [
     "indeed", "yes", "yep", "neat", "cool",
 ];
 
+/// Words that make a remark under a hunk a request: what should change,
+/// what is wrong with it.
+const CUES: [&str; 39] = [
+    "should",
+    "need",
+    "must",
+    "please",
+    "instead",
+    "drop",
+    "remove",
+    "rename",
+    "could use",
+    "just use",
+    "missing",
+    "leak",
+    "wrong",
+    "broken",
+    "typo",
+    "unnecessary",
+    "not needed",
+    "redundant",
+    "s/",
+    "nit",
+    "prefer",
+    "don't",
+    "doesn't",
+    "isn't",
+    "no need",
+    "better",
+    "can be",
+    "incorrect",
+    "bug",
+    "wasteful",
+    "pointless",
+    "avoid",
+    "move ",
+    "split",
+    "unused",
+    "not used",
+    "can't",
+    "cannot",
+    "rather",
+];
+
+/// Imperatives a review comment opens with: "Drop the cast."
+const IMPERATIVES: [&str; 16] = [
+    "drop", "remove", "use", "add", "move", "rename", "make", "fix", "keep", "avoid", "split",
+    "put", "replace", "check", "return", "call",
+];
+
 /// A sentence under a quoted hunk that asks for a change: a statement (not a
-/// question the author may answer as a question) that is not praise.
+/// question the author may answer as a question), not praise, that says
+/// what should change or what is wrong.
 fn asks_for_change(s: &str) -> bool {
-    let l = s.to_lowercase();
+    let l = s.to_lowercase().replace('\u{2019}', "'");
     let n = words(&l);
     let praise = n <= 6
         && l.split(|c: char| !c.is_alphanumeric())
             .any(|w| PRAISE.contains(&w));
+    let first = l.split_whitespace().next().unwrap_or("");
+    let cued = CUES.iter().any(|c| l.contains(c)) || IMPERATIVES.contains(&first);
+    // "I will drop this.", "I see X but failed to find Y": the reviewer's
+    // own plans and observations; "$ make ...", "# comment": pasted text.
+    let own_plan = [
+        "i will ",
+        "i'll ",
+        "i see ",
+        "i think the above",
+        "i tested",
+        "i've tested",
+    ]
+    .iter()
+    .any(|p| l.starts_with(p));
+    let pasted = l.starts_with(['$', '#', '[', '+', '-']) || l.contains("make -");
     n >= 3
+        && !own_plan
+        && !pasted
+        && cued
         && !praise
         && !l.trim_end().ends_with('?')
         && !l.contains("makes sense")

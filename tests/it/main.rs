@@ -4,6 +4,7 @@ mod body_text;
 mod cluster;
 mod crash;
 mod e2e;
+mod gold;
 mod hostile;
 mod import;
 mod samples;
