@@ -365,21 +365,8 @@ pub fn analyze_segmented(
     segments: &[Vec<quote::Segment>],
     ctx: Context<'_>,
 ) -> Consensus {
-    let mapped: Vec<MessageInput>;
-    let msgs = match ctx.mailmap {
-        Some(map) if !map.is_empty() => {
-            mapped = msgs
-                .iter()
-                .map(|m| MessageInput {
-                    from: map.resolve(&m.from),
-                    author: map.resolve(&m.author),
-                    ..m.clone()
-                })
-                .collect();
-            &mapped[..]
-        }
-        _ => msgs,
-    };
+    let normalised = normalise(msgs, ctx);
+    let msgs: &[MessageInput] = &normalised;
     let resolve = |p: Person| ctx.mailmap.map_or_else(|| p.clone(), |map| map.resolve(&p));
     let mut order: Vec<usize> = (0..msgs.len()).filter(|&i| !msgs[i].ghost).collect();
     order.sort_by_key(|&i| (msgs[i].date.unwrap_or(i64::MAX), i));
@@ -395,6 +382,11 @@ pub fn analyze_segmented(
                 p.email.to_lowercase()
             };
             if let Some(&i) = by_email.get(&key) {
+                // First seen as a bare address, later with a name: show the name.
+                let shown = &mut people[i].person;
+                if (shown.name.is_empty() || shown.name == shown.email) && !p.name.is_empty() {
+                    shown.name = p.name.clone();
+                }
                 return i;
             }
             // Another address of someone already here: the same full name (at
@@ -467,6 +459,13 @@ pub fn analyze_segmented(
     for &i in &order {
         let m = &msgs[i];
         let who = person_index(&mut people, &mut by_email, &m.from);
+        if is_pull_request(m) {
+            // "Please pull ..." in a maintainer's own [GIT PULL] asks
+            // nothing of anyone: sending it is the maintainer's support.
+            people[who].signals.push(pull_request_signal(m));
+            current.insert(who, Stance::Support);
+            continue;
+        }
         let Some(anchor) = anchors[i] else {
             // Not about a patch: prose still counts, about the thread.
             for (_, mut signal) in
@@ -682,8 +681,13 @@ pub fn analyze_segmented(
         for (_, mut signal) in pending {
             hold_if_conditional(&mut signal, current.get(&who));
             // "Applied, thanks. While I am here, it is not clear to me how
-            // ...": questions after taking the patch do not undo it.
-            if applied_here && signal.kind == Kind::RequestsChanges {
+            // ...": questions after taking the patch do not undo it, nor
+            // does checkpatch's output pasted below "Applied" (only a NAK
+            // does).
+            if applied_here
+                && signal.stance == Some(Stance::Oppose)
+                && !matches!(signal.kind, Kind::Nak | Kind::NackedBy)
+            {
                 signal.stance = None;
             }
             applied_here |= signal.kind == Kind::Applied;
@@ -840,4 +844,63 @@ pub fn analyze_segmented(
         patches,
         subsystems,
     }
+}
+
+/// A maintainer's `[GIT PULL]` mail (not a reply to one).
+fn is_pull_request(m: &MessageInput) -> bool {
+    !m.is_reply && !m.ghost && m.subject.to_ascii_uppercase().contains("[GIT PULL")
+}
+
+fn pull_request_signal(m: &MessageInput) -> Signal {
+    Signal {
+        kind: Kind::Posted,
+        message_id: m.message_id.clone(),
+        date: m.date,
+        evidence: m.subject.clone(),
+        target: None,
+        patch: None,
+        scope: "series",
+        conditional: false,
+        stance: Some(Stance::Support),
+        verified: true,
+        rule: "pull-request",
+        grade: Grade::Approves,
+        shown_by: None,
+        covers: Vec::new(),
+    }
+}
+
+/// The thread as the passes read it: senders and authors through the
+/// mailmap, and a reply whose Subject lacks "Re:" (no diff, no counter,
+/// answering a patch) marked as the reply it is.
+fn normalise<'a>(
+    msgs: &'a [MessageInput],
+    ctx: Context<'_>,
+) -> std::borrow::Cow<'a, [MessageInput]> {
+    let mailmap = ctx.mailmap.filter(|map| !map.is_empty());
+    let unmarked_reply = |m: &MessageInput| {
+        m.is_patch
+            && !m.is_reply
+            && !m.has_diff
+            && m.index.is_none()
+            && m.parent
+                .and_then(|p| msgs.get(p))
+                .is_some_and(|p| p.is_patch && !p.ghost)
+    };
+    if mailmap.is_none() && !msgs.iter().any(unmarked_reply) {
+        return std::borrow::Cow::Borrowed(msgs);
+    }
+    let out = msgs
+        .iter()
+        .map(|m| {
+            let mut m2 = m.clone();
+            if let Some(map) = mailmap {
+                m2.from = map.resolve(&m.from);
+                m2.author = map.resolve(&m.author);
+            }
+            m2.is_reply |= unmarked_reply(m);
+            m2
+        })
+        .collect();
+    std::borrow::Cow::Owned(out)
 }

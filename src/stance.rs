@@ -1190,7 +1190,19 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                         "after those",
                     ]
                     .iter()
-                    .any(|p| main.starts_with(p));
+                    .any(|p| main.starts_with(p))
+                    // "Other than that, looks good to me": the points above
+                    // come first.
+                    || main.contains_any(&[
+                        "other than that",
+                        "otherwise",
+                        "apart from that",
+                        "aside from that",
+                        "with that fixed",
+                        "with those fixed",
+                        "with these fixed",
+                        "with that addressed",
+                    ]);
                 push(
                     Kind::Approval,
                     if conditional {

@@ -115,13 +115,13 @@ fn of_message(
 /// The message's own words take a stance (or carry a review trailer): the
 /// conversation adds nothing to them.
 fn takes_a_stance(read: &Read) -> bool {
-    read.found
-        .iter()
-        .any(|f| f.kind.stance().is_some() || matches!(f.kind, Kind::Agree | Kind::Disagree))
-        || read.original.lines().any(|l| {
-            crate::trailers::parse_line(l.trim(), 0)
-                .is_some_and(|t| Kind::of_trailer(&t.key).stance().is_some())
-        })
+    read.found.iter().any(|f| {
+        !f.conditional
+            && (f.kind.stance().is_some() || matches!(f.kind, Kind::Agree | Kind::Disagree))
+    }) || read.original.lines().any(|l| {
+        crate::trailers::parse_line(l.trim(), 0)
+            .is_some_and(|t| Kind::of_trailer(&t.key).stance().is_some())
+    })
 }
 
 /// The sentence that best shows what a review said: the first written under

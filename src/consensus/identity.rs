@@ -4,8 +4,19 @@
 
 use crate::message::Person;
 
+/// A display name without what a relay adds and without a bracketed
+/// comment: "Ana Ruiz via B4 Relay" and "Ana Ruiz (Google)" are Ana Ruiz.
+fn bare_name(name: &str) -> &str {
+    let name = name.trim().trim_matches('"');
+    let name = name.find(" via ").map_or(name, |i| &name[..i]);
+    match name.find(" (") {
+        Some(i) if name.ends_with(')') => name[..i].trim_end(),
+        _ => name.trim_end(),
+    }
+}
+
 pub(super) fn normalise_name(name: &str) -> String {
-    let name = name.trim().trim_matches('"').to_lowercase();
+    let name = bare_name(name).to_lowercase();
     // "Last, First" → "first last"
     let name = match name.split_once(',') {
         Some((last, first)) => format!("{} {}", first.trim(), last.trim()),
@@ -24,7 +35,7 @@ pub fn same_person(a: &Person, b: &Person) -> bool {
 /// engine asks this for every message against every author).
 pub(super) fn same_name(a: &str, b: &str) -> bool {
     fn words(name: &str) -> impl Iterator<Item = &str> {
-        let name = name.trim().trim_matches('"');
+        let name = bare_name(name);
         let (first, last) = match name.split_once(',') {
             Some((last, first)) => (first, last),
             None => (name, ""),
