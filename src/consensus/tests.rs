@@ -285,3 +285,91 @@ fn one_person_two_addresses_by_full_name_only() {
         "the author gave the patch up"
     );
 }
+
+/// Conversation evidence on a small thread: inline review under a hunk, a
+/// question the author concedes to, agreement with a reviewer's point, a
+/// reviewer whose tag stands, and the positions they end in.
+#[test]
+fn conversation_evidence_resolves_reviews_in_order() {
+    let p = |n: &str, e: &str| Person {
+        name: n.into(),
+        email: e.into(),
+    };
+    let (author, ana, dana, lee, kim) = (
+        p("Sam Author", "sam@x"),
+        p("Ana R", "ana@x"),
+        p("Dana K", "dana@x"),
+        p("Lee P", "lee@x"),
+        p("Kim T", "kim@x"),
+    );
+    let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| MessageInput {
+        date: Some(date),
+        ..msg(id, Some(parent), who.clone(), "Re: [PATCH] mod: fix", body)
+    };
+    let mut root = msg(
+        "p@x",
+        None,
+        author.clone(),
+        "[PATCH] mod: fix",
+        "Fix.\n---\n",
+    );
+    root.has_diff = true;
+    let hunk = "> @@ -1,2 +1,2 @@\n> -\tfoo();\n> +\tbar();\n\n";
+    let msgs = vec![
+        root,
+        reply(
+            "a@x",
+            0,
+            &ana,
+            &format!("{hunk}This leaks the buffer, you should free it on the error path.\n"),
+            1,
+        ),
+        reply("d@x", 0, &dana, "Why would anyone call this twice?\n", 2),
+        reply(
+            "s@x",
+            2,
+            &author,
+            "> Why would anyone call this twice?\n\nGood point, will drop that hunk in v2.\n",
+            3,
+        ),
+        reply("l@x", 1, &lee, "> This leaks the buffer\n\nSame here.\n", 4),
+        reply(
+            "k@x",
+            0,
+            &kim,
+            &format!("{hunk}Nice.\n\nReviewed-by: Kim T <kim@x>\n"),
+            5,
+        ),
+    ];
+    let c = analyze(&msgs);
+    let got: Vec<String> = c
+        .positions
+        .iter()
+        .map(|p| {
+            let why = p.evidence().map_or("-", |s| s.rule);
+            format!(
+                "{} {} {} {}",
+                p.person.email,
+                p.stance.as_str(),
+                p.grade.as_str(),
+                why
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "sam@x support approves posted",
+            "ana@x oppose requests-changes inline-review",
+            "dana@x oppose requests-changes author-conceded",
+            "lee@x oppose requests-changes agree",
+            "kim@x support approves trailer",
+        ]
+    );
+    let dana = c
+        .positions
+        .iter()
+        .find(|p| p.person.email == "dana@x")
+        .unwrap();
+    assert_eq!(dana.evidence().unwrap().shown_by.as_deref(), Some("s@x"));
+}
