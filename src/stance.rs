@@ -877,11 +877,13 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             // Another way proposed, a question that doubts the patch, a
             // harsh verdict: "why not just use strcmp()?", "what am I
             // missing?", "this is a terrible hack".
-            if !iffy && !conditional_clause && !not_objecting {
-                if let Some((kind, rule)) = critical(&main) {
-                    push(kind, rule, false, None);
-                    break 'rules;
-                }
+            if !iffy
+                && !conditional_clause
+                && !not_objecting
+                && let Some((kind, rule)) = critical(&main)
+            {
+                push(kind, rule, false, None);
+                break 'rules;
             }
             let request = (main.starts_with("please ")
                 || main.contains(": please ")

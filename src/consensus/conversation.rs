@@ -215,15 +215,20 @@ const CONCESSIONS: [&str; 52] = [
 
 /// The author's reply concedes the point: the sentence that does.
 fn concession(read: &Read) -> Option<String> {
+    sentence_with(read, &CONCESSIONS, |l| {
+        !l.contains("you're right that") && !l.trim_end().ends_with('?') && !l.contains("if you")
+    })
+}
+
+/// The first sentence of a reply's own text that holds one of `phrases`
+/// and passes `keep` (both read in lower case).
+fn sentence_with(read: &Read, phrases: &[&str], keep: impl Fn(&str) -> bool) -> Option<String> {
     stance::sentences(&read.original)
         .into_iter()
         .map(|(_, s)| s)
         .find(|s| {
             let l = s.to_lowercase().replace('\u{2019}', "'");
-            CONCESSIONS.iter().any(|c| l.contains(c))
-                && !l.contains("you're right that")
-                && !l.trim_end().ends_with('?')
-                && !l.contains("if you")
+            phrases.iter().any(|p| l.contains(p)) && keep(&l)
         })
 }
 
@@ -249,13 +254,7 @@ const REBUTTALS: [&str; 17] = [
 
 /// The author's reply argues back: the sentence that does.
 fn rebuttal(read: &Read) -> Option<String> {
-    stance::sentences(&read.original)
-        .into_iter()
-        .map(|(_, s)| s)
-        .find(|s| {
-            let l = s.to_lowercase().replace('\u{2019}', "'");
-            REBUTTALS.iter().any(|r| l.contains(r))
-        })
+    sentence_with(read, &REBUTTALS, |_| true)
 }
 
 const PRAISE: [&str; 16] = [

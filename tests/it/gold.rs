@@ -6,22 +6,7 @@
 
 use std::path::Path;
 
-use crate::support::{corpus, kbuild_data, text, whosaid};
-
-/// linux-modules imported once for all tests that read it.
-fn modules_data() -> &'static Path {
-    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = whosaid(
-            dir.path(),
-            &["import", corpus("linux-modules").to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        dir
-    })
-    .path()
-}
+use crate::support::{kbuild_data, modules_data};
 
 /// The figures a snapshot line holds, in its column order.
 fn figures(score: &whosaid::gold::Score) -> Vec<f64> {

@@ -160,16 +160,21 @@ pub fn import_spec(data: &Path, spec: &str) -> whosaid::import::ImportReport {
 /// linux-kbuild imported once for all tests that read it.
 pub fn kbuild_data() -> &'static Path {
     static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = whosaid(
-            dir.path(),
-            &["import", corpus("linux-kbuild").to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        dir
-    })
-    .path()
+    DATA.get_or_init(|| imported("linux-kbuild")).path()
+}
+
+/// linux-modules imported once for all tests that read it.
+pub fn modules_data() -> &'static Path {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| imported("linux-modules")).path()
+}
+
+/// A shared corpus imported into a fresh data dir.
+fn imported(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = whosaid(dir.path(), &["import", corpus(name).to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    dir
 }
 
 /// A throwaway PostgreSQL cluster of this test process's own (whatever
