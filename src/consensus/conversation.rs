@@ -114,9 +114,11 @@ fn of_message(
 
 /// The message's own words take a stance (or carry a review trailer): the
 /// conversation adds nothing to them.
+/// A conditional trailer offer carries the request itself; "other than that,
+/// looks good" leaves the points before it to be read.
 fn takes_a_stance(read: &Read) -> bool {
     read.found.iter().any(|f| {
-        !f.conditional
+        (!f.conditional || f.rule.ends_with("trailer-offer"))
             && (f.kind.stance().is_some() || matches!(f.kind, Kind::Agree | Kind::Disagree))
     }) || read.original.lines().any(|l| {
         crate::trailers::parse_line(l.trim(), 0)

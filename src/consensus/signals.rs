@@ -189,7 +189,12 @@ pub(super) fn prose_signals(
                 let theirs = target_person
                     .filter(|&t| t != who)
                     .and_then(|t| current.get(&t).copied());
-                agreed_grade = target_person.and_then(|t| latest_grade(&people[t]));
+                // Only an objection's grade is taken over (and only then
+                // looked up: a 100,000-message chain of "Agreed." among
+                // people with no stance would scan their signals each time).
+                if theirs == Some(Stance::Oppose) {
+                    agreed_grade = target_person.and_then(|t| latest_grade(&people[t]));
+                }
                 match (kind, theirs) {
                     (Kind::Agree, Some(s)) if s != Stance::Neutral => Some(s),
                     (Kind::Disagree, Some(Stance::Support)) => Some(Stance::Oppose),

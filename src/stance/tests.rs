@@ -64,7 +64,7 @@ I am more concerned with people getting errors such as          | objection
 I'm not worried about the extra call.                           | -
 Also I found another bug - clicking on '..' menu doesn't work:  | -
 Perhaps it would be a good idea to have a quick meeting about this. | -
-Other than that, this is all good.                              | approval
+Other than that, this is all good.                              | approval conditional
 I can apply this series together with Lukas' base patch.        | approval
 I can pick this up, but I commented on the first paragraph.     | -
 I tested the series, and it works really well here.             | approval

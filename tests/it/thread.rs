@@ -307,6 +307,7 @@ fn thread_json_matches_the_interface() {
           "positions": [
             {
               "changed": false,
+              "grade": "neutral",
               "per_patch": [],
               "person": {
                 "aliases": [],
