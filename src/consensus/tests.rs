@@ -2,12 +2,16 @@
 
 use super::*;
 
+/// A person by name and address.
+fn p(name: &str, email: &str) -> Person {
+    Person {
+        name: name.into(),
+        email: email.into(),
+    }
+}
+
 #[test]
 fn identity_checks_like_b4() {
-    let p = |n: &str, e: &str| Person {
-        name: n.into(),
-        email: e.into(),
-    };
     assert!(same_person(&p("Jane Doe", "jane@x"), &p("J", "JANE@x")));
     assert!(same_person(&p("Doe, Jane", "a@x"), &p("Jane  Doe", "b@y")));
     assert!(same_person(
@@ -49,10 +53,6 @@ fn msg(id: &str, parent: Option<usize>, from: Person, subject: &str, body: &str)
 
 #[test]
 fn trailers_on_a_condition_by_the_author_and_per_patch_stances() {
-    let p = |n: &str, e: &str| Person {
-        name: n.into(),
-        email: e.into(),
-    };
     let author = p("Lukas H", "lukas@x");
     let petr = p("Petr M", "petr@x");
     let mut msgs = vec![msg(
@@ -149,10 +149,6 @@ fn trailers_on_a_condition_by_the_author_and_per_patch_stances() {
 
 #[test]
 fn carried_tags_alternatives_done_and_mangled_addresses() {
-    let p = |n: &str, e: &str| Person {
-        name: n.into(),
-        email: e.into(),
-    };
     let (author, nathan, arvind, linus, sedat) = (
         p("Fang Song", "fs@x"),
         p("Nathan C", "nathan@x"),
@@ -244,10 +240,6 @@ fn carried_tags_alternatives_done_and_mangled_addresses() {
 
 #[test]
 fn one_person_two_addresses_by_full_name_only() {
-    let p = |n: &str, e: &str| Person {
-        name: n.into(),
-        email: e.into(),
-    };
     let msgs = vec![
         msg(
             "p@x",
@@ -291,10 +283,6 @@ fn one_person_two_addresses_by_full_name_only() {
 /// reviewer whose tag stands, and the positions they end in.
 #[test]
 fn conversation_evidence_resolves_reviews_in_order() {
-    let p = |n: &str, e: &str| Person {
-        name: n.into(),
-        email: e.into(),
-    };
     let (author, ana, dana, lee, kim) = (
         p("Sam Author", "sam@x"),
         p("Ana R", "ana@x"),
