@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// Each position as "address stance [grade] rule-of-its-evidence".
+fn standing(c: &Consensus, grade: bool) -> Vec<String> {
+    c.positions
+        .iter()
+        .map(|p| {
+            let why = p.evidence().map_or("-", |s| s.rule);
+            let grade = if grade {
+                format!(" {}", p.grade.as_str())
+            } else {
+                String::new()
+            };
+            format!("{} {}{grade} {why}", p.person.email, p.stance.as_str())
+        })
+        .collect()
+}
+
 /// A person by name and address.
 fn p(name: &str, email: &str) -> Person {
     Person {
@@ -208,14 +224,7 @@ fn carried_tags_alternatives_done_and_mangled_addresses() {
         ),
     ];
     let c = analyze(&msgs);
-    let got: Vec<String> = c
-        .positions
-        .iter()
-        .map(|p| {
-            let why = p.evidence().map_or("-", |s| s.rule);
-            format!("{} {} {}", p.person.email, p.stance.as_str(), why)
-        })
-        .collect();
+    let got = standing(&c, false);
     assert_eq!(
         got,
         [
@@ -330,20 +339,7 @@ fn conversation_evidence_resolves_reviews_in_order() {
         ),
     ];
     let c = analyze(&msgs);
-    let got: Vec<String> = c
-        .positions
-        .iter()
-        .map(|p| {
-            let why = p.evidence().map_or("-", |s| s.rule);
-            format!(
-                "{} {} {} {}",
-                p.person.email,
-                p.stance.as_str(),
-                p.grade.as_str(),
-                why
-            )
-        })
-        .collect();
+    let got = standing(&c, true);
     assert_eq!(
         got,
         [
