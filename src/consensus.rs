@@ -20,17 +20,17 @@ mod positions;
 mod signals;
 #[cfg(test)]
 mod tests;
+mod walk;
 
-use anchors::{anchors, ids, is_cover, targets};
+use anchors::{ids, is_cover};
 pub use identity::{is_bot, same_person};
-use identity::{normalise_name, plausible_address};
-use positions::{final_stance, per_patch};
+use signals::Read;
 pub use signals::original_text;
-use signals::{Read, hold_if_conditional, lead_in, prose_signals};
+use walk::Walk;
 
 use crate::message::Person;
 use crate::quote::{self, Kind as SegKind};
-use crate::stance::{self, Grade, Kind, Stance};
+use crate::stance::{Grade, Kind, Stance};
 
 /// One message of the thread, as the engine needs it.
 #[derive(Debug, Clone)]
@@ -63,6 +63,13 @@ pub struct MessageInput {
     pub author: Person,
     /// Decoded body (empty for ghosts).
     pub body: String,
+}
+
+impl MessageInput {
+    /// A patch or cover letter posted (not a reply, not a ghost).
+    pub fn posts_patch(&self) -> bool {
+        self.is_patch && !self.is_reply && !self.ghost
+    }
 }
 
 /// A role in the thread.
@@ -132,6 +139,38 @@ pub struct Signal {
     pub covers: Vec<String>,
 }
 
+impl Signal {
+    /// A verified signal message `m` gives, at the stance and grade its kind
+    /// takes by itself, about no patch yet.
+    fn said(kind: Kind, m: &MessageInput, evidence: String, rule: &'static str) -> Signal {
+        Signal {
+            kind,
+            message_id: m.message_id.clone(),
+            date: m.date,
+            evidence,
+            target: None,
+            patch: None,
+            scope: "patch",
+            conditional: false,
+            stance: kind.stance(),
+            verified: true,
+            rule,
+            grade: Grade::of(kind),
+            shown_by: None,
+            covers: Vec::new(),
+        }
+    }
+
+    /// The same signal about `patches` (indices into `msgs`), scoped.
+    fn about(mut self, msgs: &[MessageInput], patches: &[usize], scope: &'static str) -> Signal {
+        self.patch =
+            (patches.len() == 1 && scope == "patch").then(|| msgs[patches[0]].message_id.clone());
+        self.scope = scope;
+        self.covers = ids(msgs, patches);
+        self
+    }
+}
+
 /// Where someone stands on one patch.
 #[derive(Debug, Clone, Serialize)]
 pub struct PatchStance {
@@ -170,6 +209,20 @@ pub struct Position {
 }
 
 impl Position {
+    /// Someone who has said nothing yet.
+    fn new(person: Person) -> Position {
+        Position {
+            person,
+            aliases: Vec::new(),
+            role: Role::Participant,
+            stance: Stance::Neutral,
+            grade: Grade::Neutral,
+            changed: false,
+            signals: Vec::new(),
+            patches: Vec::new(),
+        }
+    }
+
     /// The signal that best shows where they stand: of the signals that took
     /// their final stance, the strongest kind (a NAK over an agreement, a
     /// trailer over a "looks good"), the latest of those.
@@ -367,82 +420,23 @@ pub fn analyze_segmented(
 ) -> Consensus {
     let normalised = normalise(msgs, ctx);
     let msgs: &[MessageInput] = &normalised;
-    let resolve = |p: Person| ctx.mailmap.map_or_else(|| p.clone(), |map| map.resolve(&p));
-    let mut order: Vec<usize> = (0..msgs.len()).filter(|&i| !msgs[i].ghost).collect();
-    order.sort_by_key(|&i| (msgs[i].date.unwrap_or(i64::MAX), i));
+    let reads = read_all(msgs, segments);
+    let mut walk = Walk::new(msgs, &reads);
+    walk.run();
+    let (subsystems, maintainers) = subsystems(msgs, ctx);
+    let patches = patch_credits(msgs, &mut walk.credits);
+    let mut positions = walk.people.list;
+    positions::finish(&mut positions, msgs, &maintainers);
+    Consensus {
+        positions,
+        patches,
+        subsystems,
+    }
+}
 
-    // People by address, in order of appearance.
-    let mut people: Vec<Position> = Vec::new();
-    let mut by_email: HashMap<String, usize> = HashMap::new();
-    let person_index =
-        |people: &mut Vec<Position>, by_email: &mut HashMap<String, usize>, p: &Person| -> usize {
-            let key = if p.email.is_empty() {
-                format!("name:{}", normalise_name(&p.name))
-            } else {
-                p.email.to_lowercase()
-            };
-            if let Some(&i) = by_email.get(&key) {
-                // First seen as a bare address, later with a name: show the name.
-                let shown = &mut people[i].person;
-                if (shown.name.is_empty() || shown.name == shown.email) && !p.name.is_empty() {
-                    shown.name = p.name.clone();
-                }
-                return i;
-            }
-            // Another address of someone already here: the same full name (at
-            // least two words) in the same thread. One-word names never merge.
-            let name = normalise_name(&p.name);
-            if name.split_whitespace().count() >= 2
-                && let Some(i) = people
-                    .iter()
-                    .position(|q| normalise_name(&q.person.name) == name)
-            {
-                if !p.email.is_empty()
-                    && people[i].person.email != p.email
-                    && !people[i].aliases.contains(&p.email)
-                {
-                    people[i].aliases.push(p.email.clone());
-                }
-                by_email.insert(key, i);
-                return i;
-            }
-            *by_email.entry(key).or_insert_with(|| {
-                people.push(Position {
-                    person: p.clone(),
-                    aliases: Vec::new(),
-                    role: Role::Participant,
-                    stance: Stance::Neutral,
-                    grade: Grade::Neutral,
-                    changed: false,
-                    signals: Vec::new(),
-                    patches: Vec::new(),
-                });
-                people.len() - 1
-            })
-        };
-    let authors: Vec<Person> = msgs
-        .iter()
-        .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
-        .flat_map(|m| [m.from.clone(), m.author.clone()])
-        .collect();
-    let posters: Vec<Person> = msgs
-        .iter()
-        .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
-        .map(|m| m.from.clone())
-        .collect();
-    // The first patch posted: its author's work is what the thread is about.
-    // A patch someone else posts in the thread is their alternative.
-    let first_patch = order
-        .iter()
-        .copied()
-        .find(|&i| msgs[i].is_patch && !msgs[i].is_reply);
-    // Everyone who writes in the thread (a trailer carried in a patch counts
-    // as the position of its giver only if they take part).
-    let senders: Vec<&Person> = order.iter().map(|&i| &msgs[i].from).collect();
-    let mut current: HashMap<usize, Stance> = HashMap::new();
-    let mut credits: HashMap<usize, Vec<Credit>> = HashMap::new();
-    // What each message says depends on its own text only: read each one's
-    // original text, prose rules and scope phrases once, up front.
+/// What each message says depends on its own text only: its original
+/// text, prose rules and scope phrases, read once up front, over the cores.
+fn read_all(msgs: &[MessageInput], segments: &[Vec<quote::Segment>]) -> Vec<Read> {
     let pairs: Vec<(&MessageInput, &[quote::Segment])> = msgs
         .iter()
         .zip(
@@ -452,382 +446,54 @@ pub fn analyze_segmented(
                 .chain(std::iter::repeat(&[][..])),
         )
         .collect();
-    let read: Vec<Read> = crate::par::map(&pairs, |(m, segs)| Read::of(&m.body, segs));
+    crate::par::map(&pairs, |(m, segs)| Read::of(&m.body, segs))
+}
 
-    let anchors = anchors(msgs);
-    let talk = conversation::evidence(msgs, &read, &anchors);
-    for &i in &order {
-        let m = &msgs[i];
-        let who = person_index(&mut people, &mut by_email, &m.from);
-        if is_pull_request(m) {
-            // "Please pull ..." in a maintainer's own [GIT PULL] asks
-            // nothing of anyone: sending it is the maintainer's support.
-            people[who].signals.push(pull_request_signal(m));
-            current.insert(who, Stance::Support);
-            continue;
+/// The subsystems a thread is about (subject prefixes, and with a
+/// MAINTAINERS file the sections covering the files its patches change),
+/// and the maintainers those sections list.
+fn subsystems(msgs: &[MessageInput], ctx: Context<'_>) -> (Vec<String>, Vec<Person>) {
+    let resolve = |p: &Person| ctx.mailmap.map_or_else(|| p.clone(), |map| map.resolve(p));
+    let mut names: Vec<String> = Vec::new();
+    let mut maintainers: Vec<Person> = Vec::new();
+    let add = |name: &str, names: &mut Vec<String>| {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
         }
-        let Some(anchor) = anchors[i] else {
-            // Not about a patch: prose still counts, about the thread.
-            for (_, mut signal) in
-                prose_signals(msgs, &read[i], i, None, who, &people, &current, &authors)
-            {
-                hold_if_conditional(&mut signal, current.get(&who));
-                if let Some(s) = signal.stance {
-                    current.insert(who, s);
-                }
-                people[who].signals.push(signal);
-            }
-            continue;
-        };
-        if anchor == i {
-            let alternative = first_patch.is_some_and(|f| {
-                let root = &msgs[f];
-                ![&root.from, &root.author]
-                    .iter()
-                    .any(|a| same_person(a, &m.from) || same_person(a, &m.author))
-            });
-            people[who].signals.push(Signal {
-                kind: Kind::Posted,
-                message_id: m.message_id.clone(),
-                date: m.date,
-                evidence: m.subject.clone(),
-                target: None,
-                patch: (!is_cover(msgs, i)).then(|| m.message_id.clone()),
-                scope: if is_cover(msgs, i) { "series" } else { "patch" },
-                conditional: false,
-                // Posting an alternative to the thread's patch is a position
-                // on one's own patch, not on the one under review.
-                stance: (!alternative).then_some(Stance::Support),
-                verified: true,
-                rule: if alternative {
-                    "posted-alternative"
-                } else {
-                    "posted"
-                },
-                grade: if alternative {
-                    Grade::Neutral
-                } else {
-                    Grade::Approves
-                },
-                shown_by: None,
-                covers: ids(msgs, &targets(msgs, anchor, None).0),
-            });
-            if !alternative {
-                current.insert(who, Stance::Support);
-            }
-            // Review trailers the patch carries from an earlier revision
-            // ("Reviewed-by: Nathan ..." above the `---`) are the position
-            // of their givers who take part in the thread, until they say
-            // otherwise. They are not credited again: the patch has them.
-            for line in read[i].original.lines() {
-                if line.trim() == "---" {
-                    break;
-                }
-                let Some(t) = crate::trailers::parse_line(line.trim_end(), 0) else {
-                    continue;
-                };
-                let kind = Kind::of_trailer(&t.key);
-                let Some(person) = t.person else { continue };
-                if !matches!(kind, Kind::AckedBy | Kind::ReviewedBy | Kind::TestedBy)
-                    || same_person(&person, &m.from)
-                    || same_person(&person, &m.author)
-                {
-                    continue;
-                }
-                let Some(sender) = senders.iter().find(|s| same_person(s, &person)) else {
-                    continue;
-                };
-                let giver = person_index(&mut people, &mut by_email, sender);
-                if current.contains_key(&giver) {
-                    continue;
-                }
-                people[giver].signals.push(Signal {
-                    kind,
-                    message_id: m.message_id.clone(),
-                    date: m.date,
-                    evidence: line.trim().to_string(),
-                    target: None,
-                    patch: (!is_cover(msgs, i)).then(|| m.message_id.clone()),
-                    scope: "patch",
-                    conditional: false,
-                    stance: Some(Stance::Support),
-                    verified: true,
-                    rule: "carried-trailer",
-                    grade: Grade::of(kind),
-                    shown_by: None,
-                    covers: vec![m.message_id.clone()],
-                });
-                current.insert(giver, Stance::Support);
-            }
-            continue;
-        }
-        // Trailers, from original text only, scoped by the prose before them.
-        let original = &read[i].original;
-        let scopes = &read[i].scopes;
-        let mut pending: Vec<(usize, Signal)> = Vec::new();
-        let mut offset = 0;
-        for line in original.split_inclusive('\n') {
-            let here = offset;
-            offset += line.len();
-            let Some(t) = crate::trailers::parse_line(line.trim_end(), here) else {
-                continue;
-            };
-            let Some(person) = t.person.clone() else {
-                continue;
-            };
-            let kind = Kind::of_trailer(&t.key);
-            // "With the updated commit message:" just before the trailer.
-            let conditional = stance::conditional_lead(&lead_in(original, here));
-            // An author's Tested-by in a reply to their own patch is about
-            // someone else's proposal, not a review of the patch.
-            let own = same_person(&person, &msgs[anchor].author)
-                || same_person(&person, &msgs[anchor].from);
-            // The scope set before the trailer, or one that finishes the
-            // offer on the next line ("Reviewed-by: ... / to that patch.").
-            let next = here + line.len();
-            let after = scopes.iter().find(|(o, _)| {
-                *o >= next
-                    && original[next..*o].trim().is_empty()
-                    && ["to ", "for "]
-                        .iter()
-                        .any(|w| original[*o..].starts_with(w))
-            });
-            let scope = after
-                .or_else(|| scopes.iter().rev().find(|(o, _)| *o <= here))
-                .map(|(_, s)| s.clone());
-            let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
-            let verified = same_person(&person, &m.from);
-            let stance = if !verified || own {
-                None
-            } else {
-                kind.stance()
-            };
-            let signal = Signal {
-                kind,
-                message_id: m.message_id.clone(),
-                date: m.date,
-                evidence: line.trim().to_string(),
-                target: (!verified).then(|| person.email.clone()),
-                patch: (patches.len() == 1 && scope_name == "patch")
-                    .then(|| msgs[patches[0]].message_id.clone()),
-                scope: scope_name,
-                conditional,
-                stance,
-                verified,
-                rule: if own { "own-trailer" } else { "trailer" },
-                grade: stance.map_or(Grade::Neutral, |_| Grade::of(kind)),
-                shown_by: None,
-                covers: ids(msgs, &patches),
-            };
-            // "sedat.dilek@gmail,com" from Sedat Dilek: the sender's address.
-            let credited = if verified && !plausible_address(&person.email) {
-                Person {
-                    name: person.name.clone(),
-                    email: m.from.email.clone(),
-                }
-            } else {
-                person.clone()
-            };
-            if kind != Kind::OtherTrailer && !own {
-                for &p in &patches {
-                    credits.entry(p).or_default().push(Credit {
-                        name: t.name.clone(),
-                        person: credited.clone(),
-                        source: m.message_id.clone(),
-                        scope: scope_name,
-                        conditional,
-                        verified,
-                        evidence: line.trim().to_string(),
-                    });
-                }
-            }
-            pending.push((here, signal));
-        }
-        pending.extend(prose_signals(
-            msgs,
-            &read[i],
-            i,
-            Some(anchor),
-            who,
-            &people,
-            &current,
-            &authors,
-        ));
-        // What the conversation shows comes after the message's own words.
-        pending.extend(talk[i].iter().map(|e| {
-            let (patches, scope_name) = targets(msgs, anchor, None);
-            let signal = Signal {
-                kind: e.kind,
-                message_id: m.message_id.clone(),
-                date: m.date,
-                evidence: e.evidence.clone(),
-                target: None,
-                patch: (patches.len() == 1 && scope_name == "patch")
-                    .then(|| msgs[patches[0]].message_id.clone()),
-                scope: scope_name,
-                conditional: false,
-                stance: e.kind.stance(),
-                verified: true,
-                rule: e.rule,
-                grade: Grade::of(e.kind),
-                shown_by: e.shown_by.clone(),
-                covers: ids(msgs, &patches),
-            };
-            (usize::MAX, signal)
-        }));
-        // In the order they were written: "I withdraw my NAK. Acked-by: ..."
-        pending.sort_by_key(|(offset, _)| *offset);
-        let mut applied_here = false;
-        for (_, mut signal) in pending {
-            hold_if_conditional(&mut signal, current.get(&who));
-            // "Applied, thanks. While I am here, it is not clear to me how
-            // ...": questions after taking the patch do not undo it, nor
-            // does checkpatch's output pasted below "Applied" (only a NAK
-            // does).
-            if applied_here
-                && signal.stance == Some(Stance::Oppose)
-                && !matches!(signal.kind, Kind::Nak | Kind::NackedBy)
-            {
-                signal.stance = None;
-            }
-            applied_here |= signal.kind == Kind::Applied;
-            // A retracted trailer is no longer credited to the patches the
-            // retraction is about.
-            if signal.rule == "retracts-trailer" {
-                for id in &signal.covers {
-                    if let Some(p) = msgs.iter().position(|x| x.message_id == *id)
-                        && let Some(list) = credits.get_mut(&p)
-                    {
-                        list.retain(|c| !same_person(&c.person, &m.from));
-                    }
-                }
-            }
-            if signal.stance.is_none() {
-                signal.grade = Grade::Neutral;
-            }
-            if let Some(s) = signal.stance {
-                current.insert(who, s);
-            }
-            people[who].signals.push(signal);
-        }
-        // Conditional trailer offers in prose are credits too (marked).
-        let offers: Vec<Signal> = people[who]
-            .signals
-            .iter()
-            .filter(|s| s.message_id == m.message_id && s.rule.ends_with("trailer-offer"))
-            .cloned()
-            .collect();
-        for s in offers {
-            let name = match s.kind {
-                Kind::AckedBy => "Acked-by",
-                Kind::ReviewedBy => "Reviewed-by",
-                Kind::TestedBy => "Tested-by",
-                _ => continue,
-            };
-            let scope = stance::read_scope(&s.evidence.to_lowercase());
-            let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
-            for p in patches {
-                credits.entry(p).or_default().push(Credit {
-                    name: name.to_string(),
-                    person: m.from.clone(),
-                    source: m.message_id.clone(),
-                    scope: scope_name,
-                    conditional: s.conditional,
-                    verified: true,
-                    evidence: s.evidence.clone(),
-                });
-            }
-        }
-    }
-
-    // Subsystems and the maintainers of the files the patches change.
-    let mut subsystems: Vec<String> = Vec::new();
-    let mut listed_maintainers: Vec<Person> = Vec::new();
-    for m in msgs
-        .iter()
-        .filter(|m| m.is_patch && !m.is_reply && !m.ghost)
-    {
+    };
+    for m in msgs.iter().filter(|m| m.posts_patch()) {
         for prefix in subject_prefixes(&m.subject) {
-            if !subsystems.contains(&prefix) {
-                subsystems.push(prefix);
-            }
+            add(&prefix, &mut names);
         }
         let Some(file) = ctx.maintainers else {
             continue;
         };
-        for seg in quote::segment(&m.body)
-            .iter()
-            .filter(|s| s.kind == SegKind::Diff)
-        {
-            for path in quote::summarize_diff(seg.text(&m.body)).files {
-                for section in file.sections_for(&path) {
-                    if !subsystems.contains(&section.name) {
-                        subsystems.push(section.name.clone());
-                    }
-                    listed_maintainers
-                        .extend(section.maintainers.iter().map(|p| resolve(p.clone())));
-                }
+        for path in changed_files(&m.body) {
+            for section in file.sections_for(&path) {
+                add(&section.name, &mut names);
+                maintainers.extend(section.maintainers.iter().map(resolve));
             }
         }
     }
+    (names, maintainers)
+}
 
-    // Final stance, change of mind, role.
-    let patch_order: Vec<&str> = (0..msgs.len())
-        .filter(|&i| msgs[i].is_patch && !msgs[i].is_reply && !msgs[i].ghost)
-        .map(|i| msgs[i].message_id.as_str())
-        .collect();
-    let version_of: HashMap<&str, u32> = (0..msgs.len())
-        .map(|i| (msgs[i].message_id.as_str(), msgs[i].version))
-        .collect();
-    for p in &mut people {
-        let stances: Vec<Stance> = p.signals.iter().filter_map(|s| s.stance).collect();
-        p.patches = per_patch(&p.signals, &patch_order);
-        p.stance = final_stance(&p.signals, &p.patches, &version_of);
-        p.grade = match p.stance {
-            Stance::Neutral => Grade::Neutral,
-            Stance::Support => Grade::Approves,
-            Stance::Oppose => p.evidence().map_or(Grade::RequestsChanges, |s| {
-                if s.grade == Grade::Objects {
-                    Grade::Objects
-                } else {
-                    Grade::RequestsChanges
-                }
-            }),
-        };
-        // A first stance after silence is not a change of mind.
-        let taken: Vec<Stance> = stances
-            .iter()
-            .copied()
-            .skip_while(|s| *s == Stance::Neutral)
-            .collect();
-        p.changed = taken.windows(2).any(|w| w[0] != w[1]);
-        p.role = if is_bot(&p.person) {
-            Role::Bot
-        } else if posters.iter().any(|a| same_person(a, &p.person))
-            || authors.iter().any(|a| same_person(a, &p.person))
-                && !p
-                    .signals
-                    .iter()
-                    .any(|s| s.kind != Kind::Posted && s.stance.is_some())
-        {
-            Role::Author
-        } else if p
-            .signals
-            .iter()
-            .any(|s| s.kind == Kind::Applied || s.rule == "maintainer-holds")
-            || listed_maintainers.iter().any(|m| same_person(m, &p.person))
-        {
-            Role::Maintainer
-        } else if p.signals.iter().any(|s| {
-            s.stance.is_some() || matches!(s.kind, Kind::Agree | Kind::Disagree | Kind::Question)
-        }) {
-            Role::Reviewer
-        } else {
-            Role::Participant
-        };
-    }
-    let patches = (0..msgs.len())
-        .filter(|&i| msgs[i].is_patch && !msgs[i].is_reply && !msgs[i].ghost)
+/// The files a body's diffs change.
+fn changed_files(body: &str) -> Vec<String> {
+    quote::segment(body)
+        .iter()
+        .filter(|s| s.kind == SegKind::Diff)
+        .flat_map(|seg| quote::summarize_diff(seg.text(body)).files)
+        .collect()
+}
+
+/// Every patch and cover letter with the trailers credited to it.
+fn patch_credits(
+    msgs: &[MessageInput],
+    credits: &mut HashMap<usize, Vec<Credit>>,
+) -> Vec<PatchCredits> {
+    (0..msgs.len())
+        .filter(|&i| msgs[i].posts_patch())
         .map(|i| PatchCredits {
             message_id: msgs[i].message_id.clone(),
             subject: msgs[i].subject.clone(),
@@ -838,36 +504,7 @@ pub fn analyze_segmented(
             author: msgs[i].author.clone(),
             trailers: credits.remove(&i).unwrap_or_default(),
         })
-        .collect();
-    Consensus {
-        positions: people,
-        patches,
-        subsystems,
-    }
-}
-
-/// A maintainer's `[GIT PULL]` mail (not a reply to one).
-fn is_pull_request(m: &MessageInput) -> bool {
-    !m.is_reply && !m.ghost && m.subject.to_ascii_uppercase().contains("[GIT PULL")
-}
-
-fn pull_request_signal(m: &MessageInput) -> Signal {
-    Signal {
-        kind: Kind::Posted,
-        message_id: m.message_id.clone(),
-        date: m.date,
-        evidence: m.subject.clone(),
-        target: None,
-        patch: None,
-        scope: "series",
-        conditional: false,
-        stance: Some(Stance::Support),
-        verified: true,
-        rule: "pull-request",
-        grade: Grade::Approves,
-        shown_by: None,
-        covers: Vec::new(),
-    }
+        .collect()
 }
 
 /// The thread as the passes read it: senders and authors through the

@@ -2,7 +2,60 @@
 //! same name, "Last, First" read as "First Last"), robots, and addresses as
 //! mail systems write them.
 
+use std::collections::HashMap;
+
+use super::Position;
 use crate::message::Person;
+
+/// Everyone who writes in a thread, one [`Position`] each, found by address
+/// (or by name when there is none).
+#[derive(Default)]
+pub(super) struct People {
+    /// In order of appearance.
+    pub(super) list: Vec<Position>,
+    by_email: HashMap<String, usize>,
+}
+
+impl People {
+    /// The person who writes as `p`, added when new. Another address of
+    /// someone already here is theirs when the full name (at least two
+    /// words) is the same; one-word names never merge.
+    pub(super) fn index(&mut self, p: &Person) -> usize {
+        let key = if p.email.is_empty() {
+            format!("name:{}", normalise_name(&p.name))
+        } else {
+            p.email.to_lowercase()
+        };
+        if let Some(&i) = self.by_email.get(&key) {
+            // First seen as a bare address, later with a name: show the name.
+            let shown = &mut self.list[i].person;
+            if (shown.name.is_empty() || shown.name == shown.email) && !p.name.is_empty() {
+                shown.name = p.name.clone();
+            }
+            return i;
+        }
+        let name = normalise_name(&p.name);
+        if name.split_whitespace().count() >= 2
+            && let Some(i) = self
+                .list
+                .iter()
+                .position(|q| normalise_name(&q.person.name) == name)
+        {
+            let known = &mut self.list[i];
+            if !p.email.is_empty()
+                && known.person.email != p.email
+                && !known.aliases.contains(&p.email)
+            {
+                known.aliases.push(p.email.clone());
+            }
+            self.by_email.insert(key, i);
+            return i;
+        }
+        self.list.push(Position::new(p.clone()));
+        self.by_email.insert(key, self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
 
 /// A display name without what a relay adds and without a bracketed
 /// comment: "Ana Ruiz via B4 Relay" and "Ana Ruiz (Google)" are Ana Ruiz.

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::{PatchStance, Signal};
-use crate::stance::{Kind, Stance};
+use super::identity::{is_bot, same_person};
+use super::{MessageInput, PatchStance, Position, Role, Signal};
+use crate::message::Person;
+use crate::stance::{Grade, Kind, Stance};
 
 /// Per patch, the latest stance-taking signal about it.
 pub(super) fn per_patch(signals: &[Signal], patch_order: &[&str]) -> Vec<PatchStance> {
@@ -76,5 +78,77 @@ pub(super) fn final_stance(
             Stance::Oppose
         }
         _ => stance,
+    }
+}
+
+/// Each person's final stance, grade, change of mind and role, from their
+/// signals in order. `maintainers` are the people MAINTAINERS lists for the
+/// files the thread's patches change.
+pub(super) fn finish(people: &mut [Position], msgs: &[MessageInput], maintainers: &[Person]) {
+    let postings: Vec<&MessageInput> = msgs.iter().filter(|m| m.posts_patch()).collect();
+    let patch_order: Vec<&str> = postings.iter().map(|m| m.message_id.as_str()).collect();
+    let version_of: HashMap<&str, u32> = msgs
+        .iter()
+        .map(|m| (m.message_id.as_str(), m.version))
+        .collect();
+    for p in people {
+        p.patches = per_patch(&p.signals, &patch_order);
+        p.stance = final_stance(&p.signals, &p.patches, &version_of);
+        p.grade = final_grade(p);
+        p.changed = changed_mind(&p.signals);
+        p.role = role(p, &postings, maintainers);
+    }
+}
+
+/// The grade of the final stance: an objection is blocking when the signal
+/// that shows it best is.
+fn final_grade(p: &Position) -> Grade {
+    match p.stance {
+        Stance::Neutral => Grade::Neutral,
+        Stance::Support => Grade::Approves,
+        Stance::Oppose => match p.evidence().map(|s| s.grade) {
+            Some(Grade::Objects) => Grade::Objects,
+            _ => Grade::RequestsChanges,
+        },
+    }
+}
+
+/// They stood one way and then another (a first stance after silence is
+/// not a change of mind).
+fn changed_mind(signals: &[Signal]) -> bool {
+    let taken: Vec<Stance> = signals
+        .iter()
+        .filter_map(|s| s.stance)
+        .skip_while(|s| *s == Stance::Neutral)
+        .collect();
+    taken.windows(2).any(|w| w[0] != w[1])
+}
+
+fn role(p: &Position, postings: &[&MessageInput], maintainers: &[Person]) -> Role {
+    let posted = postings.iter().any(|m| same_person(&m.from, &p.person));
+    let wrote = postings
+        .iter()
+        .any(|m| same_person(&m.from, &p.person) || same_person(&m.author, &p.person));
+    let reviewed = p
+        .signals
+        .iter()
+        .any(|s| s.kind != Kind::Posted && s.stance.is_some());
+    if is_bot(&p.person) {
+        Role::Bot
+    } else if posted || wrote && !reviewed {
+        Role::Author
+    } else if p
+        .signals
+        .iter()
+        .any(|s| s.kind == Kind::Applied || s.rule == "maintainer-holds")
+        || maintainers.iter().any(|m| same_person(m, &p.person))
+    {
+        Role::Maintainer
+    } else if p.signals.iter().any(|s| {
+        s.stance.is_some() || matches!(s.kind, Kind::Agree | Kind::Disagree | Kind::Question)
+    }) {
+        Role::Reviewer
+    } else {
+        Role::Participant
     }
 }
