@@ -582,22 +582,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             ]
             .iter()
             .any(|p| lower.contains(p));
-            if !applied_negated
-                && (lower.starts_with("applied")
-                    || lower.starts_with("thanks, applied")
-                    || lower.starts_with("thank you, applied")
-                    || lower.starts_with("queued")
-                    || lower.starts_with("picked up")
-                    || lower.starts_with("i've applied")
-                    || lower.starts_with("i have applied")
-                    || lower.starts_with("i applied")
-                    || lower.starts_with("i've queued")
-                    || lower.starts_with("i queued")
-                    || lower.starts_with("merged to")
-                    || lower.starts_with("now applied")
-                    // "I fixed it up and applied to linux-kbuild/fixes."
-                    || lower.contains_any(&["and applied to ", "and applied it to ", "and queued it", "and queued to "]))
-            {
+            if !applied_negated && takes_the_patch(&lower) {
                 push(Kind::Applied, "applied", false, None);
                 break 'rules;
             }
@@ -1308,6 +1293,67 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
         }
     }
     (out, scopes)
+}
+
+/// What a maintainer's sentence taking the patch opens with, after
+/// "thanks,", "yes," and the like: "applied", "queued up", "I've applied".
+const TAKES: [&str; 17] = [
+    "applied",
+    "queued",
+    "picked up",
+    "i've applied",
+    "i have applied",
+    "i applied",
+    "i've queued",
+    "i queued",
+    "i've picked",
+    "i picked",
+    "i've merged",
+    "i merged",
+    "i've taken",
+    "i took",
+    "merged to",
+    "now applied",
+    "pushed to",
+];
+
+/// Words before the verb that do not change what the sentence says.
+const INTERJECTIONS: [&str; 9] = [
+    "thanks",
+    "thank you",
+    "yes",
+    "okay",
+    "ok",
+    "great",
+    "groovy",
+    "nice",
+    "good",
+];
+
+/// A maintainer takes the patch: "Applied, thanks", "Thanks queued up",
+/// "Yes, applied now", "I fixed those, squashed, and pushed".
+fn takes_the_patch(lower: &str) -> bool {
+    let mut lead = lower.trim_start();
+    while let Some(word) = INTERJECTIONS.iter().find(|w| lead.starts_with(*w)) {
+        lead = lead[word.len()..].trim_start_matches([',', '!', '.', ' ', ';', '-']);
+    }
+    TAKES.iter().any(|t| lead.starts_with(t))
+        // "I fixed it up and applied to linux-kbuild/fixes."
+        || [
+            "and applied to ",
+            "and applied it to ",
+            "and queued it",
+            "and queued to ",
+            "and pushed",
+            "merged and pushed",
+            "pushed to modules-next",
+            "pushed onto modules-next",
+            "pushed it to ",
+            "pushed this to ",
+            "pushed this onto ",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
 }
 
 /// Harsh verdicts on the patch: they block it.

@@ -31,6 +31,11 @@ Again, I fail to see why HMM is suddenly unable to make progress. | disagree
 Good catch, will fix in v3.                                     | concedes
 Applied to kbuild-next, thanks.                                 | applied
 Thanks, applied.                                                | applied
+Thanks queued up.                                               | applied
+Yes, applied now.                                               | applied
+I fixed those, squashed, and pushed.                            | applied
+I've merged and pushed this onto modules-next.                  | applied
+Good catch, queued for the next release would be nice.          | concedes
 This patch does not apply on top of next.                       | -
 I'll hold this series until the driver side is posted.          | objection
 Please split this into two patches.                             | requests-changes
