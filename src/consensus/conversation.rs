@@ -104,7 +104,12 @@ fn of_message(
     match reads[i].inline.iter().find(|(_, s)| asks_for_change(s)) {
         Some((_, s)) => vec![Evidence {
             kind: Kind::RequestsChanges,
-            rule: "inline-review",
+            // A comment its writer calls a nit weighs as one.
+            rule: if is_nit(s) {
+                "nit-request"
+            } else {
+                "inline-review"
+            },
             evidence: s.clone(),
             shown_by: None,
         }],
@@ -347,4 +352,11 @@ fn asks_for_change(s: &str) -> bool {
         && !l.contains("makes sense")
         && !l.contains("looks good")
         && !is_greeting(s)
+}
+
+/// "Nit: ...", "a nitpick": a small request.
+fn is_nit(s: &str) -> bool {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .any(|w| matches!(w, "nit" | "nits" | "nitpick" | "nit-pick" | "nitpicking"))
 }

@@ -63,7 +63,8 @@ pub(super) fn final_stance(
     };
     match (stance, last.kind) {
         (Stance::Oppose, Kind::RequestsChanges)
-            if others.iter().any(|p| p.stance == Stance::Support)
+            if last.rule == "nit-request"
+                && others.iter().any(|p| p.stance == Stance::Support)
                 && !others
                     .iter()
                     .any(|p| blocking(p.kind) && p.stance == Stance::Oppose) =>
