@@ -151,10 +151,8 @@ pub(super) fn prose_signals(
         None => authors.iter().any(|a| same_person(a, &m.from)),
     };
     let has_offer = found.iter().any(|f| f.rule.ends_with("trailer-offer"));
-    let parent_sender = m
-        .parent
-        .filter(|&p| !msgs[p].ghost)
-        .map(|p| msgs[p].from.clone());
+    let parent = m.parent.filter(|&p| !msgs[p].ghost);
+    let parent_sender = parent.map(|p| msgs[p].from.clone());
     for f in found {
         // A conditional offer carries the request; do not count it twice.
         if has_offer && f.kind == Kind::RequestsChanges {
@@ -186,9 +184,15 @@ pub(super) fn prose_signals(
                     })
                 });
                 target = target_person.map(|t| people[t].person.email.clone());
-                let theirs = target_person
-                    .filter(|&t| t != who)
-                    .and_then(|t| current.get(&t).copied());
+                // Agreeing with a named person takes where they stand now;
+                // agreeing with the message answered takes what it said.
+                let theirs = target_person.filter(|&t| t != who).and_then(|t| {
+                    if named.is_some() {
+                        current.get(&t).copied()
+                    } else {
+                        parent.and_then(|p| said_in(&people[t], &msgs[p]))
+                    }
+                });
                 // Only an objection's grade is taken over (and only then
                 // looked up: a 100,000-message chain of "Agreed." among
                 // people with no stance would scan their signals each time).
@@ -260,6 +264,17 @@ pub(super) fn prose_signals(
         ));
     }
     out
+}
+
+/// The stance a person's message `m` took, if it took one. Signals are in
+/// date order, so the search stops at the first older than `m`.
+fn said_in(p: &Position, m: &MessageInput) -> Option<Stance> {
+    p.signals
+        .iter()
+        .rev()
+        .take_while(|s| s.date >= m.date)
+        .filter(|s| s.message_id == m.message_id)
+        .find_map(|s| s.stance)
 }
 
 /// The grade of the latest signal that took a stance.
