@@ -12,11 +12,12 @@ use crate::quote::{self, Kind as SegKind};
 use crate::stance::{self, Grade, Kind, Scope, Stance};
 
 /// A conditional signal ("with that fixed, feel free to add my
-/// Reviewed-by") supports, unless its giver objects at that moment (the
-/// request may be in the same message): then it waits for the condition
-/// and does not override the objection.
-pub(super) fn hold_if_conditional(signal: &mut Signal, now: Option<&Stance>) {
-    if signal.conditional && now == Some(&Stance::Oppose) {
+/// Reviewed-by") supports, unless its giver objects in the same message
+/// (the request it waits for): then it waits for the condition and does not
+/// override the objection. Offered after an earlier NAK, it is a change of
+/// mind: the NAK's points are now a condition.
+pub(super) fn hold_if_conditional(signal: &mut Signal, opposed_here: bool) {
+    if signal.conditional && opposed_here {
         signal.stance = None;
     }
 }
@@ -184,13 +185,19 @@ pub(super) fn prose_signals(
                     })
                 });
                 target = target_person.map(|t| people[t].person.email.clone());
-                // Agreeing with a named person takes where they stand now;
+                // Agreeing with a named person takes where they stand now,
+                // and disagreeing with someone takes the other side of it;
                 // agreeing with the message answered takes what it said.
                 let theirs = target_person.filter(|&t| t != who).and_then(|t| {
-                    if named.is_some() {
+                    if named.is_some() || kind == Kind::Disagree {
                         current.get(&t).copied()
                     } else {
-                        parent.and_then(|p| said_in(&people[t], &msgs[p]))
+                        // A message that took no stance (a question, an
+                        // argument) from someone who blocks the patch:
+                        // agreeing with it takes their side.
+                        parent
+                            .and_then(|p| said_in(&people[t], &msgs[p]))
+                            .or_else(|| blocks(&people[t], current.get(&t)))
                     }
                 });
                 // Only an objection's grade is taken over (and only then
@@ -275,6 +282,13 @@ fn said_in(p: &Position, m: &MessageInput) -> Option<Stance> {
         .take_while(|s| s.date >= m.date)
         .filter(|s| s.message_id == m.message_id)
         .find_map(|s| s.stance)
+}
+
+/// Oppose, when a person's stance now is a blocking objection (checked
+/// only for those who oppose: the grade is found by a scan).
+fn blocks(p: &Position, now: Option<&Stance>) -> Option<Stance> {
+    (now == Some(&Stance::Oppose) && latest_grade(p) == Some(Grade::Objects))
+        .then_some(Stance::Oppose)
 }
 
 /// The grade of the latest signal that took a stance.

@@ -357,3 +357,50 @@ fn conversation_evidence_resolves_reviews_in_order() {
         .unwrap();
     assert_eq!(dana.evidence().unwrap().shown_by.as_deref(), Some("s@x"));
 }
+
+/// A NAK, then in a later mail "with that fixed, add my Reviewed-by": the
+/// NAK's points became a condition, so the reviewer supports on that
+/// condition and has changed their mind. In one mail, the request the offer
+/// waits for keeps the objection.
+#[test]
+fn a_conditional_offer_after_a_nak_is_a_change_of_mind() {
+    let (author, ana, bo) = (p("Sam A", "sam@x"), p("Ana R", "ana@x"), p("Bo K", "bo@x"));
+    let reply = |id: &str, who: &Person, body: &str, date: i64| MessageInput {
+        date: Some(date),
+        ..msg(id, Some(0), who.clone(), "Re: [PATCH] mod: fix", body)
+    };
+    let msgs = vec![
+        msg("p@x", None, author, "[PATCH] mod: fix", "Fix.\n"),
+        reply("a1@x", &ana, "NAK, this breaks module unloading.\n", 1),
+        reply(
+            "a2@x",
+            &ana,
+            "With the unload path fixed, feel free to add my Reviewed-by.\n",
+            2,
+        ),
+        reply(
+            "b1@x",
+            &bo,
+            "NAK, this breaks unloading.\n\nWith that fixed, you can add my Reviewed-by.\n",
+            3,
+        ),
+    ];
+    let c = analyze(&msgs);
+    let got: Vec<String> = c
+        .positions
+        .iter()
+        .skip(1)
+        .map(|p| {
+            format!(
+                "{} {} changed={}",
+                p.person.email,
+                p.stance.as_str(),
+                p.changed
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        ["ana@x support changed=true", "bo@x oppose changed=false"]
+    );
+}

@@ -270,9 +270,9 @@ impl<'a> Walk<'a> {
     fn take(&mut self, i: usize, who: usize, mut pending: Vec<(usize, Signal)>) {
         let m = &self.msgs[i];
         pending.sort_by_key(|(offset, _)| *offset);
-        let mut applied_here = false;
+        let (mut applied_here, mut opposed_here) = (false, false);
         for (_, mut signal) in pending {
-            hold_if_conditional(&mut signal, self.current.get(&who));
+            hold_if_conditional(&mut signal, opposed_here);
             // "Applied, thanks. While I am here, it is not clear to me how
             // ...": questions after taking the patch do not undo it, nor
             // does checkpatch's output pasted below "Applied" (only a NAK
@@ -292,6 +292,7 @@ impl<'a> Walk<'a> {
             }
             if let Some(s) = signal.stance {
                 self.current.insert(who, s);
+                opposed_here = s == Stance::Oppose;
             }
             self.people.list[who].signals.push(signal);
         }
