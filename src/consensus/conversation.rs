@@ -101,6 +101,11 @@ fn of_message(
             }];
         }
     }
+    // Inline review answers the patch itself; hunks quoted again further
+    // down a discussion are the discussion's.
+    if m.parent != Some(anchor) {
+        return Vec::new();
+    }
     match reads[i].inline.iter().find(|(_, s)| asks_for_change(s)) {
         Some((_, s)) => vec![Evidence {
             kind: Kind::RequestsChanges,
