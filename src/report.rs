@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::consensus::{Consensus, Credit, PatchCredits};
 use crate::links;
-use crate::stance::Stance;
+use crate::stance::{Grade, Stance};
 use crate::store::ThreadView;
 
 /// A stored date: RFC 3339 for JSON, `2024-03-11 18:30 +0900` for people;
@@ -189,9 +189,14 @@ pub fn changelog_block(consensus: &Consensus, patch: &PatchCredits, base_url: &s
         if let Some(s) = p.evidence() {
             let about_this = s.patch.as_deref().is_none_or(|m| m == patch.message_id);
             if about_this {
+                let what = if p.grade == Grade::Objects {
+                    "Open objection from"
+                } else {
+                    "Changes requested by"
+                };
                 let _ = writeln!(
                     out,
-                    "# Open objection from {} <{}> ({}): \"{}\" <{}>",
+                    "# {what} {} <{}> ({}): \"{}\" <{}>",
                     p.person.display(),
                     p.person.email,
                     format_date(s.date.map(|d| (d, 0)), false)

@@ -356,6 +356,17 @@ fn conversation_evidence_resolves_reviews_in_order() {
         .find(|p| p.person.email == "dana@x")
         .unwrap();
     assert_eq!(dana.evidence().unwrap().shown_by.as_deref(), Some("s@x"));
+    let block = crate::report::changelog_block(&c, &c.patches[0], "https://lore.kernel.org");
+    let objections: Vec<&str> = block.lines().filter(|l| l.starts_with("# ")).collect();
+    assert_eq!(
+        objections,
+        [
+            "# Changes requested by Ana R <ana@x> (1970-01-01): \"This leaks the buffer, you should free it on the error path.\" <a@x>",
+            "# Changes requested by Dana K <dana@x> (1970-01-01): \"requested changes: \"Why would anyone call this twice?\"; the author conceded: \"Good point, will drop that hunk in v2.\"\" <d@x>",
+            "# Changes requested by Lee P <lee@x> (1970-01-01): \"Same here.\" <l@x>",
+        ],
+        "change requests are told apart from blocking objections"
+    );
 }
 
 /// A NAK, then in a later mail "with that fixed, add my Reviewed-by": the

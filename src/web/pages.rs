@@ -159,6 +159,15 @@ pub struct MsgView<'a> {
     pub current: bool,
 }
 
+/// How an objection weighs, as the positions panel says it.
+fn grade_label(grade: crate::stance::Grade) -> &'static str {
+    match grade {
+        crate::stance::Grade::RequestsChanges => "changes requested",
+        crate::stance::Grade::Objects => "blocks",
+        crate::stance::Grade::Approves | crate::stance::Grade::Neutral => "",
+    }
+}
+
 /// One row of the positions panel.
 pub struct PosRow {
     pub name: String,
@@ -166,10 +175,15 @@ pub struct PosRow {
     pub who_href: String,
     pub role: &'static str,
     pub stance: &'static str,
+    /// For objections: "changes requested" or "blocks" (a NAK, a wrong
+    /// approach); empty otherwise.
+    pub grade: &'static str,
     pub changed: bool,
     pub kind: String,
     pub evidence: String,
     pub evidence_href: String,
+    /// For conversation evidence: the reply that shows it.
+    pub shown_by_href: String,
 }
 
 /// A patch's row: subject, link, and per reviewer (label, stance class).
@@ -609,6 +623,7 @@ pub fn thread<'a>(
                 who_href: format!("/who/{}", links::encode_message_id(&p.person.email)),
                 role: p.role.as_str(),
                 stance: stance_class(p.stance),
+                grade: grade_label(p.grade),
                 changed: p.changed,
                 kind: e
                     .map(|s| {
@@ -621,6 +636,10 @@ pub fn thread<'a>(
                     .unwrap_or_default(),
                 evidence: e.map(|s| s.evidence.clone()).unwrap_or_default(),
                 evidence_href: e.map(|s| href_of(&s.message_id)).unwrap_or_default(),
+                shown_by_href: e
+                    .and_then(|s| s.shown_by.as_deref())
+                    .map(href_of)
+                    .unwrap_or_default(),
             }
         })
         .collect();

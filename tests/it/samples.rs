@@ -103,6 +103,10 @@ fn thread_and_series_commands() {
             "--json",
             "20190129165428.3931-3-jgarnier@redhat.example.com",
         ][..],
+        &[
+            "trailers",
+            "20190129165428.3931-3-jgarnier@redhat.example.com",
+        ][..],
     ] {
         let out = crate::support::whosaid(data.path(), args);
         assert_eq!(

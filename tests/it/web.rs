@@ -115,13 +115,13 @@ const ROUTES: &str = "
 /?q=q:fail | 200 | text/html | match; I <mark>fail</mark> to see why; found in quoted text
 /?q=fail | 200 | text/html | match; found in quoted text
 /linux-mm/HMM/ | 200 | text/html | Positions; class=\"badge oppose\"; permalink
-/linux-mm/HMM/T/ | 200 | text/html | Positions; Dana Whitfield; badge oppose; Series; <svg class=\"timeline\"; For the changelog; Link: https://archive.example/r/; <details class=\"quoted\n/linux-mm/HMM/t/ | 200 | text/html | Thread; class=\"msg d1\n/linux-mm/HMM/raw | 200 | text/plain | Message-ID: <HMM>
+/linux-mm/HMM/T/ | 200 | text/html | Positions; Dana Whitfield; badge oppose; <span class=\"grade\">blocks</span>; Series; <svg class=\"timeline\"; For the changelog; Link: https://archive.example/r/; <details class=\"quoted\n/linux-mm/HMM/t/ | 200 | text/html | Thread; class=\"msg d1\n/linux-mm/HMM/raw | 200 | text/plain | Message-ID: <HMM>
 /linux-mm/HMM/t.atom | 200 | application/atom+xml | <feed; <entry>
 /linux-mm/HMM/t.mbox.gz | 200 | application/gzip | 
 /r/HMM | 308 | | 
 /r/nobody@example.org | 404 | text/html | no message
 /linux-mm/nobody@example.org/T/ | 404 | text/html | no message
-/api/thread/HMM | 200 | application/json | \"positions\"; \"patches\"; \"stance\":\"oppose\"
+/api/thread/HMM | 200 | application/json | \"positions\"; \"patches\"; \"stance\":\"oppose\"; \"grade\":\"objects\"
 /api/search?q=s:hmm | 200 | application/json | \"total\"; \"hits\"
 /_/style.css | 200 | text/css | prefers-color-scheme
 /_/app.js | 200 | text/javascript | clipboard
