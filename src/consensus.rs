@@ -30,7 +30,7 @@ use walk::Walk;
 
 use crate::message::Person;
 use crate::quote::{self, Kind as SegKind};
-use crate::stance::{Grade, Kind, Stance};
+use crate::stance::{Grade, Kind, Rule, Stance};
 
 /// One message of the thread, as the engine needs it.
 #[derive(Debug, Clone)]
@@ -126,7 +126,7 @@ pub struct Signal {
     /// trailers are listed but never credited.
     pub verified: bool,
     /// The rule that produced it.
-    pub rule: &'static str,
+    pub rule: Rule,
     /// How strongly it weighs: approves, requests changes, objects, neutral.
     pub grade: Grade,
     /// For conversation evidence: the reply that shows it (the author's
@@ -142,7 +142,7 @@ pub struct Signal {
 impl Signal {
     /// A verified signal message `m` gives, at the stance and grade its kind
     /// takes by itself, about no patch yet.
-    fn said(kind: Kind, m: &MessageInput, evidence: String, rule: &'static str) -> Signal {
+    fn said(kind: Kind, m: &MessageInput, evidence: String, rule: Rule) -> Signal {
         Signal {
             kind,
             message_id: m.message_id.clone(),

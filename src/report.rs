@@ -40,7 +40,7 @@ pub fn signal_json(s: &crate::consensus::Signal) -> serde_json::Value {
         "kind": s.kind.as_str(), "message_id": s.message_id,
         "date": format_date(s.date.map(|d| (d, 0)), true), "evidence": s.evidence,
         "target": s.target, "patch": s.patch, "scope": s.scope, "conditional": s.conditional,
-        "stance": s.stance.map(|x| x.as_str()), "verified": s.verified, "rule": s.rule,
+        "stance": s.stance.map(|x| x.as_str()), "verified": s.verified, "rule": s.rule.as_str(),
         "grade": s.grade.as_str(), "shown_by": s.shown_by,
     })
 }

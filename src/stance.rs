@@ -10,6 +10,9 @@
 
 use serde::Serialize;
 
+mod rules;
+pub use rules::{PROSE, Row, Rule};
+
 /// What a sentence (or trailer) says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -196,7 +199,7 @@ pub struct Found {
     /// The sentence that says it.
     pub evidence: String,
     /// The rule that fired (for explanations and tests).
-    pub rule: &'static str,
+    pub rule: Rule,
     /// "with that fixed, feel free to add my Reviewed-by".
     pub conditional: bool,
     /// Patches the sentence names, if any.
@@ -402,18 +405,17 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             scope = Some(s);
         }
         let mut here: Vec<Found> = Vec::new();
-        let mut push =
-            |kind: Kind, rule: &'static str, conditional: bool, target_name: Option<String>| {
-                here.push(Found {
-                    kind,
-                    evidence: sentence.clone(),
-                    rule,
-                    conditional,
-                    scope: scope.clone(),
-                    target_name,
-                    offset,
-                });
-            };
+        let mut push = |kind: Kind, rule: Rule, conditional: bool, target_name: Option<String>| {
+            here.push(Found {
+                kind,
+                evidence: sentence.clone(),
+                rule,
+                conditional,
+                scope: scope.clone(),
+                target_name,
+                offset,
+            });
+        };
         'rules: {
             // Trailer lines are read by the trailer reader, not here.
             if crate::trailers::parse_line(&sentence, 0).is_some() {
@@ -449,9 +451,9 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     push(
                         kind,
                         if conditional_clause {
-                            "conditional-trailer-offer"
+                            Rule::ConditionalTrailerOffer
                         } else {
-                            "trailer-offer"
+                            Rule::TrailerOffer
                         },
                         conditional_clause,
                         None,
@@ -478,14 +480,14 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "self nak",
                 "nak myself",
             ]) {
-                push(Kind::Withdraws, "abandons", false, None);
+                push(Kind::Withdraws, Rule::Abandons, false, None);
                 break 'rules;
             }
 
             // A bare "Ack." from a reviewer is approval (an author's "Ack."
             // acknowledges a review point; the engine ignores it for authors).
             if ["ack", "ack.", "acked", "acked.", "ack!"].contains(&lower.trim()) {
-                push(Kind::Approval, "bare-ack", false, None);
+                push(Kind::Approval, Rule::BareAck, false, None);
                 break 'rules;
             }
 
@@ -502,7 +504,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             ]
             .contains(&lower.trim())
             {
-                push(Kind::Applied, "done", false, None);
+                push(Kind::Applied, Rule::Done, false, None);
                 break 'rules;
             }
 
@@ -521,7 +523,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "withdraw my review",
                 "withdraw my tested-by",
             ]) {
-                push(Kind::Withdraws, "retracts-trailer", false, None);
+                push(Kind::Withdraws, Rule::RetractsTrailer, false, None);
                 break 'rules;
             }
 
@@ -540,7 +542,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                         "not related",
                     ])
             {
-                push(Kind::Withdraws, "false-alarm", false, None);
+                push(Kind::Withdraws, Rule::FalseAlarm, false, None);
                 break 'rules;
             }
 
@@ -555,7 +557,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "i no longer object",
                 "rescind my",
             ]) {
-                push(Kind::Withdraws, "withdraw", false, None);
+                push(Kind::Withdraws, Rule::Withdraw, false, None);
                 break 'rules;
             }
 
@@ -583,22 +585,25 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             .iter()
             .any(|p| lower.contains(p));
             if !applied_negated && takes_the_patch(&lower) {
-                push(Kind::Applied, "applied", false, None);
+                push(Kind::Applied, Rule::Applied, false, None);
                 break 'rules;
             }
-            if lower.contains_any(&[
-                "i'll hold",
-                "i will hold",
-                "won't merge",
-                "will not merge",
-                "not going to merge",
-                "not merging this",
-                "i'll drop this series",
-                "i will drop this series",
-                "i'll drop this from",
-                "i will drop this from",
-            ]) {
-                push(Kind::Objection, "maintainer-holds", false, None);
+            // "I'll hold off on reviewing until Monday" holds nothing back.
+            if !lower.contains("hold off")
+                && lower.contains_any(&[
+                    "i'll hold",
+                    "i will hold",
+                    "won't merge",
+                    "will not merge",
+                    "not going to merge",
+                    "not merging this",
+                    "i'll drop this series",
+                    "i will drop this series",
+                    "i'll drop this from",
+                    "i will drop this from",
+                ])
+            {
+                push(Kind::Objection, Rule::MaintainerHolds, false, None);
                 break 'rules;
             }
 
@@ -614,7 +619,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 && !lower.contains("no nak")
                 && !lower.contains("without a nak")
             {
-                push(Kind::Nak, "nak-prose", false, None);
+                push(Kind::Nak, Rule::NakProse, false, None);
                 break 'rules;
             }
 
@@ -663,7 +668,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "that's not how",
                 ])
             {
-                push(Kind::Disagree, "disagree", false, None);
+                push(Kind::Disagree, Rule::Disagree, false, None);
                 break 'rules;
             }
 
@@ -841,6 +846,12 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "not object",
                 "don't have any objection",
                 "have no objection",
+                // "I don't think this is wrong."
+                "don't think this is wrong",
+                "do not think this is wrong",
+                "don't think it is wrong",
+                "don't think it's wrong",
+                "nothing wrong",
             ]);
             if objection && !not_objecting && !iffy {
                 push(
@@ -850,9 +861,9 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                         Kind::Objection
                     },
                     if hedged {
-                        "hedged-objection"
+                        Rule::HedgedObjection
                     } else {
-                        "objection"
+                        Rule::Objection
                     },
                     false,
                     None,
@@ -1006,9 +1017,9 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 push(
                     Kind::RequestsChanges,
                     if nit {
-                        "nit-request"
+                        Rule::NitRequest
                     } else {
-                        "requests-changes"
+                        Rule::RequestsChanges
                     },
                     false,
                     None,
@@ -1128,7 +1139,11 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 // don't like saying X" is not.
                 || ["don't like ", "do not like ", "dislike "].iter().any(|p| {
                     main.find(p).is_some_and(|i| {
-                        let next = main[i + p.len()..].split_whitespace().next().unwrap_or("");
+                        let next = main[i + p.len()..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .trim_end_matches(['.', ',', '!', ';', ':']);
                         ["this", "it", "it.", "that", "the", "how", "these", "those", "your"].contains(&next)
                     })
                 })
@@ -1193,9 +1208,9 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 push(
                     Kind::Approval,
                     if conditional {
-                        "conditional-approval"
+                        Rule::ConditionalApproval
                     } else {
-                        "approval"
+                        Rule::Approval
                     },
                     conditional,
                     None,
@@ -1203,7 +1218,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 break 'rules;
             }
             if negated_approval && !iffy {
-                push(Kind::Objection, "negated-approval", false, None);
+                push(Kind::Objection, Rule::NegatedApproval, false, None);
                 break 'rules;
             }
 
@@ -1232,7 +1247,7 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                 "my mistake",
             ]) {
                 // For anyone but the author, the engine reads this as agreement.
-                push(Kind::Concedes, "concedes", false, None);
+                push(Kind::Concedes, Rule::Concedes, false, None);
                 break 'rules;
             }
 
@@ -1274,22 +1289,22 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
                     "would you agree",
                 ]);
                 if agree && !negated && !main.ends_with('?') {
-                    push(Kind::Agree, "agree", false, agreed_with(&sentence));
+                    push(Kind::Agree, Rule::Agree, false, agreed_with(&sentence));
                     break 'rules;
                 }
             }
 
             if sentence.trim_end().ends_with('?') {
-                push(Kind::Question, "question", false, None);
+                push(Kind::Question, Rule::Question, false, None);
             }
         }
         out.append(&mut here);
     }
     // A mail that calls its request a nit makes its other requests nits too
     // (the quoted style rule after "A nitpick, but could you ...").
-    if out.iter().any(|f| f.rule == "nit-request") {
+    if out.iter().any(|f| f.rule == Rule::NitRequest) {
         for f in out.iter_mut().filter(|f| f.kind == Kind::RequestsChanges) {
-            f.rule = "nit-request";
+            f.rule = Rule::NitRequest;
         }
     }
     (out, scopes)
@@ -1432,15 +1447,15 @@ const OTHERWISE: [&str; 30] = [
 
 /// A harsh verdict (blocking), a doubting question or another way proposed
 /// (requests changes): the kind and the rule.
-fn critical(lower: &Hay) -> Option<(Kind, &'static str)> {
+fn critical(lower: &Hay) -> Option<(Kind, Rule)> {
     if lower.contains_any(&HARSH) {
-        return Some((Kind::Objection, "harsh"));
+        return Some((Kind::Objection, Rule::Harsh));
     }
     if lower.contains_any(&DOUBTS) {
-        return Some((Kind::RequestsChanges, "critical-question"));
+        return Some((Kind::RequestsChanges, Rule::CriticalQuestion));
     }
     if lower.contains_any(&OTHERWISE) || lower.trim_end().ends_with(", no?") {
-        return Some((Kind::RequestsChanges, "suggests-otherwise"));
+        return Some((Kind::RequestsChanges, Rule::SuggestsOtherwise));
     }
     None
 }

@@ -21,7 +21,7 @@
 use super::MessageInput;
 use super::identity::{is_bot, same_person};
 use super::signals::Read;
-use crate::stance::{self, Kind};
+use crate::stance::{self, Kind, Rule};
 
 /// A stance a message takes, shown by the conversation around it.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub(super) struct Evidence {
     /// What it shows.
     pub(super) kind: Kind,
     /// The rule that found it.
-    pub(super) rule: &'static str,
+    pub(super) rule: Rule,
     /// The chain, quoted: "requested changes: '...'; the author conceded: '...'".
     pub(super) evidence: String,
     /// The reply that shows it (the author's concession or rebuttal).
@@ -85,7 +85,7 @@ fn of_message(
         if let Some(yes) = concession(&reads[c]) {
             return vec![Evidence {
                 kind: Kind::RequestsChanges,
-                rule: "author-conceded",
+                rule: Rule::AuthorConceded,
                 evidence: format!("requested changes: \"{said}\"; the author conceded: \"{yes}\""),
                 shown_by: Some(msgs[c].message_id.clone()),
             }];
@@ -95,7 +95,7 @@ fn of_message(
         {
             return vec![Evidence {
                 kind: Kind::RequestsChanges,
-                rule: "author-rebutted",
+                rule: Rule::AuthorRebutted,
                 evidence: format!("objected: \"{said}\"; the author argued back: \"{no}\""),
                 shown_by: Some(msgs[c].message_id.clone()),
             }];
@@ -111,9 +111,9 @@ fn of_message(
             kind: Kind::RequestsChanges,
             // A comment its writer calls a nit weighs as one.
             rule: if is_nit(s) {
-                "nit-request"
+                Rule::NitRequest
             } else {
-                "inline-review"
+                Rule::InlineReview
             },
             evidence: s.clone(),
             shown_by: None,
@@ -128,7 +128,7 @@ fn of_message(
 /// looks good" leaves the points before it to be read.
 fn takes_a_stance(read: &Read) -> bool {
     read.found.iter().any(|f| {
-        (!f.conditional || f.rule.ends_with("trailer-offer"))
+        (!f.conditional || f.rule.is_trailer_offer())
             && (f.kind.stance().is_some() || matches!(f.kind, Kind::Agree | Kind::Disagree))
     }) || read.original.lines().any(|l| {
         crate::trailers::parse_line(l.trim(), 0)

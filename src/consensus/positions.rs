@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::identity::{is_bot, same_person};
 use super::{MessageInput, PatchStance, Position, Role, Signal};
 use crate::message::Person;
-use crate::stance::{Grade, Kind, Stance};
+use crate::stance::{Grade, Kind, Rule, Stance};
 
 /// Per patch, the latest stance-taking signal about it.
 pub(super) fn per_patch(signals: &[Signal], patch_order: &[&str]) -> Vec<PatchStance> {
@@ -63,7 +63,7 @@ pub(super) fn final_stance(
     };
     match (stance, last.kind) {
         (Stance::Oppose, Kind::RequestsChanges)
-            if last.rule == "nit-request"
+            if last.rule == Rule::NitRequest
                 && others.iter().any(|p| p.stance == Stance::Support)
                 && !others
                     .iter()
@@ -141,7 +141,7 @@ fn role(p: &Position, postings: &[&MessageInput], maintainers: &[Person]) -> Rol
     } else if p
         .signals
         .iter()
-        .any(|s| s.kind == Kind::Applied || s.rule == "maintainer-holds")
+        .any(|s| s.kind == Kind::Applied || s.rule == Rule::MaintainerHolds)
         || maintainers.iter().any(|m| same_person(m, &p.person))
     {
         Role::Maintainer

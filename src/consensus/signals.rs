@@ -9,7 +9,7 @@ use super::identity::same_person;
 use super::{MessageInput, Position, Signal};
 use crate::message::Person;
 use crate::quote::{self, Kind as SegKind};
-use crate::stance::{self, Grade, Kind, Scope, Stance};
+use crate::stance::{self, Grade, Kind, Rule, Scope, Stance};
 
 /// A conditional signal ("with that fixed, feel free to add my
 /// Reviewed-by") supports, unless its giver objects in the same message
@@ -151,7 +151,7 @@ pub(super) fn prose_signals(
         Some(a) => same_person(&msgs[a].from, &m.from) || same_person(&msgs[a].author, &m.from),
         None => authors.iter().any(|a| same_person(a, &m.from)),
     };
-    let has_offer = found.iter().any(|f| f.rule.ends_with("trailer-offer"));
+    let has_offer = found.iter().any(|f| f.rule.is_trailer_offer());
     let parent = m.parent.filter(|&p| !msgs[p].ghost);
     let parent_sender = parent.map(|p| msgs[p].from.clone());
     for f in found {
@@ -219,18 +219,20 @@ pub(super) fn prose_signals(
         // critic or describing the bug the patch fixes ("this breaks zfs")
         // does not make them oppose it. Only giving it up does.
         // Nor does an author taking back a problem they reported.
-        let stance = if is_author && (stance == Some(Stance::Oppose) || f.rule == "false-alarm") {
+        let stance = if is_author && (stance == Some(Stance::Oppose) || f.rule == Rule::FalseAlarm)
+        {
             None
         } else {
             stance
         };
         // "Done." takes the patch only when someone else says it straight
         // to the patch ("will you pick this up?" in its notes).
-        let stance = if f.rule == "done" && (is_author || anchor.is_none() || m.parent != anchor) {
-            None
-        } else {
-            stance
-        };
+        let stance =
+            if f.rule == Rule::Done && (is_author || anchor.is_none() || m.parent != anchor) {
+                None
+            } else {
+                stance
+            };
         // A nit after one's own ack or review leaves it standing (one given
         // on a condition still waits for it).
         let unconditional_support = || {
@@ -241,7 +243,7 @@ pub(super) fn prose_signals(
                 .find(|s| s.stance.is_some())
                 .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional)
         };
-        let stance = if f.rule == "nit-request"
+        let stance = if f.rule == Rule::NitRequest
             && current.get(&who) == Some(&Stance::Support)
             && unconditional_support()
         {

@@ -7,7 +7,7 @@ fn standing(c: &Consensus, grade: bool) -> Vec<String> {
     c.positions
         .iter()
         .map(|p| {
-            let why = p.evidence().map_or("-", |s| s.rule);
+            let why = p.evidence().map_or("-", |s| s.rule.as_str());
             let grade = if grade {
                 format!(" {}", p.grade.as_str())
             } else {

@@ -12,7 +12,7 @@ use super::identity::{People, plausible_address, same_person};
 use super::signals::{Read, hold_if_conditional, lead_in, prose_signals};
 use super::{Credit, MessageInput, Signal};
 use crate::message::Person;
-use crate::stance::{self, Grade, Kind, Scope, Stance};
+use crate::stance::{self, Grade, Kind, Rule, Scope, Stance};
 
 /// The walk's state: people so far, where each stands now, credits so far.
 pub(super) struct Walk<'a> {
@@ -81,7 +81,7 @@ impl<'a> Walk<'a> {
         if is_pull_request(m) {
             // "Please pull ..." in a maintainer's own [GIT PULL] asks
             // nothing of anyone: sending it is the maintainer's support.
-            let mut signal = Signal::said(Kind::Posted, m, m.subject.clone(), "pull-request");
+            let mut signal = Signal::said(Kind::Posted, m, m.subject.clone(), Rule::PullRequest);
             signal.scope = "series";
             self.take(i, who, vec![(0, signal)]);
             return;
@@ -112,9 +112,9 @@ impl<'a> Walk<'a> {
                 .any(|a| same_person(a, &m.from) || same_person(a, &m.author))
         });
         let rule = if alternative {
-            "posted-alternative"
+            Rule::PostedAlternative
         } else {
-            "posted"
+            Rule::Posted
         };
         let mut signal = Signal::said(Kind::Posted, m, m.subject.clone(), rule);
         let cover = is_cover(msgs, i);
@@ -158,7 +158,7 @@ impl<'a> Walk<'a> {
             if self.current.contains_key(&giver) {
                 continue;
             }
-            let mut signal = Signal::said(kind, m, line.trim().to_string(), "carried-trailer");
+            let mut signal = Signal::said(kind, m, line.trim().to_string(), Rule::CarriedTrailer);
             signal.patch = (!is_cover(self.msgs, i)).then(|| m.message_id.clone());
             signal.covers = vec![m.message_id.clone()];
             self.current.insert(giver, Stance::Support);
@@ -231,7 +231,7 @@ impl<'a> Walk<'a> {
             let (patches, scope_name) = targets(msgs, anchor, scope.as_ref());
             let verified = same_person(&person, &m.from);
             let evidence = line.trim().to_string();
-            let rule = if own { "own-trailer" } else { "trailer" };
+            let rule = if own { Rule::OwnTrailer } else { Rule::Trailer };
             let mut signal =
                 Signal::said(kind, m, evidence.clone(), rule).about(msgs, &patches, scope_name);
             signal.target = (!verified).then(|| person.email.clone());
@@ -284,7 +284,7 @@ impl<'a> Walk<'a> {
                 signal.stance = None;
             }
             applied_here |= signal.kind == Kind::Applied;
-            if signal.rule == "retracts-trailer" {
+            if signal.rule == Rule::RetractsTrailer {
                 self.retract(&signal.covers, &m.from);
             }
             if signal.stance.is_none() {
@@ -317,7 +317,7 @@ impl<'a> Walk<'a> {
         let offers: Vec<Signal> = self.people.list[who]
             .signals
             .iter()
-            .filter(|s| s.message_id == m.message_id && s.rule.ends_with("trailer-offer"))
+            .filter(|s| s.message_id == m.message_id && s.rule.is_trailer_offer())
             .cloned()
             .collect();
         for s in offers {

@@ -214,3 +214,34 @@ fn sentences_join_wrapped_lines_and_keep_trailers_apart() {
     "#]]
     .assert_debug_eq(&sentences(text));
 }
+
+/// Every prose rule of the table fires on each of its examples and stays
+/// quiet on its near misses; a rule with no example fails.
+#[test]
+fn every_rule_fires_on_its_examples() {
+    let mut failures = Vec::new();
+    for row in PROSE {
+        if row.fires.is_empty() {
+            failures.push(format!("{}: no example", row.rule));
+        }
+        for text in row.fires {
+            if !analyze(text).iter().any(|f| f.rule == row.rule) {
+                failures.push(format!(
+                    "{}: did not fire on {text:?}: {:?}",
+                    row.rule,
+                    rules_of(text)
+                ));
+            }
+        }
+        for text in row.quiet {
+            if analyze(text).iter().any(|f| f.rule == row.rule) {
+                failures.push(format!("{}: fired on {text:?}", row.rule));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn rules_of(text: &str) -> Vec<&'static str> {
+    analyze(text).iter().map(|f| f.rule.as_str()).collect()
+}
