@@ -404,901 +404,22 @@ pub fn read(text: &str) -> (Vec<Found>, Vec<(usize, Scope)>) {
             scopes.push((offset, s.clone()));
             scope = Some(s);
         }
-        let mut here: Vec<Found> = Vec::new();
-        let mut push = |kind: Kind, rule: Rule, conditional: bool, target_name: Option<String>| {
-            here.push(Found {
-                kind,
-                evidence: sentence.clone(),
-                rule,
-                conditional,
+        // Trailer lines are read by the trailer reader, not here.
+        if crate::trailers::parse_line(&sentence, 0).is_some() {
+            continue;
+        }
+        let s = Sentence::new(sentence, lower);
+        if let Some(hit) = CASCADE.iter().find_map(|rule| rule(&s)) {
+            out.push(Found {
+                kind: hit.kind,
+                evidence: s.text,
+                rule: hit.rule,
+                conditional: hit.conditional,
                 scope: scope.clone(),
-                target_name,
+                target_name: hit.target_name,
                 offset,
             });
-        };
-        'rules: {
-            // Trailer lines are read by the trailer reader, not here.
-            if crate::trailers::parse_line(&sentence, 0).is_some() {
-                break 'rules;
-            }
-            let hedged = HEDGES.iter().any(|h| lower.contains(h));
-            let conditional_clause = CONDITIONS.iter().any(|c| lower.contains(c));
-
-            // Offers of a trailer in prose: "feel free to add my Reviewed-by".
-            let offer = lower.contains_any(&[
-                "feel free to add",
-                "you can add",
-                "you may add",
-                "please add my",
-                "add my",
-                "consider this",
-                "free to add",
-            ]);
-            if offer {
-                let kind = if lower.contains("review") {
-                    Some(Kind::ReviewedBy)
-                } else if lower.contains("tested") || lower.contains("tested-by") {
-                    Some(Kind::TestedBy)
-                } else if has_word(&lower, "ack")
-                    || lower.contains("acked")
-                    || lower.contains("ack-by")
-                {
-                    Some(Kind::AckedBy)
-                } else {
-                    None
-                };
-                if let Some(kind) = kind {
-                    push(
-                        kind,
-                        if conditional_clause {
-                            Rule::ConditionalTrailerOffer
-                        } else {
-                            Rule::TrailerOffer
-                        },
-                        conditional_clause,
-                        None,
-                    );
-                    break 'rules;
-                }
-            }
-
-            // An author giving a patch up.
-            if lower.contains_any(&[
-                "please ignore this patch",
-                "please drop this patch",
-                "please disregard this patch",
-                "part of my local",
-                "my local build setup",
-                "my local setup",
-                "not needed after all",
-                "no longer needed",
-                "i'll drop this patch",
-                "i will drop this patch",
-                "keep it in my own tree",
-                "keep it in my tree",
-                "self-nak",
-                "self nak",
-                "nak myself",
-            ]) {
-                push(Kind::Withdraws, Rule::Abandons, false, None);
-                break 'rules;
-            }
-
-            // A bare "Ack." from a reviewer is approval (an author's "Ack."
-            // acknowledges a review point; the engine ignores it for authors).
-            if ["ack", "ack.", "acked", "acked.", "ack!"].contains(&lower.trim()) {
-                push(Kind::Approval, Rule::BareAck, false, None);
-                break 'rules;
-            }
-
-            // "Done. Thanks," answering "will you pick this up?": the engine
-            // keeps it only in a direct reply to the patch.
-            if [
-                "done.",
-                "done",
-                "done, thanks.",
-                "done, thanks",
-                "done. thanks,",
-                "done. thanks.",
-                "done, thanks!",
-            ]
-            .contains(&lower.trim())
-            {
-                push(Kind::Applied, Rule::Done, false, None);
-                break 'rules;
-            }
-
-            // Taking back one's own trailer: "Oh, scrap that. I misread".
-            if lower.contains_any(&[
-                "scrap that",
-                "scratch that",
-                "disregard my ack",
-                "disregard my review",
-                "ignore my ack",
-                "ignore my review",
-                "ignore my tested-by",
-                "retract my ack",
-                "retract my review",
-                "withdraw my ack",
-                "withdraw my review",
-                "withdraw my tested-by",
-            ]) {
-                push(Kind::Withdraws, Rule::RetractsTrailer, false, None);
-                break 'rules;
-            }
-
-            // A problem report taken back: "Sorry for the noise, this looks
-            // to be an issue in my toolchain."
-            if lower.contains("false alarm")
-                || lower.contains("sorry for the noise")
-                    && lower.contains_any(&[
-                        "issue",
-                        "problem",
-                        "my setup",
-                        "my mistake",
-                        "my fault",
-                        "my bad",
-                        "unrelated",
-                        "not related",
-                    ])
-            {
-                push(Kind::Withdraws, Rule::FalseAlarm, false, None);
-                break 'rules;
-            }
-
-            // Withdrawals.
-            if lower.contains_any(&[
-                "withdraw my",
-                "retract my",
-                "drop my nak",
-                "drop my objection",
-                "my nak is withdrawn",
-                "consider my nak",
-                "i no longer object",
-                "rescind my",
-            ]) {
-                push(Kind::Withdraws, Rule::Withdraw, false, None);
-                break 'rules;
-            }
-
-            // Maintainer decisions.
-            let applied_negated = [
-                "not applied",
-                "doesn't apply",
-                "does not apply",
-                "didn't apply",
-                "failed to apply",
-                "can't apply",
-                "cannot apply",
-                "won't apply",
-                "not apply",
-                "before it can be applied",
-                "applied on top",
-                "applies cleanly",
-                // Applied locally to try it: "I applied your patch and added -v".
-                "applied your patch and",
-                "applied the patch and",
-                "applied this patch and",
-                "applied it locally",
-                "applied locally",
-            ]
-            .iter()
-            .any(|p| lower.contains(p));
-            if !applied_negated && takes_the_patch(&lower) {
-                push(Kind::Applied, Rule::Applied, false, None);
-                break 'rules;
-            }
-            // "I'll hold off on reviewing until Monday" holds nothing back.
-            if !lower.contains("hold off")
-                && lower.contains_any(&[
-                    "i'll hold",
-                    "i will hold",
-                    "won't merge",
-                    "will not merge",
-                    "not going to merge",
-                    "not merging this",
-                    "i'll drop this series",
-                    "i will drop this series",
-                    "i'll drop this from",
-                    "i will drop this from",
-                ])
-            {
-                push(Kind::Objection, Rule::MaintainerHolds, false, None);
-                break 'rules;
-            }
-
-            // NAK in prose, unless it is a protocol NAK or negated.
-            let nak = (lower.contains("nak") || lower.contains("nack"))
-                && any_word(
-                    &lower,
-                    &["nak", "nack", "naked", "nacked", "nak'd", "nack'd"],
-                );
-            if nak
-                && !any_word(&lower, &PROTOCOL)
-                && !lower.contains("not a nak")
-                && !lower.contains("no nak")
-                && !lower.contains("without a nak")
-            {
-                push(Kind::Nak, Rule::NakProse, false, None);
-                break 'rules;
-            }
-
-            // Conditional clauses ("if others disagree") carry no stance.
-            let iffy = lower.contains_any(&[
-                "if others",
-                "if anyone",
-                "if you disagree",
-                "unless you",
-                "unless someone",
-                "if somebody",
-                "if someone",
-                "in case you",
-            ]);
-
-            // "while I agree ..., but ...": the part after "but" decides.
-            let (agree_part, main) = match lower.split_once(" but ") {
-                Some((a, b))
-                    if a.contains("agree")
-                        || a.starts_with("while")
-                        || a.starts_with("although") =>
-                {
-                    (Some(a), Hay::new(b.to_string()))
-                }
-                _ => (None, lower.clone()),
-            };
-
-            // Disagreement with the person replied to.
-            if !iffy
-                && main.contains_any(&[
-                    "i fail to see",
-                    "agree to disagree",
-                    "i disagree",
-                    "i don't agree",
-                    "i do not agree",
-                    "you're wrong",
-                    "you are wrong",
-                    "that's not true",
-                    "that is not true",
-                    "i'm not convinced",
-                    "i am not convinced",
-                    "not convinced",
-                    "i don't buy",
-                    "i don't see why",
-                    "i do not see why",
-                    "that's not how",
-                ])
-            {
-                push(Kind::Disagree, Rule::Disagree, false, None);
-                break 'rules;
-            }
-
-            // Objections and requests for changes.
-            let objection = main.contains_any(&[
-                "this is wrong",
-                "that is wrong",
-                "that's wrong",
-                "this is broken",
-                "is not correct",
-                "isn't correct",
-                "is incorrect",
-                "this breaks",
-                "this will break",
-                "will break",
-                "breaks the",
-                "i don't think we should",
-                "i do not think we should",
-                "i don't think this should",
-                "i don't think it should",
-                "i don't think this change belongs",
-                "i don't think this belongs",
-                "i don't think it belongs",
-                "i do not think this belongs",
-                "we should not",
-                "we shouldn't",
-                "i object",
-                "i'm against",
-                "i am against",
-                "not acceptable",
-                "unacceptable",
-                "doesn't work",
-                "does not work",
-                "is buggy",
-                "this is a regression",
-                "shouldn't be merged",
-                "should not be merged",
-                "not be merged",
-                "doesn't look right",
-                "does not look right",
-                "not ok",
-                "not okay",
-                "is bogus",
-                "is broken",
-                "never worked",
-                "silently broke",
-                "this change broke",
-                "this commit broke",
-                "this patch broke",
-                "my objection",
-                "non-starter",
-                "hell no",
-                "not the right fix",
-                "not the right approach",
-                "not the right way",
-                "not the right solution",
-                "don't think this is the right",
-                "do not think this is the right",
-                "don't think it's the right",
-                "don't think it is the right",
-                "do not think it is the right",
-                "don't think that's the right",
-                "do not think that is the right",
-                "isn't the right",
-                "rather than applying this",
-                "instead of applying this",
-                "share the same concern",
-                "share your concern",
-                "share this concern",
-                "nonstarter",
-                "not a big fan",
-                "not a fan of",
-            ]) || reports_problem(&main)
-                || main.contains_any(&[
-                    "reverting this patch fixes",
-                    "reverting the patch fixes",
-                    "reverting it fixes",
-                    "reverting this commit fixes",
-                    "caused by this patch",
-                    "this patch causes",
-                    "bisected to this",
-                    "bisected it to this",
-                    "this is a regression",
-                    "this is a clear regression",
-                    "this is a serious regression",
-                    "noticed a regression",
-                    "found a regression",
-                    "see a regression",
-                    "there is a regression",
-                    "there's a regression",
-                    "causes a regression",
-                    "introduces a regression",
-                ])
-                || main.contains("none of") && main.contains(" work")
-                // "This is worrying", "I am more concerned with people getting
-                // errors"; not "I'm not worried about that".
-                || main.contains_any(&[
-                    "this is worrying",
-                    "that is worrying",
-                    "this is concerning",
-                    "that is concerning",
-                    "i'm worried",
-                    "i am worried",
-                    "i'm concerned",
-                    "i am concerned",
-                    "i'm more concerned",
-                    "i am more concerned",
-                    "my main concern",
-                    "my concern is",
-                ]) && !main.contains_any(&[
-                    "not worried",
-                    "not concerned",
-                    "not too worried",
-                    "less concerned",
-                    "no concern",
-                    "not that concerned",
-                ]);
-            // A bug the reply found that is not the patch's: "Also I found
-            // another bug", "an unrelated issue", "a pre-existing problem".
-            let objection = objection
-                && !main.contains_any(&[
-                    "another bug",
-                    "unrelated",
-                    "separate issue",
-                    "separate problem",
-                    "different issue",
-                    "pre-existing",
-                    "preexisting",
-                    "existing bug",
-                    "not caused by this",
-                    "independent of this patch",
-                ]);
-            // "Please don't add ...": an objection to something the patch does;
-            // "please do not record the commit ID" is not.
-            const CODE_VERBS: [&str; 16] = [
-                "add",
-                "use",
-                "change",
-                "introduce",
-                "merge",
-                "apply",
-                "put",
-                "break",
-                "remove",
-                "include",
-                "export",
-                "hardcode",
-                "duplicate",
-                "touch",
-                "mix",
-                "do this",
-            ];
-            let dont = ["please don't ", "please do not "]
-                .iter()
-                .find_map(|p| main.find(p).map(|i| &main[i + p.len()..]));
-            let objection = objection
-                || dont.is_some_and(|rest| CODE_VERBS.iter().any(|v| rest.starts_with(v)));
-            // "Won't this regress LLD 11?": a concern put as a question.
-            let objection = objection
-                || main.ends_with('?')
-                    && main.contains_any(&[
-                        "won't this",
-                        "wouldn't this",
-                        "doesn't this",
-                        "does this not",
-                        "isn't this",
-                        "won't that",
-                        "wouldn't that",
-                    ])
-                    && main.contains_any(&["break", "regress", "cause", "hurt", "slow"]);
-            let not_objecting = lower.contains_any(&[
-                "i don't object",
-                "i do not object",
-                "no objection",
-                "not object",
-                "don't have any objection",
-                "have no objection",
-                // "I don't think this is wrong."
-                "don't think this is wrong",
-                "do not think this is wrong",
-                "don't think it is wrong",
-                "don't think it's wrong",
-                "nothing wrong",
-            ]);
-            if objection && !not_objecting && !iffy {
-                push(
-                    if hedged {
-                        Kind::Question
-                    } else {
-                        Kind::Objection
-                    },
-                    if hedged {
-                        Rule::HedgedObjection
-                    } else {
-                        Rule::Objection
-                    },
-                    false,
-                    None,
-                );
-                break 'rules;
-            }
-            // Another way proposed, a question that doubts the patch, a
-            // harsh verdict: "why not just use strcmp()?", "what am I
-            // missing?", "this is a terrible hack".
-            if !iffy
-                && !conditional_clause
-                && !not_objecting
-                && let Some((kind, rule)) = critical(&main)
-            {
-                push(kind, rule, false, None);
-                break 'rules;
-            }
-            let request = (main.starts_with("please ")
-                || main.contains(": please ")
-                || main.contains(", please "))
-                && main.contains_any(&[
-                    "fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend",
-                    "update", "remove", "add ", "make", "send a v", "reword", "squash", "keep",
-                    "insert", "sort",
-                ])
-                || main.contains_any(&[
-                    "could you please",
-                    "can you please",
-                    "could you ",
-                    "would you mind",
-                    "you need to",
-                    "this needs to",
-                    "needs to be fixed",
-                    "should be fixed",
-                    "must be fixed",
-                    "needs a v",
-                    "please send a v",
-                    "needs fixing",
-                    "needs rework",
-                ]) && !main.ends_with('?')
-                    && !main.contains("thank")
-                || main.contains_any(&[
-                    "could you please",
-                    "can you please",
-                    "could you ",
-                    "would you mind",
-                ]) && main.contains_any(&[
-                    "fix", "change", "split", "rename", "drop", "rework", "resend", "update",
-                    "remove", "move", "put ",
-                ])
-                // "At least can you add some comments?"
-                || ["can you ", "can you at least "]
-                    .iter()
-                    .filter_map(|p| main.find(p).map(|i| &main[i + p.len()..]))
-                    .any(|rest| {
-                        ["add ", "fix", "change", "split", "rename", "drop", "rework", "resend",
-                         "update", "remove", "move", "put "]
-                        .iter()
-                        .any(|v| rest.starts_with(v))
-                    });
-            let request = request
-                || main.contains_any(&[
-                    "unclear to me",
-                    "before this patch is accepted",
-                    "before this patch is applied",
-                    "before this is accepted",
-                    "before this is merged",
-                    "before this gets merged",
-                    "before this can be merged",
-                    "before this can go in",
-                    "before this goes in",
-                    "not clear to me",
-                    "is unclear",
-                    "does not explain",
-                    "doesn't explain",
-                    "doesn't really explain",
-                    "you should have",
-                    "you should use",
-                    "you should add",
-                    "you should not",
-                    "you shouldn't",
-                    "you should drop",
-                    "you should remove",
-                    "you should keep",
-                    "i'd like to see",
-                    "i would like to see",
-                    "i'd prefer",
-                    "can you resend",
-                    "please send v2",
-                    "please send a v2",
-                    "please send v3",
-                    "please send a v3",
-                    "please send a new version",
-                    "also, i prefer",
-                    "could you resend",
-                    "an alternative solution could be",
-                    "an alternative approach could be",
-                    "an alternative solution would be",
-                    "an alternative approach would be",
-                    "wouldn't it be better",
-                    "would it not be better",
-                    "would it be better to",
-                    "isn't it better to",
-                ])
-
-                // "Might you want to update the names?"; not "you might want to
-                // have a look at ...".
-                || ["you might want to ", "might you want to ", "you may want to "]
-                    .iter()
-                    .filter_map(|p| main.find(p).map(|i| &main[i + p.len()..]))
-                    .any(|rest| {
-                        [
-                            "update", "change", "rename", "fix", "add ", "remove", "drop",
-                            "use ", "move", "split", "squash", "reword",
-                        ]
-                        .iter()
-                        .any(|v| rest.starts_with(v))
-                    })
-                // "Why not fix the linker instead?"
-                || main.starts_with("why not ") && main.contains(" instead")
-                // "I think "selects" is strange here."
-                || main.contains_any(&["is strange", "looks strange", "seems strange", "is weird", "looks weird"])
-                    && !main.ends_with('?')
-                // "I still see inconsistency in your patch, though."
-                || main.contains("i still see")
-                    && main.contains_any(&["inconsisten", "problem", "issue", "bug", "breakage"]);
-            if request && !iffy && !conditional_clause {
-                // "A nitpick, but as long as you're respinning, could you
-                // ...": a small request that does not undo a review given.
-                let nit = any_word(
-                    &main,
-                    &[
-                        "nit",
-                        "nits",
-                        "nitpick",
-                        "nit-pick",
-                        "nitpicking",
-                        "nitpicks",
-                    ],
-                ) || main.contains_any(&[
-                    "as long as you're respinning",
-                    "as long as you are respinning",
-                    "if you respin",
-                    "if you're respinning",
-                    "if you are respinning",
-                    "if there's a v",
-                    "if there is a v",
-                    "if you send a v",
-                    "when you respin",
-                ]);
-                push(
-                    Kind::RequestsChanges,
-                    if nit {
-                        Rule::NitRequest
-                    } else {
-                        Rule::RequestsChanges
-                    },
-                    false,
-                    None,
-                );
-                break 'rules;
-            }
-
-            // Approval.
-            let approval = main.contains_any(&[
-                "looks good",
-                "look good",
-                "lgtm",
-                "looks fine",
-                "looks ok",
-                "looks okay",
-                "looks correct",
-                "looks right",
-                "i'm fine with",
-                "i am fine with",
-                "fine by me",
-                "fine with me",
-                "that works for me",
-                "this works for me",
-                "worth pursuing",
-                "i like this",
-                "i like the idea",
-                "i like it",
-                "good to go",
-                "ship it",
-                "no objection",
-                "i don't object",
-                "i do not object",
-                "have no objection",
-                "nice cleanup",
-                "nice work",
-                "good work",
-                "thanks for doing this",
-                "great work",
-                "pretty awesome",
-                "is awesome",
-                "much needed",
-                "really nice",
-                "very nice",
-                "great idea",
-                "good idea",
-                "nice improvement",
-                "sgtm",
-                "looks neat",
-                "not want to block",
-                "don't want to block",
-                "won't block",
-                "i will pick up",
-                "i'll pick up",
-                "i will pick it up",
-                "i'll pick it up",
-                "i can pick it up",
-                "ready to pick it up",
-                "ready to pick up",
-                "ready to pick this up",
-                "looks sane",
-                "seems sane",
-                "sounds good to me",
-                "i'm ok with",
-                "i am ok with",
-                "i'm okay with",
-                "i am okay with",
-                "good enough",
-                "this is all good",
-                "that is all good",
-                "it's all good",
-                "so far, so good",
-                "i can apply this",
-                "i can apply it",
-                "i can pick this",
-                "i can take this",
-                "happy to queue",
-                "happy to take this",
-                "happy to take it",
-                "happy to apply",
-                "happy to pick",
-            ])
-                // "I have tested this patch ... and everything worked as expected."
-                || main.contains_any(&[
-                    "works as expected",
-                    "worked as expected",
-                    "works well",
-                    "worked well",
-                    "works fine",
-                    "worked fine",
-                    "works really well",
-                    "worked really well",
-                    "works great",
-                    "worked great",
-                    "works perfectly",
-                    "worked perfectly",
-                ])
-                    && main.contains("test")
-                    && !main.contains_any(&["without", "before", "revert"]);
-            let negated_approval = main.contains_any(&[
-                "not a good idea",
-                "not a great idea",
-                "doesn't look good",
-                "does not look good",
-                "not look good",
-                "not fine",
-                "isn't fine",
-                "not good",
-                "doesn't belong",
-                "does not belong",
-                "should not be in the kernel",
-                "shouldn't be in the kernel",
-                "not sure it looks good",
-                "not good enough",
-                "isn't good enough",
-            ])
-                // "I don't like this", "I dislike how ...": about the patch; "I
-                // don't like saying X" is not.
-                || ["don't like ", "do not like ", "dislike "].iter().any(|p| {
-                    main.find(p).is_some_and(|i| {
-                        let next = main[i + p.len()..]
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or("")
-                            .trim_end_matches(['.', ',', '!', ';', ':']);
-                        ["this", "it", "it.", "that", "the", "how", "these", "those", "your"].contains(&next)
-                    })
-                })
-                // "This doesn't make sense" is a verdict; "it doesn't make much
-                // sense to keep them" is an argument.
-                || [
-                    "doesn't make sense",
-                    "does not make sense",
-                    "doesn't make a whole lot of sense",
-                    "doesn't make much sense",
-                    "makes little sense",
-                ]
-                .iter()
-                .any(|p| main.contains(p) && !main.contains(&format!("{p} to ")));
-            let hypothetical = main.contains_any(&[
-                "would be nice",
-                "would be really nice",
-                "what'd be",
-                "it'd be nice",
-                "if we could",
-                // "Perhaps it would be a good idea to have a meeting": a
-                // suggestion, not a verdict on the patch.
-                "be a good idea to",
-                "be a good idea if",
-                "be a great idea to",
-            ]);
-            // "I can pick this up, but I commented on the first paragraph":
-            // an offer with a reservation is not a verdict.
-            let reserved_offer = main.contains_any(&[
-                "i can pick this",
-                "i can apply this",
-                "i can apply it",
-                "i can take this",
-                "i can pick it up",
-            ]) && main.contains(" but ");
-            let approval = approval && !hypothetical && !reserved_offer
-                || ["nice!", "nice."].contains(&main.trim());
-            if approval && !negated_approval && !iffy && !main.ends_with('?') {
-                // "After that, this should be good to go": approval on a condition.
-                let conditional = conditional_clause
-                    || [
-                        "after that",
-                        "once that",
-                        "once this",
-                        "once those",
-                        "after those",
-                    ]
-                    .iter()
-                    .any(|p| main.starts_with(p))
-                    // "Other than that, looks good to me": the points above
-                    // come first.
-                    || main.contains_any(&[
-                        "other than that",
-                        "otherwise",
-                        "apart from that",
-                        "aside from that",
-                        "with that fixed",
-                        "with those fixed",
-                        "with these fixed",
-                        "with that addressed",
-                    ]);
-                push(
-                    Kind::Approval,
-                    if conditional {
-                        Rule::ConditionalApproval
-                    } else {
-                        Rule::Approval
-                    },
-                    conditional,
-                    None,
-                );
-                break 'rules;
-            }
-            if negated_approval && !iffy {
-                push(Kind::Objection, Rule::NegatedApproval, false, None);
-                break 'rules;
-            }
-
-            // Concessions (the engine keeps them only when the author says them).
-            if main.contains_any(&[
-                "good catch",
-                "will fix",
-                "i'll fix",
-                "i will fix",
-                "will do",
-                "fixed in v",
-                "i'll send a v",
-                "i will send a v",
-                "will send a v",
-                "will update in v",
-                "will address",
-                "i'll address",
-                "you're right, ",
-                "will change it",
-                "i'll change",
-                "will drop",
-                "i'll drop",
-                "fair enough",
-                "i stand corrected",
-                "my bad",
-                "my mistake",
-            ]) {
-                // For anyone but the author, the engine reads this as agreement.
-                push(Kind::Concedes, Rule::Concedes, false, None);
-                break 'rules;
-            }
-
-            // Agreement with the person replied to (or named).
-            if agree_part.is_none() && !iffy {
-                let agree = main.contains_any(&[
-                    "you're correct",
-                    "you are correct",
-                    "you're right",
-                    "you are right",
-                    "i agree",
-                    "agreed",
-                    "fair point",
-                    "good point",
-                    "that's right",
-                    "that is right",
-                    "exactly this",
-                    "+1",
-                    "same here",
-                    "i concur",
-                    "seconded",
-                    "sounds good",
-                    "sounds reasonable",
-                    "makes sense to me",
-                    "that makes sense",
-                    "i am with ",
-                    "i'm with ",
-                    "i thought so",
-                    "i thought the same",
-                ]);
-                let negated = main.contains_any(&[
-                    "don't agree",
-                    "do not agree",
-                    "not agree",
-                    "not right",
-                    "not correct",
-                    "if you agree",
-                    "do you agree",
-                    "would you agree",
-                ]);
-                if agree && !negated && !main.ends_with('?') {
-                    push(Kind::Agree, Rule::Agree, false, agreed_with(&sentence));
-                    break 'rules;
-                }
-            }
-
-            if sentence.trim_end().ends_with('?') {
-                push(Kind::Question, Rule::Question, false, None);
-            }
         }
-        out.append(&mut here);
     }
     // A mail that calls its request a nit makes its other requests nits too
     // (the quoted style rule after "A nitpick, but could you ...").
@@ -1456,6 +577,1066 @@ fn critical(lower: &Hay) -> Option<(Kind, Rule)> {
     }
     if lower.contains_any(&OTHERWISE) || lower.trim_end().ends_with(", no?") {
         return Some((Kind::RequestsChanges, Rule::SuggestsOtherwise));
+    }
+    None
+}
+
+/// Verdicts that the patch is wrong.
+const VERDICTS: &[&str] = &[
+    "this is wrong",
+    "that is wrong",
+    "that's wrong",
+    "this is broken",
+    "is not correct",
+    "isn't correct",
+    "is incorrect",
+    "this breaks",
+    "this will break",
+    "will break",
+    "breaks the",
+    "i don't think we should",
+    "i do not think we should",
+    "i don't think this should",
+    "i don't think it should",
+    "i don't think this change belongs",
+    "i don't think this belongs",
+    "i don't think it belongs",
+    "i do not think this belongs",
+    "we should not",
+    "we shouldn't",
+    "i object",
+    "i'm against",
+    "i am against",
+    "not acceptable",
+    "unacceptable",
+    "doesn't work",
+    "does not work",
+    "is buggy",
+    "this is a regression",
+    "shouldn't be merged",
+    "should not be merged",
+    "not be merged",
+    "doesn't look right",
+    "does not look right",
+    "not ok",
+    "not okay",
+    "is bogus",
+    "is broken",
+    "never worked",
+    "silently broke",
+    "this change broke",
+    "this commit broke",
+    "this patch broke",
+    "my objection",
+    "non-starter",
+    "hell no",
+    "not the right fix",
+    "not the right approach",
+    "not the right way",
+    "not the right solution",
+    "don't think this is the right",
+    "do not think this is the right",
+    "don't think it's the right",
+    "don't think it is the right",
+    "do not think it is the right",
+    "don't think that's the right",
+    "do not think that is the right",
+    "isn't the right",
+    "rather than applying this",
+    "instead of applying this",
+    "share the same concern",
+    "share your concern",
+    "share this concern",
+    "nonstarter",
+    "not a big fan",
+    "not a fan of",
+];
+
+/// Reports that the patch causes a regression.
+const REGRESSIONS: &[&str] = &[
+    "reverting this patch fixes",
+    "reverting the patch fixes",
+    "reverting it fixes",
+    "reverting this commit fixes",
+    "caused by this patch",
+    "this patch causes",
+    "bisected to this",
+    "bisected it to this",
+    "this is a regression",
+    "this is a clear regression",
+    "this is a serious regression",
+    "noticed a regression",
+    "found a regression",
+    "see a regression",
+    "there is a regression",
+    "there's a regression",
+    "causes a regression",
+    "introduces a regression",
+];
+
+/// Approval of the patch.
+const APPROVALS: &[&str] = &[
+    "looks good",
+    "look good",
+    "lgtm",
+    "looks fine",
+    "looks ok",
+    "looks okay",
+    "looks correct",
+    "looks right",
+    "i'm fine with",
+    "i am fine with",
+    "fine by me",
+    "fine with me",
+    "that works for me",
+    "this works for me",
+    "worth pursuing",
+    "i like this",
+    "i like the idea",
+    "i like it",
+    "good to go",
+    "ship it",
+    "no objection",
+    "i don't object",
+    "i do not object",
+    "have no objection",
+    "nice cleanup",
+    "nice work",
+    "good work",
+    "thanks for doing this",
+    "great work",
+    "pretty awesome",
+    "is awesome",
+    "much needed",
+    "really nice",
+    "very nice",
+    "great idea",
+    "good idea",
+    "nice improvement",
+    "sgtm",
+    "looks neat",
+    "not want to block",
+    "don't want to block",
+    "won't block",
+    "i will pick up",
+    "i'll pick up",
+    "i will pick it up",
+    "i'll pick it up",
+    "i can pick it up",
+    "ready to pick it up",
+    "ready to pick up",
+    "ready to pick this up",
+    "looks sane",
+    "seems sane",
+    "sounds good to me",
+    "i'm ok with",
+    "i am ok with",
+    "i'm okay with",
+    "i am okay with",
+    "good enough",
+    "this is all good",
+    "that is all good",
+    "it's all good",
+    "so far, so good",
+    "i can apply this",
+    "i can apply it",
+    "i can pick this",
+    "i can take this",
+    "happy to queue",
+    "happy to take this",
+    "happy to take it",
+    "happy to apply",
+    "happy to pick",
+];
+
+/// One sentence as the rules read it.
+struct Sentence {
+    /// As written.
+    text: String,
+    /// Lower case, curly apostrophes straightened, emphasis dropped.
+    lower: Hay,
+    /// The part that decides: after "but" in "while I agree ..., but ...".
+    main: Hay,
+    /// Hedged: "maybe", "I'm not sure".
+    hedged: bool,
+    /// A condition: "with that fixed".
+    conditional_clause: bool,
+    /// A conditional clause that carries no stance: "if others disagree".
+    iffy: bool,
+    /// The sentence opens with agreement that "but" then limits.
+    limited_agreement: bool,
+    /// "I don't object", "nothing wrong".
+    not_objecting: bool,
+}
+
+impl Sentence {
+    fn new(text: String, lower: Hay) -> Sentence {
+        let hedged = HEDGES.iter().any(|h| lower.contains(h));
+        let conditional_clause = CONDITIONS.iter().any(|c| lower.contains(c));
+        // Conditional clauses ("if others disagree") carry no stance.
+        let iffy = lower.contains_any(&[
+            "if others",
+            "if anyone",
+            "if you disagree",
+            "unless you",
+            "unless someone",
+            "if somebody",
+            "if someone",
+            "in case you",
+        ]);
+
+        // "while I agree ..., but ...": the part after "but" decides.
+        let (limited_agreement, main) = match lower.split_once(" but ") {
+            Some((a, b))
+                if a.contains("agree") || a.starts_with("while") || a.starts_with("although") =>
+            {
+                (true, Hay::new(b.to_string()))
+            }
+            _ => (false, lower.clone()),
+        };
+
+        let not_objecting = lower.contains_any(&[
+            "i don't object",
+            "i do not object",
+            "no objection",
+            "not object",
+            "don't have any objection",
+            "have no objection",
+            // "I don't think this is wrong."
+            "don't think this is wrong",
+            "do not think this is wrong",
+            "don't think it is wrong",
+            "don't think it's wrong",
+            "nothing wrong",
+        ]);
+        Sentence {
+            text,
+            lower,
+            main,
+            hedged,
+            conditional_clause,
+            iffy,
+            limited_agreement,
+            not_objecting,
+        }
+    }
+}
+
+/// What a rule found in a sentence.
+struct Hit {
+    kind: Kind,
+    rule: Rule,
+    conditional: bool,
+    target_name: Option<String>,
+}
+
+impl Hit {
+    fn new(kind: Kind, rule: Rule, conditional: bool, target_name: Option<String>) -> Hit {
+        Hit {
+            kind,
+            rule,
+            conditional,
+            target_name,
+        }
+    }
+}
+
+/// The prose rules in the order they are tried; the first that fires on a
+/// sentence decides it. Their names and examples are in [`PROSE`].
+const CASCADE: [fn(&Sentence) -> Option<Hit>; 17] = [
+    trailer_offer,
+    gives_up,
+    bare_ack,
+    done,
+    retracts,
+    false_alarm,
+    withdraws,
+    maintainer_decision,
+    nak,
+    disagrees,
+    objects,
+    critical_rule,
+    requests,
+    approves,
+    concedes,
+    agrees,
+    asks,
+];
+
+/// Offers of a trailer in prose: "feel free to add my Reviewed-by".
+fn trailer_offer(s: &Sentence) -> Option<Hit> {
+    let (lower, conditional_clause) = (&s.lower, s.conditional_clause);
+    // Offers of a trailer in prose: "feel free to add my Reviewed-by".
+    let offer = lower.contains_any(&[
+        "feel free to add",
+        "you can add",
+        "you may add",
+        "please add my",
+        "add my",
+        "consider this",
+        "free to add",
+    ]);
+    if offer {
+        let kind = if lower.contains("review") {
+            Some(Kind::ReviewedBy)
+        } else if lower.contains("tested") || lower.contains("tested-by") {
+            Some(Kind::TestedBy)
+        } else if has_word(lower, "ack") || lower.contains("acked") || lower.contains("ack-by") {
+            Some(Kind::AckedBy)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            return Some(Hit::new(
+                kind,
+                if conditional_clause {
+                    Rule::ConditionalTrailerOffer
+                } else {
+                    Rule::TrailerOffer
+                },
+                conditional_clause,
+                None,
+            ));
+        }
+    }
+
+    None
+}
+
+/// An author giving a patch up.
+fn gives_up(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // An author giving a patch up.
+    if lower.contains_any(&[
+        "please ignore this patch",
+        "please drop this patch",
+        "please disregard this patch",
+        "part of my local",
+        "my local build setup",
+        "my local setup",
+        "not needed after all",
+        "no longer needed",
+        "i'll drop this patch",
+        "i will drop this patch",
+        "keep it in my own tree",
+        "keep it in my tree",
+        "self-nak",
+        "self nak",
+        "nak myself",
+    ]) {
+        return Some(Hit::new(Kind::Withdraws, Rule::Abandons, false, None));
+    }
+
+    None
+}
+
+/// A bare "Ack." from a reviewer.
+fn bare_ack(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // A bare "Ack." from a reviewer is approval (an author's "Ack."
+    // acknowledges a review point; the engine ignores it for authors).
+    if ["ack", "ack.", "acked", "acked.", "ack!"].contains(&lower.trim()) {
+        return Some(Hit::new(Kind::Approval, Rule::BareAck, false, None));
+    }
+
+    None
+}
+
+/// "Done. Thanks," answering "will you pick this up?".
+fn done(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // "Done. Thanks," answering "will you pick this up?": the engine
+    // keeps it only in a direct reply to the patch.
+    if [
+        "done.",
+        "done",
+        "done, thanks.",
+        "done, thanks",
+        "done. thanks,",
+        "done. thanks.",
+        "done, thanks!",
+    ]
+    .contains(&lower.trim())
+    {
+        return Some(Hit::new(Kind::Applied, Rule::Done, false, None));
+    }
+
+    None
+}
+
+/// Taking back one's own trailer.
+fn retracts(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // Taking back one's own trailer: "Oh, scrap that. I misread".
+    if lower.contains_any(&[
+        "scrap that",
+        "scratch that",
+        "disregard my ack",
+        "disregard my review",
+        "ignore my ack",
+        "ignore my review",
+        "ignore my tested-by",
+        "retract my ack",
+        "retract my review",
+        "withdraw my ack",
+        "withdraw my review",
+        "withdraw my tested-by",
+    ]) {
+        return Some(Hit::new(
+            Kind::Withdraws,
+            Rule::RetractsTrailer,
+            false,
+            None,
+        ));
+    }
+
+    None
+}
+
+/// A problem report taken back.
+fn false_alarm(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // A problem report taken back: "Sorry for the noise, this looks
+    // to be an issue in my toolchain."
+    if lower.contains("false alarm")
+        || lower.contains("sorry for the noise")
+            && lower.contains_any(&[
+                "issue",
+                "problem",
+                "my setup",
+                "my mistake",
+                "my fault",
+                "my bad",
+                "unrelated",
+                "not related",
+            ])
+    {
+        return Some(Hit::new(Kind::Withdraws, Rule::FalseAlarm, false, None));
+    }
+
+    None
+}
+
+/// Withdrawals of a NAK or objection.
+fn withdraws(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // Withdrawals.
+    if lower.contains_any(&[
+        "withdraw my",
+        "retract my",
+        "drop my nak",
+        "drop my objection",
+        "my nak is withdrawn",
+        "consider my nak",
+        "i no longer object",
+        "rescind my",
+    ]) {
+        return Some(Hit::new(Kind::Withdraws, Rule::Withdraw, false, None));
+    }
+
+    None
+}
+
+/// A maintainer taking the patch, or holding it back.
+fn maintainer_decision(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // Maintainer decisions.
+    let applied_negated = [
+        "not applied",
+        "doesn't apply",
+        "does not apply",
+        "didn't apply",
+        "failed to apply",
+        "can't apply",
+        "cannot apply",
+        "won't apply",
+        "not apply",
+        "before it can be applied",
+        "applied on top",
+        "applies cleanly",
+        // Applied locally to try it: "I applied your patch and added -v".
+        "applied your patch and",
+        "applied the patch and",
+        "applied this patch and",
+        "applied it locally",
+        "applied locally",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    if !applied_negated && takes_the_patch(lower) {
+        return Some(Hit::new(Kind::Applied, Rule::Applied, false, None));
+    }
+    // "I'll hold off on reviewing until Monday" holds nothing back.
+    if !lower.contains("hold off")
+        && lower.contains_any(&[
+            "i'll hold",
+            "i will hold",
+            "won't merge",
+            "will not merge",
+            "not going to merge",
+            "not merging this",
+            "i'll drop this series",
+            "i will drop this series",
+            "i'll drop this from",
+            "i will drop this from",
+        ])
+    {
+        return Some(Hit::new(
+            Kind::Objection,
+            Rule::MaintainerHolds,
+            false,
+            None,
+        ));
+    }
+
+    None
+}
+
+/// A NAK in prose, unless it is a protocol NAK or negated.
+fn nak(s: &Sentence) -> Option<Hit> {
+    let lower = &s.lower;
+    // NAK in prose, unless it is a protocol NAK or negated.
+    let nak = (lower.contains("nak") || lower.contains("nack"))
+        && any_word(
+            lower,
+            &["nak", "nack", "naked", "nacked", "nak'd", "nack'd"],
+        );
+    if nak
+        && !any_word(lower, &PROTOCOL)
+        && !lower.contains("not a nak")
+        && !lower.contains("no nak")
+        && !lower.contains("without a nak")
+    {
+        return Some(Hit::new(Kind::Nak, Rule::NakProse, false, None));
+    }
+
+    None
+}
+
+/// Disagreement with the person replied to.
+fn disagrees(s: &Sentence) -> Option<Hit> {
+    let (main, iffy) = (&s.main, s.iffy);
+    // Disagreement with the person replied to.
+    if !iffy
+        && main.contains_any(&[
+            "i fail to see",
+            "agree to disagree",
+            "i disagree",
+            "i don't agree",
+            "i do not agree",
+            "you're wrong",
+            "you are wrong",
+            "that's not true",
+            "that is not true",
+            "i'm not convinced",
+            "i am not convinced",
+            "not convinced",
+            "i don't buy",
+            "i don't see why",
+            "i do not see why",
+            "that's not how",
+        ])
+    {
+        return Some(Hit::new(Kind::Disagree, Rule::Disagree, false, None));
+    }
+
+    None
+}
+
+/// Objections: "this is wrong", "this breaks", problem reports.
+fn objects(s: &Sentence) -> Option<Hit> {
+    let (main, hedged, iffy, not_objecting) = (&s.main, s.hedged, s.iffy, s.not_objecting);
+    // Objections and requests for changes.
+    let objection = main.contains_any(VERDICTS) || reports_problem(main)
+        || main.contains_any(REGRESSIONS)
+        || main.contains("none of") && main.contains(" work")
+        // "This is worrying", "I am more concerned with people getting
+        // errors"; not "I'm not worried about that".
+        || main.contains_any(&[
+            "this is worrying",
+            "that is worrying",
+            "this is concerning",
+            "that is concerning",
+            "i'm worried",
+            "i am worried",
+            "i'm concerned",
+            "i am concerned",
+            "i'm more concerned",
+            "i am more concerned",
+            "my main concern",
+            "my concern is",
+        ]) && !main.contains_any(&[
+            "not worried",
+            "not concerned",
+            "not too worried",
+            "less concerned",
+            "no concern",
+            "not that concerned",
+        ]);
+    // A bug the reply found that is not the patch's: "Also I found
+    // another bug", "an unrelated issue", "a pre-existing problem".
+    let objection = objection
+        && !main.contains_any(&[
+            "another bug",
+            "unrelated",
+            "separate issue",
+            "separate problem",
+            "different issue",
+            "pre-existing",
+            "preexisting",
+            "existing bug",
+            "not caused by this",
+            "independent of this patch",
+        ]);
+    // "Please don't add ...": an objection to something the patch does;
+    // "please do not record the commit ID" is not.
+    const CODE_VERBS: [&str; 16] = [
+        "add",
+        "use",
+        "change",
+        "introduce",
+        "merge",
+        "apply",
+        "put",
+        "break",
+        "remove",
+        "include",
+        "export",
+        "hardcode",
+        "duplicate",
+        "touch",
+        "mix",
+        "do this",
+    ];
+    let dont = ["please don't ", "please do not "]
+        .iter()
+        .find_map(|p| main.find(p).map(|i| &main[i + p.len()..]));
+    let objection =
+        objection || dont.is_some_and(|rest| CODE_VERBS.iter().any(|v| rest.starts_with(v)));
+    // "Won't this regress LLD 11?": a concern put as a question.
+    let objection = objection
+        || main.ends_with('?')
+            && main.contains_any(&[
+                "won't this",
+                "wouldn't this",
+                "doesn't this",
+                "does this not",
+                "isn't this",
+                "won't that",
+                "wouldn't that",
+            ])
+            && main.contains_any(&["break", "regress", "cause", "hurt", "slow"]);
+    if objection && !not_objecting && !iffy {
+        return Some(Hit::new(
+            if hedged {
+                Kind::Question
+            } else {
+                Kind::Objection
+            },
+            if hedged {
+                Rule::HedgedObjection
+            } else {
+                Rule::Objection
+            },
+            false,
+            None,
+        ));
+    }
+    None
+}
+
+/// Another way proposed, a doubting question, a harsh verdict.
+fn critical_rule(s: &Sentence) -> Option<Hit> {
+    let (main, conditional_clause, iffy, not_objecting) =
+        (&s.main, s.conditional_clause, s.iffy, s.not_objecting);
+    // Another way proposed, a question that doubts the patch, a
+    // harsh verdict: "why not just use strcmp()?", "what am I
+    // missing?", "this is a terrible hack".
+    if !iffy
+        && !conditional_clause
+        && !not_objecting
+        && let Some((kind, rule)) = critical(main)
+    {
+        return Some(Hit::new(kind, rule, false, None));
+    }
+    None
+}
+
+/// Requests for changes.
+fn requests(s: &Sentence) -> Option<Hit> {
+    let (main, conditional_clause, iffy) = (&s.main, s.conditional_clause, s.iffy);
+    let request = (main.starts_with("please ")
+        || main.contains(": please ")
+        || main.contains(", please "))
+        && main.contains_any(&[
+            "fix", "change", "split", "rename", "drop", "use ", "move", "rework", "resend",
+            "update", "remove", "add ", "make", "send a v", "reword", "squash", "keep",
+            "insert", "sort",
+        ])
+        || main.contains_any(&[
+            "could you please",
+            "can you please",
+            "could you ",
+            "would you mind",
+            "you need to",
+            "this needs to",
+            "needs to be fixed",
+            "should be fixed",
+            "must be fixed",
+            "needs a v",
+            "please send a v",
+            "needs fixing",
+            "needs rework",
+        ]) && !main.ends_with('?')
+            && !main.contains("thank")
+        || main.contains_any(&[
+            "could you please",
+            "can you please",
+            "could you ",
+            "would you mind",
+        ]) && main.contains_any(&[
+            "fix", "change", "split", "rename", "drop", "rework", "resend", "update",
+            "remove", "move", "put ",
+        ])
+        // "At least can you add some comments?"
+        || ["can you ", "can you at least "]
+            .iter()
+            .filter_map(|p| main.find(p).map(|i| &main[i + p.len()..]))
+            .any(|rest| {
+                ["add ", "fix", "change", "split", "rename", "drop", "rework", "resend",
+                 "update", "remove", "move", "put "]
+                .iter()
+                .any(|v| rest.starts_with(v))
+            });
+    let request = request
+        || main.contains_any(&[
+            "unclear to me",
+            "before this patch is accepted",
+            "before this patch is applied",
+            "before this is accepted",
+            "before this is merged",
+            "before this gets merged",
+            "before this can be merged",
+            "before this can go in",
+            "before this goes in",
+            "not clear to me",
+            "is unclear",
+            "does not explain",
+            "doesn't explain",
+            "doesn't really explain",
+            "you should have",
+            "you should use",
+            "you should add",
+            "you should not",
+            "you shouldn't",
+            "you should drop",
+            "you should remove",
+            "you should keep",
+            "i'd like to see",
+            "i would like to see",
+            "i'd prefer",
+            "can you resend",
+            "please send v2",
+            "please send a v2",
+            "please send v3",
+            "please send a v3",
+            "please send a new version",
+            "also, i prefer",
+            "could you resend",
+            "an alternative solution could be",
+            "an alternative approach could be",
+            "an alternative solution would be",
+            "an alternative approach would be",
+            "wouldn't it be better",
+            "would it not be better",
+            "would it be better to",
+            "isn't it better to",
+        ])
+
+        // "Might you want to update the names?"; not "you might want to
+        // have a look at ...".
+        || ["you might want to ", "might you want to ", "you may want to "]
+            .iter()
+            .filter_map(|p| main.find(p).map(|i| &main[i + p.len()..]))
+            .any(|rest| {
+                [
+                    "update", "change", "rename", "fix", "add ", "remove", "drop",
+                    "use ", "move", "split", "squash", "reword",
+                ]
+                .iter()
+                .any(|v| rest.starts_with(v))
+            })
+        // "Why not fix the linker instead?"
+        || main.starts_with("why not ") && main.contains(" instead")
+        // "I think "selects" is strange here."
+        || main.contains_any(&["is strange", "looks strange", "seems strange", "is weird", "looks weird"])
+            && !main.ends_with('?')
+        // "I still see inconsistency in your patch, though."
+        || main.contains("i still see")
+            && main.contains_any(&["inconsisten", "problem", "issue", "bug", "breakage"]);
+    if request && !iffy && !conditional_clause {
+        // "A nitpick, but as long as you're respinning, could you
+        // ...": a small request that does not undo a review given.
+        let nit = any_word(
+            main,
+            &[
+                "nit",
+                "nits",
+                "nitpick",
+                "nit-pick",
+                "nitpicking",
+                "nitpicks",
+            ],
+        ) || main.contains_any(&[
+            "as long as you're respinning",
+            "as long as you are respinning",
+            "if you respin",
+            "if you're respinning",
+            "if you are respinning",
+            "if there's a v",
+            "if there is a v",
+            "if you send a v",
+            "when you respin",
+        ]);
+        return Some(Hit::new(
+            Kind::RequestsChanges,
+            if nit {
+                Rule::NitRequest
+            } else {
+                Rule::RequestsChanges
+            },
+            false,
+            None,
+        ));
+    }
+
+    None
+}
+
+/// Approval, approval on a condition, and approval negated.
+fn approves(s: &Sentence) -> Option<Hit> {
+    let (main, conditional_clause, iffy) = (&s.main, s.conditional_clause, s.iffy);
+    // Approval.
+    let approval = main.contains_any(APPROVALS)
+        // "I have tested this patch ... and everything worked as expected."
+        || main.contains_any(&[
+            "works as expected",
+            "worked as expected",
+            "works well",
+            "worked well",
+            "works fine",
+            "worked fine",
+            "works really well",
+            "worked really well",
+            "works great",
+            "worked great",
+            "works perfectly",
+            "worked perfectly",
+        ])
+            && main.contains("test")
+            && !main.contains_any(&["without", "before", "revert"]);
+    let negated_approval = main.contains_any(&[
+        "not a good idea",
+        "not a great idea",
+        "doesn't look good",
+        "does not look good",
+        "not look good",
+        "not fine",
+        "isn't fine",
+        "not good",
+        "doesn't belong",
+        "does not belong",
+        "should not be in the kernel",
+        "shouldn't be in the kernel",
+        "not sure it looks good",
+        "not good enough",
+        "isn't good enough",
+    ])
+        // "I don't like this", "I dislike how ...": about the patch; "I
+        // don't like saying X" is not.
+        || ["don't like ", "do not like ", "dislike "].iter().any(|p| {
+            main.find(p).is_some_and(|i| {
+                let next = main[i + p.len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches(['.', ',', '!', ';', ':']);
+                ["this", "it", "it.", "that", "the", "how", "these", "those", "your"].contains(&next)
+            })
+        })
+        // "This doesn't make sense" is a verdict; "it doesn't make much
+        // sense to keep them" is an argument.
+        || [
+            "doesn't make sense",
+            "does not make sense",
+            "doesn't make a whole lot of sense",
+            "doesn't make much sense",
+            "makes little sense",
+        ]
+        .iter()
+        .any(|p| main.contains(p) && !main.contains(&format!("{p} to ")));
+    let hypothetical = main.contains_any(&[
+        "would be nice",
+        "would be really nice",
+        "what'd be",
+        "it'd be nice",
+        "if we could",
+        // "Perhaps it would be a good idea to have a meeting": a
+        // suggestion, not a verdict on the patch.
+        "be a good idea to",
+        "be a good idea if",
+        "be a great idea to",
+    ]);
+    // "I can pick this up, but I commented on the first paragraph":
+    // an offer with a reservation is not a verdict.
+    let reserved_offer = main.contains_any(&[
+        "i can pick this",
+        "i can apply this",
+        "i can apply it",
+        "i can take this",
+        "i can pick it up",
+    ]) && main.contains(" but ");
+    let approval =
+        approval && !hypothetical && !reserved_offer || ["nice!", "nice."].contains(&main.trim());
+    if approval && !negated_approval && !iffy && !main.ends_with('?') {
+        // "After that, this should be good to go": approval on a condition.
+        let conditional = conditional_clause
+            || [
+                "after that",
+                "once that",
+                "once this",
+                "once those",
+                "after those",
+            ]
+            .iter()
+            .any(|p| main.starts_with(p))
+            // "Other than that, looks good to me": the points above
+            // come first.
+            || main.contains_any(&[
+                "other than that",
+                "otherwise",
+                "apart from that",
+                "aside from that",
+                "with that fixed",
+                "with those fixed",
+                "with these fixed",
+                "with that addressed",
+            ]);
+        return Some(Hit::new(
+            Kind::Approval,
+            if conditional {
+                Rule::ConditionalApproval
+            } else {
+                Rule::Approval
+            },
+            conditional,
+            None,
+        ));
+    }
+    if negated_approval && !iffy {
+        return Some(Hit::new(
+            Kind::Objection,
+            Rule::NegatedApproval,
+            false,
+            None,
+        ));
+    }
+
+    None
+}
+
+/// Concessions (the engine keeps them only when the author says them).
+fn concedes(s: &Sentence) -> Option<Hit> {
+    let main = &s.main;
+    // Concessions (the engine keeps them only when the author says them).
+    if main.contains_any(&[
+        "good catch",
+        "will fix",
+        "i'll fix",
+        "i will fix",
+        "will do",
+        "fixed in v",
+        "i'll send a v",
+        "i will send a v",
+        "will send a v",
+        "will update in v",
+        "will address",
+        "i'll address",
+        "you're right, ",
+        "will change it",
+        "i'll change",
+        "will drop",
+        "i'll drop",
+        "fair enough",
+        "i stand corrected",
+        "my bad",
+        "my mistake",
+    ]) {
+        // For anyone but the author, the engine reads this as agreement.
+        return Some(Hit::new(Kind::Concedes, Rule::Concedes, false, None));
+    }
+
+    None
+}
+
+/// Agreement with the person replied to (or named).
+fn agrees(s: &Sentence) -> Option<Hit> {
+    let (sentence, main, iffy) = (&s.text, &s.main, s.iffy);
+    // Agreement with the person replied to (or named).
+    if !s.limited_agreement && !iffy {
+        let agree = main.contains_any(&[
+            "you're correct",
+            "you are correct",
+            "you're right",
+            "you are right",
+            "i agree",
+            "agreed",
+            "fair point",
+            "good point",
+            "that's right",
+            "that is right",
+            "exactly this",
+            "+1",
+            "same here",
+            "i concur",
+            "seconded",
+            "sounds good",
+            "sounds reasonable",
+            "makes sense to me",
+            "that makes sense",
+            "i am with ",
+            "i'm with ",
+            "i thought so",
+            "i thought the same",
+        ]);
+        let negated = main.contains_any(&[
+            "don't agree",
+            "do not agree",
+            "not agree",
+            "not right",
+            "not correct",
+            "if you agree",
+            "do you agree",
+            "would you agree",
+        ]);
+        if agree && !negated && !main.ends_with('?') {
+            return Some(Hit::new(
+                Kind::Agree,
+                Rule::Agree,
+                false,
+                agreed_with(sentence),
+            ));
+        }
+    }
+    None
+}
+
+/// A question.
+fn asks(s: &Sentence) -> Option<Hit> {
+    let sentence = &s.text;
+
+    if sentence.trim_end().ends_with('?') {
+        return Some(Hit::new(Kind::Question, Rule::Question, false, None));
     }
     None
 }
