@@ -1186,21 +1186,32 @@ fn cmd_who(
         let mut out = visible_stdout();
         let _ = writeln!(
             out,
-            "{} threads match; {} people took part",
+            "{} {}; {} {} took part",
             who.threads,
-            who.people.len()
+            if who.threads == 1 {
+                "thread matches"
+            } else {
+                "threads match"
+            },
+            who.people.len(),
+            if who.people.len() == 1 {
+                "person"
+            } else {
+                "people"
+            }
         );
         for e in &who.people {
             let _ = writeln!(
                 out,
-                "\n{} <{}>: {} thread{}, {} support, {} oppose, {} neutral",
+                "\n{} <{}>: {} thread{}, {} support, {} oppose, {} neutral, {} authored",
                 e.person.display(),
                 e.person.email,
                 e.threads,
                 if e.threads == 1 { "" } else { "s" },
                 e.counts[0],
                 e.counts[1],
-                e.counts[2]
+                e.counts[2],
+                e.counts[3]
             );
             for st in e.statements.iter().take(5) {
                 let _ = writeln!(
@@ -1209,7 +1220,11 @@ fn cmd_who(
                     report::format_date(st.date.map(|d| (d, 0)), true)
                         .get(..10)
                         .unwrap_or(""),
-                    st.stance.as_str(),
+                    if st.authored {
+                        "authored"
+                    } else {
+                        st.stance.as_str()
+                    },
                     st.kind.as_str(),
                     st.evidence,
                     st.subject

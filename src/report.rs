@@ -244,6 +244,9 @@ pub struct Statement {
     pub subject: String,
     /// Their final stance in that thread.
     pub stance: Stance,
+    /// The thread is about their own patch: they authored it, and their
+    /// support of it is not a review.
+    pub authored: bool,
     /// The signal's kind.
     pub kind: crate::stance::Kind,
     /// The sentence or trailer line.
@@ -259,8 +262,9 @@ pub struct WhoPerson {
     pub person: crate::message::Person,
     /// Threads they took part in.
     pub threads: usize,
-    /// Threads where they stand for, against, neither.
-    pub counts: [usize; 3],
+    /// Threads where they stand for, against, neither, and threads about
+    /// their own patches (counted there only).
+    pub counts: [usize; 4],
     /// Newest first.
     pub statements: Vec<Statement>,
 }
@@ -326,7 +330,7 @@ pub fn who(
                         WhoPerson {
                             person: p.person.clone(),
                             threads: 0,
-                            counts: [0; 3],
+                            counts: [0; 4],
                             statements: Vec::new(),
                         },
                         0,
@@ -336,7 +340,9 @@ pub fn who(
             };
             let (e, latest) = &mut people[idx];
             e.threads += 1;
+            let authored = p.role == crate::consensus::Role::Author;
             e.counts[match p.stance {
+                _ if authored => 3,
                 Stance::Support => 0,
                 Stance::Oppose => 1,
                 Stance::Neutral => 2,
@@ -348,6 +354,7 @@ pub fn who(
                     thread_root: root.clone(),
                     subject: view.subject().to_string(),
                     stance: p.stance,
+                    authored,
                     kind: s.kind,
                     evidence: s.evidence.clone(),
                     date: s.date,
@@ -374,10 +381,10 @@ pub fn who_json(who: &Who) -> serde_json::Value {
         .map(|e| {
             json!({"person": {"name": e.person.name, "email": e.person.email},
                 "threads": e.threads, "support": e.counts[0], "oppose": e.counts[1],
-                "neutral": e.counts[2],
+                "neutral": e.counts[2], "authored": e.counts[3],
                 "statements": e.statements.iter().map(|s| json!({
                     "message_id": s.message_id, "thread_root": s.thread_root,
-                    "stance": s.stance.as_str(), "kind": s.kind.as_str(),
+                    "stance": s.stance.as_str(), "authored": s.authored, "kind": s.kind.as_str(),
                     "evidence": s.evidence, "date": format_date(s.date.map(|d| (d, 0)), true),
                     "subject": s.subject})).collect::<Vec<_>>()})
         })

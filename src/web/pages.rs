@@ -966,7 +966,7 @@ pub struct WhoPage {
     pub email: String,
     pub query: String,
     pub threads: usize,
-    pub counts: [usize; 3],
+    pub counts: [usize; 4],
     pub statements: Vec<StatementRow>,
     pub error: String,
 }
@@ -993,7 +993,7 @@ pub fn who_page(st: &AppState, email: &str, q: &str) -> Result<WhoPage, WebError
         email: email.to_string(),
         query: q.to_string(),
         threads: 0,
-        counts: [0; 3],
+        counts: [0; 4],
         statements: Vec::new(),
         error: String::new(),
     };
@@ -1043,7 +1043,11 @@ pub fn who_page(st: &AppState, email: &str, q: &str) -> Result<WhoPage, WebError
             href: links::permalink(&x.message_id),
             thread_href: format!("{}T/", message_href(&list, &x.thread_root)),
             subject: x.subject.clone(),
-            stance: stance_class(x.stance),
+            stance: if x.authored {
+                "authored"
+            } else {
+                stance_class(x.stance)
+            },
             kind: x.kind.as_str(),
             evidence: x.evidence.clone(),
             date: format_date(x.date.map(|d| (d, 0)), false),

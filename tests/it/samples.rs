@@ -107,6 +107,7 @@ fn thread_and_series_commands() {
             "trailers",
             "20190129165428.3931-3-jgarnier@redhat.example.com",
         ][..],
+        &["who", "s:hmm"][..],
     ] {
         let out = crate::support::whosaid(data.path(), args);
         assert_eq!(
