@@ -41,7 +41,7 @@ pub(super) fn evidence(
     msgs: &[MessageInput],
     reads: &[Read],
     anchors: &[Option<usize>],
-) -> Vec<Vec<Evidence>> {
+) -> Vec<Option<Evidence>> {
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); msgs.len()];
     for (i, m) in msgs.iter().enumerate() {
         if let Some(p) = m.parent.filter(|&p| p < msgs.len()) {
@@ -59,23 +59,23 @@ fn of_message(
     anchors: &[Option<usize>],
     children: &[usize],
     i: usize,
-) -> Vec<Evidence> {
+) -> Option<Evidence> {
     let m = &msgs[i];
     let Some(anchor) = anchors[i].filter(|&a| a != i) else {
-        return Vec::new();
+        return None;
     };
     let is_author = |p: &crate::message::Person| {
         same_person(p, &msgs[anchor].from) || same_person(p, &msgs[anchor].author)
     };
     if m.ghost || is_author(&m.from) || is_bot(&m.from) || takes_a_stance(&reads[i]) {
-        return Vec::new();
+        return None;
     }
     // A concession answers a request or a question, not praise.
     let Some(said) = key_sentence(&reads[i]).filter(|s| {
         let asks = |s: &str| s.trim_end().ends_with('?') || asks_for_change(s);
-        asks(s) || reads[i].inline.iter().any(|(_, s)| asks(s))
+        asks(s) || reads[i].inline.iter().any(|s| asks(s))
     }) else {
-        return Vec::new();
+        return None;
     };
     let answers = children
         .iter()
@@ -83,31 +83,34 @@ fn of_message(
         .filter(|&c| !msgs[c].ghost && is_author(&msgs[c].from));
     for c in answers {
         if let Some(yes) = concession(&reads[c]) {
-            return vec![Evidence {
+            return Some(Evidence {
                 kind: Kind::RequestsChanges,
                 rule: Rule::AuthorConceded,
                 evidence: format!("requested changes: \"{said}\"; the author conceded: \"{yes}\""),
                 shown_by: Some(msgs[c].message_id.clone()),
-            }];
+            });
         }
         if has_statement(&reads[i])
             && let Some(no) = rebuttal(&reads[c])
         {
-            return vec![Evidence {
+            return Some(Evidence {
                 kind: Kind::RequestsChanges,
                 rule: Rule::AuthorRebutted,
                 evidence: format!("objected: \"{said}\"; the author argued back: \"{no}\""),
                 shown_by: Some(msgs[c].message_id.clone()),
-            }];
+            });
         }
     }
     // Inline review answers the patch itself; hunks quoted again further
     // down a discussion are the discussion's.
     if m.parent != Some(anchor) {
-        return Vec::new();
+        return None;
     }
-    match reads[i].inline.iter().find(|(_, s)| asks_for_change(s)) {
-        Some((_, s)) => vec![Evidence {
+    reads[i]
+        .inline
+        .iter()
+        .find(|s| asks_for_change(s))
+        .map(|s| Evidence {
             kind: Kind::RequestsChanges,
             // A comment its writer calls a nit weighs as one.
             rule: if is_nit(s) {
@@ -117,15 +120,13 @@ fn of_message(
             },
             evidence: s.clone(),
             shown_by: None,
-        }],
-        None => Vec::new(),
-    }
+        })
 }
 
 /// The message's own words take a stance (or carry a review trailer): the
-/// conversation adds nothing to them.
-/// A conditional trailer offer carries the request itself; "other than that,
-/// looks good" leaves the points before it to be read.
+/// conversation adds nothing to them. A conditional trailer offer carries
+/// the request itself; "other than that, looks good" leaves the points
+/// before it to be read.
 fn takes_a_stance(read: &Read) -> bool {
     read.found.iter().any(|f| {
         (!f.conditional || f.rule.is_trailer_offer())
@@ -141,7 +142,7 @@ fn takes_a_stance(read: &Read) -> bool {
 fn key_sentence(read: &Read) -> Option<String> {
     read.inline
         .iter()
-        .map(|(_, s)| s.clone())
+        .cloned()
         .find(|s| words(s) >= 3)
         .or_else(|| {
             stance::sentences(&read.original)

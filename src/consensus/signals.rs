@@ -48,9 +48,8 @@ pub(super) struct Read {
     pub(super) found: Vec<stance::Found>,
     /// Scope phrases ("for the series", "for 2/5"), by offset.
     pub(super) scopes: Vec<(usize, Scope)>,
-    /// Sentences written just under quoted lines of a patch (inline review),
-    /// with their offsets in the body.
-    pub(super) inline: Vec<(usize, String)>,
+    /// Sentences written just under quoted lines of a patch (inline review).
+    pub(super) inline: Vec<String>,
 }
 
 impl Read {
@@ -67,18 +66,17 @@ impl Read {
 }
 
 /// The sentences of original text that follow quoted lines of a diff.
-fn under_hunks(body: &str, segments: &[quote::Segment]) -> Vec<(usize, String)> {
+fn under_hunks(body: &str, segments: &[quote::Segment]) -> Vec<String> {
     let mut out = Vec::new();
     let mut after_hunk = false;
     for seg in segments {
         match seg.kind {
             SegKind::Quoted { .. } => after_hunk = quotes_a_hunk(seg.text(body)),
             SegKind::Original if after_hunk => {
-                let text = seg.text(body);
                 out.extend(
-                    stance::sentences(text)
+                    stance::sentences(seg.text(body))
                         .into_iter()
-                        .map(|(o, s)| (seg.start + o, s)),
+                        .map(|(_, s)| s),
                 );
             }
             SegKind::Original | SegKind::Attribution => {}

@@ -19,7 +19,7 @@ pub(super) struct Walk<'a> {
     msgs: &'a [MessageInput],
     reads: &'a [Read],
     anchors: Vec<Option<usize>>,
-    talk: Vec<Vec<Evidence>>,
+    talk: Vec<Option<Evidence>>,
     /// Everyone who wrote, in order of appearance.
     pub(super) people: People,
     /// Each person's stance at this point of the walk.
