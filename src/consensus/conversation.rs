@@ -61,9 +61,7 @@ fn of_message(
     i: usize,
 ) -> Option<Evidence> {
     let m = &msgs[i];
-    let Some(anchor) = anchors[i].filter(|&a| a != i) else {
-        return None;
-    };
+    let anchor = anchors[i].filter(|&a| a != i)?;
     let is_author = |p: &crate::message::Person| {
         same_person(p, &msgs[anchor].from) || same_person(p, &msgs[anchor].author)
     };
@@ -71,12 +69,10 @@ fn of_message(
         return None;
     }
     // A concession answers a request or a question, not praise.
-    let Some(said) = key_sentence(&reads[i]).filter(|s| {
+    let said = key_sentence(&reads[i]).filter(|s| {
         let asks = |s: &str| s.trim_end().ends_with('?') || asks_for_change(s);
         asks(s) || reads[i].inline.iter().any(|s| asks(s))
-    }) else {
-        return None;
-    };
+    })?;
     let answers = children
         .iter()
         .copied()
