@@ -138,8 +138,8 @@ fn takes_a_stance(read: &Read) -> bool {
 fn key_sentence(read: &Read) -> Option<String> {
     read.inline
         .iter()
-        .cloned()
         .find(|s| words(s) >= 3)
+        .cloned()
         .or_else(|| {
             stance::sentences(&read.original)
                 .into_iter()
