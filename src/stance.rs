@@ -533,7 +533,7 @@ const DOUBTS: [&str; 16] = [
 ];
 
 /// Another way proposed instead of what the patch does.
-const OTHERWISE: [&str; 30] = [
+const OTHERWISE: [&str; 44] = [
     "why not just",
     "why not use",
     "why don't you just",
@@ -564,6 +564,20 @@ const OTHERWISE: [&str; 30] = [
     "is wasteful",
     "is pointless",
     "i'd rather see",
+    "you'd be better off",
+    "would be better off",
+    "couldn't we do",
+    "can't we do",
+    "shouldn't this be",
+    "shouldn't it be",
+    "don't we need to",
+    "it would be good to have",
+    "it would be nice to have",
+    "it'd be nice if you",
+    "it would be nice if you",
+    "i'd actually prefer",
+    "i would prefer",
+    "i'd much prefer",
 ];
 
 /// A harsh verdict (blocking), a doubting question or another way proposed
@@ -650,7 +664,101 @@ const VERDICTS: &[&str] = &[
     "nonstarter",
     "not a big fan",
     "not a fan of",
+    "patch is wrong",
+    "series is wrong",
+    "change is wrong",
+    "approach is wrong",
+    "commit is wrong",
+    "is not the right thing",
+    "should be rejected",
+    "not going to work",
+    "is not needed at all",
+    "change is not needed",
+    "changes is not needed",
+    "changes are not needed",
+    "patch is not needed",
+    "understand why this is needed",
+    "i'm not convinced",
+    "i am not convinced",
+    "spotted a bug",
+    "spotted a small bug",
+    "i found a bug",
+    "there's a bug in",
+    "there is a bug in",
 ];
+
+/// "The build fails", a compiler's error line: the patch does not build
+/// (not "without this patch the build fails").
+const BUILD_BREAKS: &[&str] = &[
+    "fails to build",
+    "failed to build",
+    "build fails",
+    "build failure",
+    "fails to compile",
+    "doesn't compile",
+    "does not compile",
+    "doesn't build",
+    "does not build",
+    "fails to boot",
+    "fails to pass",
+];
+
+/// "I don't think it is appropriate": what the patch does is doubted as
+/// a whole. Built from its parts: [`dont_think`].
+const THINK_NOT: [&str; 3] = ["i don't think ", "i do not think ", "i dont think "];
+const THINK_WHAT: [&str; 7] = [
+    "it is ",
+    "it's ",
+    "this is ",
+    "that is ",
+    "that's ",
+    "this change is ",
+    "this patch is ",
+];
+const THINK_VERDICT: [&str; 4] = ["appropriate", "a good idea", "correct", "right"];
+
+/// "I don't think this is appropriate"; "I don't think this change is
+/// needed" (not "I don't think that's needed", an answer to the author's
+/// "should I add a Fixes: tag?").
+fn dont_think(lower: &str) -> bool {
+    THINK_NOT.iter().any(|n| {
+        lower.match_indices(n).any(|(i, _)| {
+            let rest = &lower[i + n.len()..];
+            THINK_WHAT.iter().any(|w| {
+                rest.strip_prefix(w).is_some_and(|v| {
+                    THINK_VERDICT.iter().any(|t| v.starts_with(t))
+                        || w.ends_with("change is ") && v.starts_with("needed")
+                        || w.ends_with("patch is ") && v.starts_with("needed")
+                })
+            })
+        })
+    })
+}
+
+/// "Doing this as a config option makes no sense": about the patch
+/// (this, you, the change), not a statement.
+fn makes_no_sense(lower: &Hay) -> bool {
+    lower.contains_any(&[
+        "makes no sense",
+        "make no sense",
+        "doesn't make sense",
+        "does not make sense",
+        "doesn't make any sense",
+        "does not make any sense",
+    ]) && lower.contains_any(&["this", "you", "patch", "change"])
+        && !lower.ends_with('?')
+}
+
+/// The patch breaks the build, said by someone who built it.
+fn build_breaks(lower: &Hay) -> bool {
+    lower.contains_any(BUILD_BREAKS)
+        && !lower.contains_any(&[
+            "without this",
+            "without the patch",
+            "before this",
+            "was fixed",
+        ])
+}
 
 /// Reports that the patch causes a regression.
 const REGRESSIONS: &[&str] = &[
@@ -1148,6 +1256,9 @@ fn objects(s: &Sentence) -> Option<Hit> {
     let (main, hedged, iffy, not_objecting) = (&s.main, s.hedged, s.iffy, s.not_objecting);
     // Objections and requests for changes.
     let objection = main.contains_any(VERDICTS) || reports_problem(main)
+        || dont_think(main)
+        || makes_no_sense(main)
+        || build_breaks(main)
         || main.contains_any(REGRESSIONS)
         || main.contains("none of") && main.contains(" work")
         // "This is worrying", "I am more concerned with people getting
@@ -1348,6 +1459,15 @@ fn requests(s: &Sentence) -> Option<Hit> {
             "an alternative solution would be",
             "an alternative approach would be",
             "wouldn't it be better",
+            "another iteration",
+            "needs a respin",
+            "please respin",
+            "we will need to",
+            "we'll need to",
+            "should have a fixes tag",
+            "needs a fixes tag",
+            "missing a fixes tag",
+            "missing fixes tag",
             "would it not be better",
             "would it be better to",
             "isn't it better to",
@@ -1366,6 +1486,7 @@ fn requests(s: &Sentence) -> Option<Hit> {
                 .iter()
                 .any(|v| rest.starts_with(v))
             })
+        || should_be_changed(main)
         // "Why not fix the linker instead?"
         || main.starts_with("why not ") && main.contains(" instead")
         // "I think "selects" is strange here."
@@ -1411,6 +1532,40 @@ fn requests(s: &Sentence) -> Option<Hit> {
     }
 
     None
+}
+
+/// "The top-level Makefile should be cleaned up", "this should be done
+/// in the driver": something asked to be done otherwise.
+fn should_be_changed(lower: &str) -> bool {
+    const ADVERBS: [&str; 6] = [
+        "entirely ",
+        "really ",
+        "just ",
+        "also ",
+        "rather ",
+        "instead ",
+    ];
+    const DONE: [&str; 12] = [
+        "done ",
+        "handled ",
+        "moved",
+        "split",
+        "specified ",
+        "separate",
+        "dropped",
+        "removed",
+        "cleaned up",
+        "included",
+        "renamed",
+        "changed",
+    ];
+    lower.match_indices("should be ").any(|(i, m)| {
+        let mut rest = &lower[i + m.len()..];
+        while let Some(r) = ADVERBS.iter().find_map(|a| rest.strip_prefix(a)) {
+            rest = r;
+        }
+        DONE.iter().any(|d| rest.starts_with(d))
+    }) && !lower.ends_with('?')
 }
 
 /// Approval, approval on a condition, and approval negated.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::anchors::{ids, targets};
-use super::identity::same_person;
+use super::identity::{is_bot, same_person};
 use super::{MessageInput, Position, Signal};
 use crate::message::Person;
 use crate::quote::{self, Kind as SegKind};
@@ -217,7 +217,9 @@ pub(super) fn prose_signals(
         // critic or describing the bug the patch fixes ("this breaks zfs")
         // does not make them oppose it. Only giving it up does.
         // Nor does an author taking back a problem they reported.
-        let stance = if is_author && (stance == Some(Stance::Oppose) || f.rule == Rule::FalseAlarm)
+        // Robots report; they take no side.
+        let stance = if is_bot(&m.from)
+            || is_author && (stance == Some(Stance::Oppose) || f.rule == Rule::FalseAlarm)
         {
             None
         } else {

@@ -415,3 +415,48 @@ fn a_conditional_offer_after_a_nak_is_a_change_of_mind() {
         ["ana@x support changed=true", "bo@x oppose changed=false"]
     );
 }
+
+#[test]
+fn a_request_beside_ones_own_tag_and_a_robots_report_take_no_side() {
+    let (author, nate, robot, ted) = (
+        p("Sam A", "sam@x"),
+        p("Nate C", "nate@x"),
+        p("kernel test robot", "lkp@intel.com"),
+        p("Ted T", "ted@x"),
+    );
+    let reply = |id: &str, who: &Person, body: &str, date: i64| MessageInput {
+        date: Some(date),
+        ..msg(id, Some(0), who.clone(), "Re: [PATCH] mod: fix", body)
+    };
+    let msgs = vec![
+        msg("p@x", None, author, "[PATCH] mod: fix", "Fix.\n"),
+        reply(
+            "n1@x",
+            &nate,
+            "One small nit below.\n\nReviewed-by: Nate C <nate@x>\n\n\
+             This is unnecessary, the exit code is the last command's.\n",
+            1,
+        ),
+        reply(
+            "k1@x",
+            &robot,
+            "Hi Sam,\n\nThis patch fails to build on powerpc.\n",
+            2,
+        ),
+        reply(
+            "t1@x",
+            &ted,
+            "Reviewed-by: Ted T <ted@x>\n\nNAK after all, this breaks module unloading.\n",
+            3,
+        ),
+    ];
+    let c = analyze(&msgs);
+    assert_eq!(
+        standing(&c, true)[1..],
+        [
+            "nate@x support approves trailer",
+            "lkp@intel.com neutral neutral -",
+            "ted@x oppose objects nak-prose",
+        ]
+    );
+}

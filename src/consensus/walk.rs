@@ -271,8 +271,18 @@ impl<'a> Walk<'a> {
         let m = &self.msgs[i];
         pending.sort_by_key(|(offset, _)| *offset);
         let (mut applied_here, mut opposed_here) = (false, false);
+        let reviewed_here = pending.iter().any(|(_, s)| is_own_review(s));
         for (_, mut signal) in pending {
             hold_if_conditional(&mut signal, opposed_here);
+            // "One small nit below. Reviewed-by: ...": a change asked for
+            // in the message that gives one's own tag does not hold the
+            // patch back (a blocking objection still does).
+            if reviewed_here
+                && signal.stance == Some(Stance::Oppose)
+                && signal.grade == Grade::RequestsChanges
+            {
+                signal.stance = None;
+            }
             // "Applied, thanks. While I am here, it is not clear to me how
             // ...": questions after taking the patch do not undo it, nor
             // does checkpatch's output pasted below "Applied" (only a NAK
@@ -341,6 +351,12 @@ impl<'a> Walk<'a> {
             self.credit(&patches, &credit);
         }
     }
+}
+
+/// The sender's own unconditional review trailer (Reviewed-by, Acked-by,
+/// Tested-by) in a reply.
+fn is_own_review(s: &Signal) -> bool {
+    s.rule == Rule::Trailer && s.verified && !s.conditional && s.stance == Some(Stance::Support)
 }
 
 /// The scope a trailer takes: one that finishes the offer on the next line

@@ -182,10 +182,20 @@ pub const PROSE: &[Row] = &[
         fires: &[
             "This is wrong: the second pass is needed.",
             "This breaks out-of-tree builds.",
+            "I believe this patch series is wrong.",
+            "I don't think it is appropriate to change a core function for a test.",
+            "Doing this as a config option does not make any sense.",
+            "As such this change is not needed.",
+            "This patch fails to build on powerpc.",
+            "Manually tuning this is just not going to work.",
         ],
         quiet: &[
             "I don't think this is wrong.",
             "I found another bug, unrelated to this.",
+            "I don't think that's needed, the old kernels are gone.",
+            "It makes no sense to keep dead code around.",
+            "Without this patch the build fails on powerpc.",
+            "We could work around it, but I do not think it is worth it.",
         ],
     },
     Row {
@@ -208,6 +218,9 @@ pub const PROSE: &[Row] = &[
         fires: &[
             "Why not just use strcmp() here?",
             "Merging them would be simplest, no?",
+            "I suspect you'd be better off with atomic_long.",
+            "Couldn't we do something like below?",
+            "It would be good to have the example in the commit message.",
         ],
         quiet: &["Why did you use strcmp() here?"],
     },
@@ -216,8 +229,16 @@ pub const PROSE: &[Row] = &[
         fires: &[
             "Please split this into two patches.",
             "Could you rename the helper?",
+            "The top-level Makefile should be cleaned up as well.",
+            "This should be entirely done by the build system.",
+            "Another iteration makes more sense to me.",
+            "This patch should have a Fixes tag.",
         ],
-        quiet: &["You might want to have a look at scripts/Makefile.build."],
+        quiet: &[
+            "You might want to have a look at scripts/Makefile.build.",
+            "That should be fine.",
+            "Should this be done in the driver?",
+        ],
     },
     Row {
         rule: Rule::NitRequest,
