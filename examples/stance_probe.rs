@@ -14,7 +14,11 @@ fn main() -> std::io::Result<()> {
         let found: Vec<String> = found
             .iter()
             .map(|f| {
-                let cond = if f.conditional { ", on a condition" } else { "" };
+                let cond = if f.conditional {
+                    ", on a condition"
+                } else {
+                    ""
+                };
                 format!("{} ({}{cond})", f.rule.as_str(), f.kind.as_str())
             })
             .collect();

@@ -1460,6 +1460,15 @@ fn requests(s: &Sentence) -> Option<Hit> {
             "an alternative approach would be",
             "wouldn't it be better",
             "another iteration",
+            "must be done right",
+            "must be done properly",
+            "needs to be done properly",
+            "should be done properly",
+            "can be made clearer",
+            "could be made clearer",
+            "can be simplified",
+            "could be simplified",
+            "would be better implemented",
             "needs a respin",
             "please respin",
             "we will need to",
@@ -1487,15 +1496,31 @@ fn requests(s: &Sentence) -> Option<Hit> {
                 .any(|v| rest.starts_with(v))
             })
         || should_be_changed(main)
+        // "Instead of the link to lore, you can refer to the commit."
+        || main.starts_with("instead of ")
+            && main.contains_any(&["you can ", "you could ", "please ", "use "])
         // "Why not fix the linker instead?"
         || main.starts_with("why not ") && main.contains(" instead")
         // "I think "selects" is strange here."
-        || main.contains_any(&["is strange", "looks strange", "seems strange", "is weird", "looks weird"])
+        || main.contains_any(&[
+            "is strange", "looks strange", "seems strange", "is weird", "looks weird",
+            "it's strange", "it's weird",
+        ])
             && !main.ends_with('?')
         // "I still see inconsistency in your patch, though."
         || main.contains("i still see")
             && main.contains_any(&["inconsisten", "problem", "issue", "bug", "breakage"]);
-    if request && !iffy && !conditional_clause {
+    // "In future, please Cc the author", "you need to backport": how to
+    // send patches, not a change to this one.
+    let process = main.contains_any(&[
+        "in future",
+        "in the future",
+        "next time",
+        "please cc",
+        "cc me",
+        "backport",
+    ]);
+    if request && !iffy && !conditional_clause && !process {
         // "A nitpick, but as long as you're respinning, could you
         // ...": a small request that does not undo a review given.
         let nit = any_word(
