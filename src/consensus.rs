@@ -184,6 +184,9 @@ pub struct PatchStance {
     pub evidence: String,
     /// The message that says it.
     pub message_id: String,
+    /// A request its writer calls a nit (it does not hold the series back).
+    #[serde(skip)]
+    pub nit: bool,
 }
 
 /// A participant's position.
@@ -253,6 +256,9 @@ impl Position {
             .iter()
             .filter(|s| taking.iter().any(|t| std::ptr::eq(*t, *s)))
             .collect();
+        // A stance that stands from another patch (a request on 1/2 after
+        // which 2/2 was queued) is shown by what took it there.
+        let recent = if recent.is_empty() { taking } else { recent };
         // An unconditional signal shows it better than a conditional one.
         let weight = |s: &Signal| rank(s.kind) * 2 + usize::from(s.conditional);
         let best = recent.iter().map(|s| weight(s)).min()?;

@@ -26,6 +26,7 @@ pub(super) fn per_patch(signals: &[Signal], patch_order: &[&str]) -> Vec<PatchSt
                 kind: s.kind,
                 evidence: s.evidence.clone(),
                 message_id: s.message_id.clone(),
+                nit: s.rule == Rule::NitRequest,
             })
         })
         .collect()
@@ -71,11 +72,7 @@ pub(super) fn final_stance(
         {
             Stance::Support
         }
-        (Stance::Support, _)
-            if others
-                .iter()
-                .any(|p| blocking(p.kind) && p.stance == Stance::Oppose) =>
-        {
+        (Stance::Support, _) if others.iter().any(|p| p.stance == Stance::Oppose && !p.nit) => {
             Stance::Oppose
         }
         _ => stance,

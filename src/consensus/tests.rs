@@ -460,3 +460,32 @@ fn a_request_beside_ones_own_tag_and_a_robots_report_take_no_side() {
         ]
     );
 }
+
+#[test]
+fn a_request_on_one_patch_stands_when_the_next_is_queued() {
+    let (author, luis) = (p("Helge D", "helge@x"), p("Luis C", "luis@x"));
+    let mut msgs = Vec::new();
+    for n in 1..=2 {
+        let mut m = msg(
+            &format!("{n}@x"),
+            (n == 2).then_some(0),
+            author.clone(),
+            &format!("[PATCH {n}/2] modules: align"),
+            "Change.\n",
+        );
+        (m.index, m.total, m.has_diff) = (Some(n), Some(2), true);
+        msgs.push(m);
+    }
+    let reply = |id: &str, parent: usize, body: &str, date: i64| MessageInput {
+        date: Some(date),
+        ..msg(id, Some(parent), luis.clone(), "Re: [PATCH] modules", body)
+    };
+    msgs.push(reply("l1@x", 0, "Please split this into two patches.\n", 1));
+    msgs.push(reply("l2@x", 1, "Thanks! Queued onto modules-next.\n", 2));
+    let c = analyze(&msgs);
+    assert_eq!(
+        standing(&c, true)[1..],
+        ["luis@x oppose requests-changes requests-changes"],
+        "the request on 1/2 is not answered by queuing 2/2"
+    );
+}
