@@ -94,6 +94,7 @@ fn linux_modules_gold_sets_hold_their_figures() {
             "linux-modules-blind1.tsv",
             "linux-modules-blind2.tsv",
             "linux-modules-blind3.tsv",
+            "linux-modules-blind4.tsv",
         ],
     );
 }
