@@ -1031,6 +1031,15 @@ fn gives_up(s: &Sentence) -> Option<Hit> {
         "self-nak",
         "self nak",
         "nak myself",
+        "let's drop this patch",
+        "let's drop this one",
+        "i withdraw this patch",
+        "i withdraw this series",
+        "i withdraw the patch",
+        "i retract this patch",
+        "i retract this series",
+        "let's forget about this",
+        "forget about this patch",
     ]) {
         return Some(Hit::new(Kind::Withdraws, Rule::Abandons, false, None));
     }

@@ -12,6 +12,17 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   }
+  // The timeline is one Tab stop: ← → move among its marks, Enter follows.
+  for (const svg of document.querySelectorAll("svg.timeline")) {
+    const marks = [...svg.querySelectorAll("a")];
+    let mark = -1;
+    svg.addEventListener("keydown", (e) => {
+      if ((e.key !== "ArrowRight" && e.key !== "ArrowLeft") || !marks.length) return;
+      e.preventDefault();
+      mark = Math.max(0, Math.min(marks.length - 1, mark + (e.key === "ArrowRight" ? 1 : -1)));
+      marks[mark].focus();
+    });
+  }
   // Keys, as in mail readers: "j"/"k" go to the next/previous message,
   // "q" folds or unfolds every quote on the page.
   const messages = [...document.querySelectorAll("article.msg")];

@@ -225,6 +225,13 @@ pub(super) fn prose_signals(
         } else {
             stance
         };
+        // "Please drop this patch" from anyone but its author: a reviewer
+        // wants it out.
+        let (kind, stance) = if f.rule == Rule::Abandons && !is_author {
+            (Kind::Objection, Some(Stance::Oppose))
+        } else {
+            (kind, stance)
+        };
         // "Done." takes the patch only when someone else says it straight
         // to the patch ("will you pick this up?" in its notes).
         let stance =

@@ -111,7 +111,12 @@ pub const PROSE: &[Row] = &[
     },
     Row {
         rule: Rule::Abandons,
-        fires: &["Please ignore this patch.", "This is no longer needed."],
+        fires: &[
+            "Please ignore this patch.",
+            "This is no longer needed.",
+            "You're right, let's drop this patch.",
+            "OK, I withdraw this patch.",
+        ],
         quiet: &["Please ignore the whitespace changes."],
     },
     Row {

@@ -306,6 +306,38 @@ impl IntoResponse for WebError {
     }
 }
 
+/// An error from the JSON API: the same statuses, answered as JSON
+/// (`{"status": 404, "error": "..."}`) so that scripts need not parse HTML.
+#[derive(Debug)]
+pub struct ApiError(WebError);
+
+impl From<WebError> for ApiError {
+    fn from(e: WebError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, why) = match self.0 {
+            WebError::NotFound(w) => (StatusCode::NOT_FOUND, w),
+            WebError::BadRequest(w) => (StatusCode::BAD_REQUEST, w),
+            WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, w),
+            WebError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many searches are running; try again in a few seconds".to_string(),
+            ),
+        };
+        let body = axum::Json(serde_json::json!({"status": status.as_u16(), "error": why}));
+        let mut resp = (status, body).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        resp
+    }
+}
+
 /// The router, with every route, timeouts and security headers.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -316,6 +348,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/thread/{msgid}", get(api_thread))
         .route("/api/search", get(api_search))
         .route("/api/who", get(api_who))
+        .route("/api/{*rest}", get(api_unknown))
         .route("/who/{email}", get(who_page))
         .route("/{list}/", get(list_index))
         .route(
@@ -592,7 +625,7 @@ async fn redirect(
 async fn api_thread(
     State(st): State<Arc<AppState>>,
     UrlPath(msgid): UrlPath<String>,
-) -> Result<Response, WebError> {
+) -> Result<Response, ApiError> {
     let id = checked_id(&msgid)?;
     let doc = blocking(move || {
         let a = st.analysis(&id)?;
@@ -605,7 +638,7 @@ async fn api_thread(
 async fn api_search(
     State(st): State<Arc<AppState>>,
     Query(pq): Query<PageQuery>,
-) -> Result<Response, WebError> {
+) -> Result<Response, ApiError> {
     let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
     let offset = pq.o.unwrap_or(0);
     let doc = st
@@ -631,15 +664,19 @@ async fn who_page(
 async fn api_who(
     State(st): State<Arc<AppState>>,
     Query(pq): Query<PageQuery>,
-) -> Result<Response, WebError> {
+) -> Result<Response, ApiError> {
     let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
     if q.trim().is_empty() {
-        return Err(WebError::BadRequest(
-            "give a query: /api/who?q=s:modpost".into(),
-        ));
+        return Err(WebError::BadRequest("give a query: /api/who?q=s:modpost".into()).into());
     }
     let doc = st.search(move |st| pages::who_json(st, &q)).await?;
     Ok(axum::Json(doc).into_response())
+}
+
+async fn api_unknown(UrlPath(rest): UrlPath<String>) -> ApiError {
+    ApiError(WebError::NotFound(format!(
+        "no API at /api/{rest}: there are /api/thread/MSGID, /api/search?q= and /api/who?q="
+    )))
 }
 
 async fn style() -> Response {

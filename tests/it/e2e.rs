@@ -65,48 +65,71 @@ fn start(cmd: &mut Command) -> Running {
     )
 }
 
-#[test]
-fn thread_page_in_a_real_browser() {
-    let chromium = tool("chromium");
-    let chromedriver = tool("chromedriver");
+/// The samples imported into a fresh data dir and served; the server
+/// and its data dir live as long as the returned values.
+fn serve_samples() -> (tempfile::TempDir, Running, String) {
     let data = tempfile::tempdir().unwrap();
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
     let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
     assert!(out.status.success(), "{}", crate::support::text(&out));
-
     let port = free_port();
-    let _server = start(
+    let server = start(
         Command::new(env!("CARGO_BIN_EXE_whosaid"))
             .arg("--data")
             .arg(data.path())
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")]),
     );
     wait_for(port, "whosaid serve");
-    let dport = free_port();
-    let _driver = start(Command::new(&chromedriver).arg(format!("--port={dport}")));
-    wait_for(dport, "chromedriver");
+    (data, server, format!("http://127.0.0.1:{port}"))
+}
 
-    let base = format!("http://127.0.0.1:{port}");
-    let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e/thread.png");
+/// chromedriver, and the port it listens on.
+fn driver() -> (Running, u16) {
+    let chromedriver = tool("chromedriver");
+    let dport = free_port();
+    let running = start(Command::new(&chromedriver).arg(format!("--port={dport}")));
+    wait_for(dport, "chromedriver");
+    (running, dport)
+}
+
+/// A headless Chromium session with a window `width` x `height` pixels.
+async fn browser(dport: u16, width: u32, height: u32) -> fantoccini::Client {
+    let chromium = tool("chromium");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", format!("--window-size={width},{height}")],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{dport}"))
+        .await
+        .expect("chromedriver session")
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/e2e")
+        .join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    p
+}
+
+#[test]
+fn thread_page_in_a_real_browser() {
+    let (_data, _server, base) = serve_samples();
+    let (_driver, dport) = driver();
+    let shot = screenshot_path("thread.png");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1280,1800"],
-            }),
-        );
-        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{dport}"))
-            .await
-            .expect("chromedriver session");
+        let c = browser(dport, 1280, 1800).await;
 
         // The seed-like argument: the objector and the maintainer who
         // concedes to her both stand against merging.
@@ -155,7 +178,6 @@ fn thread_page_in_a_real_browser() {
         let copy = c.find(Locator::Css("button.copy")).await.unwrap();
         assert!(copy.is_displayed().await.unwrap());
 
-        std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
         std::fs::write(&shot, c.screenshot().await.unwrap()).unwrap();
 
         // Fold and unfold a quote.
@@ -209,4 +231,127 @@ fn thread_page_in_a_real_browser() {
         c.close().await.unwrap();
     });
     assert!(shot.is_file());
+}
+
+const SERIES: &str = "20240311093000.1022-1-ksato@example.jp";
+
+/// For every filled cell of the series grid: the text of the cell and of
+/// the column header above it, and whether the two line up on screen.
+const GRID_CELLS: &str = r#"
+const out = [];
+for (const table of document.querySelectorAll("table.grid")) {
+  const heads = [...table.querySelectorAll("thead th")];
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, i) => {
+      if (cell.tagName !== "TD" || !cell.textContent.trim()) return;
+      const head = heads[i];
+      const a = cell.getBoundingClientRect(), b = head.getBoundingClientRect();
+      out.push([row.querySelector("th").textContent.trim(), head.textContent.trim(),
+                cell.textContent.trim(), Math.abs(a.left - b.left) < 1 && a.width > 0]);
+    });
+  }
+}
+return out;
+"#;
+
+/// The positions panel and the series grid at phone and desktop widths:
+/// every verdict sits under its reviewer's name, the page does not scroll
+/// sideways, and the evidence stays on screen. Saves both screenshots.
+#[test]
+fn tables_keep_their_columns_at_phone_and_desktop_widths() {
+    let (_data, _server, base) = serve_samples();
+    let (_driver, dport) = driver();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for (width, name) in [(390, "phone"), (1280, "desktop")] {
+            let c = browser(dport, width, 1800).await;
+            c.goto(&format!("{base}/linux-kbuild/{SERIES}/T/")).await.unwrap();
+            let cells = c.execute(GRID_CELLS, vec![]).await.unwrap();
+            let cells: Vec<(String, String, String, bool)> =
+                serde_json::from_value(cells).unwrap();
+            assert!(cells.len() >= 10, "{name}: {cells:?}");
+            for (patch, head, cell, aligned) in &cells {
+                assert!(aligned, "{name}: {cell} on {patch} is not under {head}");
+            }
+            let nak = cells
+                .iter()
+                .find(|(p, _, c, _)| p.starts_with("[PATCH 2/3]") && c == "NAK")
+                .unwrap_or_else(|| panic!("{name}: no NAK on 2/3 in {cells:?}"));
+            assert_eq!(nak.1, "Tom Berglund", "{name}: the NAK on 2/3 is Tom's");
+            // No sideways scrolling of the page, and the evidence column
+            // ends inside the window.
+            let fits = c
+                .execute(
+                    "const w = document.documentElement.clientWidth;
+                     const ev = [...document.querySelectorAll('table.people td.evidence')];
+                     return [document.documentElement.scrollWidth <= w,
+                             ev.length > 0 && ev.every(e => e.getBoundingClientRect().right <= w + 1)];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(fits, serde_json::json!([true, true]), "{name}");
+            std::fs::write(
+                screenshot_path(&format!("series-{name}.png")),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            c.close().await.unwrap();
+        }
+    });
+}
+
+/// The timeline is one Tab stop; the arrow keys then walk its marks,
+/// each named for a screen reader by person, date and stance.
+#[test]
+fn the_timeline_is_one_tab_stop_walked_by_arrow_keys() {
+    let (_data, _server, base) = serve_samples();
+    let (_driver, dport) = driver();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(dport, 1280, 1800).await;
+        c.goto(&format!("{base}/linux-kbuild/{SERIES}/T/"))
+            .await
+            .unwrap();
+        let stops = c
+            .execute(
+                "return [...document.querySelectorAll('svg.timeline, svg.timeline a')]
+                   .filter(e => e.tabIndex >= 0).length;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(stops, serde_json::json!(1));
+        let svg = c.find(Locator::Css("svg.timeline")).await.unwrap();
+        svg.send_keys("\u{E014}").await.unwrap(); // ArrowRight
+        svg.send_keys("\u{E014}").await.unwrap();
+        let walked = c
+            .execute(
+                "const marks = [...document.querySelectorAll('svg.timeline a')];
+                 return [marks.indexOf(document.activeElement),
+                         document.activeElement.getAttribute('aria-label')];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(walked[0], serde_json::json!(1), "{walked}");
+        let label = walked[1].as_str().unwrap_or_default();
+        // "Tom Berglund, 2024-03-11 19:02 +0100, oppose: Re: [PATCH 2/3] ..."
+        let (who, rest) = label.split_once(", ").unwrap_or_default();
+        assert!(
+            ["Kenji Sato", "Tom Berglund", "Nadia Chen"].contains(&who)
+                && rest.starts_with("2024-03-")
+                && [", support:", ", oppose:", ", no stance:"]
+                    .iter()
+                    .any(|s| rest.contains(s)),
+            "{label}"
+        );
+        c.close().await.unwrap();
+    });
 }

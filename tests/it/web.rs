@@ -30,7 +30,14 @@ fn archive(data: &Path) -> axum::Router {
         data,
         &format!(
             "xss@example.org | | | 0 | {XSS}\\nNAK, {XSS}. | [PATCH] {XSS} | \"{XSS}\" <evil@example.org>
-             xss-reply@example.org | <xss@example.org> | | 5 | Looks good. {XSS}\\n\\nAcked-by: Ev <ev@example.org> | Re: [PATCH] {XSS} | Ev <ev@example.org>"
+             xss-reply@example.org | <xss@example.org> | | 5 | Looks good. {XSS}\\n\\nAcked-by: Ev <ev@example.org> | Re: [PATCH] {XSS} | Ev <ev@example.org>
+             lone@example.org | | | 9 | Hello. | A lone message | Lo <lo@example.org>
+             fix@example.org | | | 10 | Fix the leak. | [PATCH] mod: fix a leak | Sam A <sam@example.org>
+             fix-r@example.org | <fix@example.org> | | 11 | > +\\tkfree(p);\\n> +\\treturn 0;\\n\\nThis still leaks on the error path, please free it there too. | Re: [PATCH] mod: fix a leak | Ana R <ana@example.org>
+             fix-a@example.org | <fix-r@example.org> | | 12 | Good catch, will fix in v2. | Re: [PATCH] mod: fix a leak | Sam A <sam@example.org>
+             drop@example.org | | | 20 | Rename. | [PATCH] mod: rename a helper | Sam A <sam@example.org>
+             drop-r@example.org | <drop@example.org> | | 21 | Why is this needed at all? | Re: [PATCH] mod: rename a helper | Ana R <ana@example.org>
+             drop-a@example.org | <drop-r@example.org> | | 22 | You're right, let's drop this patch. | Re: [PATCH] mod: rename a helper | Sam A <sam@example.org>"
         ),
     );
     app(data)
@@ -136,7 +143,15 @@ const ROUTES: &str = "
 /who/nobody@example.org | 404 | text/html | nobody writing as
 /who/evil@example.org | 200 | text/html | &#60;script&#62;
 /api/who?q=s:hmm | 200 | application/json | \"people\"; \"oppose\":
-/api/who | 400 | text/html | give a query
+/api/who | 400 | application/json | give a query; \"status\":400
+/api/thread/nobody@example.org | 404 | application/json | \"status\":404
+/api/nothing/here | 404 | application/json | no API at /api/nothing/here
+/linux-kbuild/20240318101500.2231-3-ksato@example.jp/ | 200 | text/html | <a href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/#m-20240318101500.2231-1-ksato@example.jp\">parent</a>; href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/#m-
+/ | 200 | text/html | Skip to content; <main id=\"main\"
+/input/ | 200 | text/html | 1 message ·; 2 messages ·
+/input/fix@example.org/T/ | 200 | text/html | <span class=\"kind\">conceded</span> <a href=\"/input/fix@example.org/T/#m-fix-a@example.org\">“Good catch, will fix in v2.”</a>; <span class=\"grade\">changes requested</span>
+/input/drop@example.org/T/ | 200 | text/html | <tr class=\"pos neutral\" data-email=\"sam@example.org\">; withdraws
+/linux-mm/HMM/T/ | 200 | text/html | <kbd>j</kbd>; <text class=\"who\"; aria-label=\"Dana Whitfield, 
 ";
 
 #[test]
@@ -357,4 +372,41 @@ fn raw_messages_carry_their_checksum_as_etag() {
     assert_eq!(again.status(), 304);
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
     assert_eq!(ask(Some("\"other\"")).status(), 200);
+}
+
+/// The stance badges' text against their colour, in the light and the dark
+/// scheme of `static/style.css`: WCAG AA for normal text (4.5:1).
+#[test]
+fn stance_badges_are_readable_in_light_and_dark_mode() {
+    let css = include_str!("../../static/style.css");
+    let dark_at = css.find("prefers-color-scheme: dark").unwrap();
+    let (light, dark) = css.split_at(dark_at);
+    let var = |block: &str, name: &str| -> [f64; 3] {
+        let at = block
+            .find(&format!("--{name}:"))
+            .unwrap_or_else(|| panic!("--{name}"));
+        let hex = block[at..].split_once('#').unwrap().1;
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        [channel(0), channel(2), channel(4)]
+    };
+    let luminance = |c: [f64; 3]| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    let mut low = Vec::new();
+    for (scheme, block) in [("light", light), ("dark", dark)] {
+        let text = luminance(var(block, "on-badge"));
+        for stance in ["support", "oppose", "neutral"] {
+            let bg = luminance(var(block, stance));
+            let ratio = (text.max(bg) + 0.05) / (text.min(bg) + 0.05);
+            if ratio < 4.5 {
+                low.push(format!("{scheme} {stance}: {ratio:.1}:1"));
+            }
+        }
+    }
+    assert!(low.is_empty(), "badges below 4.5:1: {low:?}");
 }
