@@ -91,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let open = || {
         let state = whosaid::web::AppState::open(whosaid::web::Config {
             data: data.clone(),
-            base_url: "https://example.org".into(),
+            base_url: Some("https://example.org".into()),
             mailmap: None,
             maintainers: None,
         })
@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("open archive     {:7.2} ms", time(open));
     let state = Arc::new(whosaid::web::AppState::open(whosaid::web::Config {
         data: data.clone(),
-        base_url: "https://example.org".into(),
+        base_url: Some("https://example.org".into()),
         mailmap: None,
         maintainers: None,
     })?);

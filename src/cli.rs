@@ -142,13 +142,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Base URL of the archive for Link: lines and feeds.
-        #[arg(
-            long,
-            env = "WHOSAID_BASE_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        base_url: String,
+        /// This archive's address for Link: lines and feeds (default: the
+        /// address each request was made to).
+        #[arg(long, env = "WHOSAID_BASE_URL")]
+        base_url: Option<String>,
         /// Rows a node following a shared store indexes per index commit.
         #[arg(long, hide = true, default_value_t = import::FOLLOW_CHUNK)]
         follow_chunk: usize,
@@ -399,7 +396,7 @@ const SAMPLES: [(&str, &[u8]); 2] = [
 /// `whosaid serve`'s options.
 struct Serve {
     addr: std::net::SocketAddr,
-    base_url: String,
+    base_url: Option<String>,
     follow_chunk: usize,
 }
 

@@ -23,6 +23,17 @@ pub fn permalink(message_id: &str) -> String {
     format!("/r/{}", encode_message_id(message_id))
 }
 
+/// The URL a changelog's `Link:` gives for a message under `base`: lore
+/// and whosaid answer `BASE/r/ID`; patch.msgid.link answers `BASE/ID`.
+pub fn link_url(base: &str, message_id: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if base.ends_with("://patch.msgid.link") {
+        format!("{base}/{}", encode_message_id(message_id))
+    } else {
+        format!("{base}{}", permalink(message_id))
+    }
+}
+
 /// Reads a Message-ID as a user may give it: bare, in angle brackets,
 /// percent-encoded, or inside a lore/whosaid URL
 /// (`https://lore.kernel.org/r/ID`, `.../list/ID/T/`).
@@ -73,6 +84,14 @@ mod tests {
     #[test]
     fn encodes_like_lore() {
         assert_eq!(super::permalink("a/b@x"), "/r/a%2Fb@x");
+        assert_eq!(
+            super::link_url("https://patch.msgid.link/", "a/b@x"),
+            "https://patch.msgid.link/a%2Fb@x"
+        );
+        assert_eq!(
+            super::link_url("https://lore.kernel.org", "a@x"),
+            "https://lore.kernel.org/r/a@x"
+        );
         assert_eq!(
             super::permalink("20190129.3931-1-jg@redhat.com"),
             "/r/20190129.3931-1-jg@redhat.com"

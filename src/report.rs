@@ -130,9 +130,8 @@ pub fn changelog_block(consensus: &Consensus, patch: &PatchCredits, base_url: &s
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Link: {}{}",
-        base_url.trim_end_matches('/'),
-        links::permalink(&patch.message_id)
+        "Link: {}",
+        links::link_url(base_url, &patch.message_id)
     );
     let order = |name: &str| match name.to_ascii_lowercase().as_str() {
         "reported-by" => 0,

@@ -109,7 +109,7 @@ pub struct AppState {
     threads: Mutex<Lru<(String, i64, i64), Arc<Analysis>>>,
     pages: Mutex<Lru<PageKey, Arc<String>>>,
     index: Option<Index>,
-    base_url: String,
+    base_url: Option<String>,
     mailmap: Option<crate::mailmap::Mailmap>,
     maintainers: Option<crate::maintainers::Maintainers>,
     /// Slots for searches running at once (see [`AppState::search`]).
@@ -133,8 +133,10 @@ pub const SEARCH_WAIT: Duration = Duration::from_secs(5);
 pub struct Config {
     /// The data dir.
     pub data: PathBuf,
-    /// Host for `Link:` lines, e.g. `https://lore.kernel.org`.
-    pub base_url: String,
+    /// This archive's address for `Link:` lines and feeds, e.g.
+    /// `https://archive.example.org`; `None`: the address each request
+    /// was made to (its `Host`).
+    pub base_url: Option<String>,
     /// A `.mailmap`.
     pub mailmap: Option<crate::mailmap::Mailmap>,
     /// A MAINTAINERS file.
@@ -250,6 +252,30 @@ impl AppState {
             .expect("thread cache")
             .put(key, a.clone(), 1);
         Ok(a)
+    }
+
+    /// This archive's address as seen by the request: the configured base
+    /// URL, else the request's `Host` (with `X-Forwarded-Proto`'s scheme
+    /// when a proxy says https).
+    pub fn base_for(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(b) = &self.base_url {
+            return b.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 255
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+            })
+            .unwrap_or("localhost");
+        let https = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        format!("{}://{host}", if https { "https" } else { "http" })
     }
 
     fn context(&self) -> Context<'_> {
@@ -416,6 +442,13 @@ struct PageQuery {
     o: Option<usize>,
 }
 
+/// A thread page's options: `link=lore|msgid|here` picks the archive its
+/// changelog blocks' `Link:` points into.
+#[derive(serde::Deserialize)]
+struct ThreadQuery {
+    link: Option<String>,
+}
+
 fn checked_query(q: &str) -> Result<String, WebError> {
     if q.len() > MAX_QUERY {
         return Err(WebError::BadRequest(format!(
@@ -479,18 +512,26 @@ async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery)
 async fn thread_page<const LAYOUT: u8>(
     State(st): State<Arc<AppState>>,
     UrlPath((list, msgid)): UrlPath<(String, String)>,
+    Query(tq): Query<ThreadQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     let layout = pages::Layout::from_u8(LAYOUT);
     let id = checked_id(&msgid)?;
+    let links = pages::LinkChoice::new(st.base_for(&headers), tq.link.as_deref());
     let (etag, html) = blocking(move || {
         let a = st.analysis(&id)?;
-        let etag = format!("W/\"{}-{}-{}\"", a.key.1, a.key.2, layout as u8);
+        let etag = format!(
+            "W/\"{}-{}-{}-{}\"",
+            a.key.1,
+            a.key.2,
+            layout as u8,
+            links.key()
+        );
         let key = (
-            format!("{list}\u{0}{id}\u{0}{}", layout as u8),
+            format!("{list}\u{0}{id}\u{0}{}\u{0}{}", layout as u8, links.key()),
             a.key.clone(),
         );
-        let html = st.cached_page(key, || pages::thread(&st, &list, &id, layout, &a))?;
+        let html = st.cached_page(key, || pages::thread(&list, &id, layout, &a, &links))?;
         Ok((etag, html))
     })
     .await?;
@@ -592,9 +633,11 @@ async fn mbox_gz(
 async fn atom(
     State(st): State<Arc<AppState>>,
     UrlPath((list, msgid)): UrlPath<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     let id = checked_id(&msgid)?;
-    let feed = blocking(move || pages::thread_atom(&st, &list, &id)).await?;
+    let base = st.base_for(&headers);
+    let feed = blocking(move || pages::thread_atom(&st, &list, &id, &base)).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
         feed,

@@ -253,6 +253,8 @@ pub struct ThreadPage<'a> {
     pub timeline: Timeline,
     pub subject: String,
     pub changelog: Vec<(String, String)>,
+    /// (label, href, chosen) of each archive `Link:` may point into.
+    pub link_choices: Vec<(&'static str, String, bool)>,
     /// Says so when the thread is longer than the page shows.
     pub partial: String,
 }
@@ -433,7 +435,10 @@ pub fn search(
                     } else {
                         h.from_name
                     },
-                    date: format_date(h.date, false),
+                    // Lists of hits are in time order: say their times in
+                    // one zone (UTC), as lore does, or a 15:38 -0800 mail
+                    // reads as older than a 20:00 +0100 one before it.
+                    date: format_date(h.date.map(|(t, _)| (t, 0)), false),
                     snippet: cut_snippet(&h.snippet, &h.highlights),
                     in_quotes: h.in_quotes,
                 })
@@ -562,12 +567,53 @@ fn parts_of<'a>(body: &'a str, segments: &[quote::Segment]) -> Vec<Part<'a>> {
         .collect()
 }
 
+/// Where a thread page's changelog `Link:` lines point: this archive (as
+/// the request reached it, or its configured base URL), lore, or
+/// patch.msgid.link.
+#[derive(Clone)]
+pub struct LinkChoice {
+    /// This archive's address.
+    pub here: String,
+    /// `here`, `lore` or `msgid`.
+    pub chosen: &'static str,
+}
+
+/// The archives a changelog's `Link:` may point into, by name.
+const LINK_TARGETS: [(&str, &str, &str); 3] = [
+    ("here", "", "this archive"),
+    ("lore", "https://lore.kernel.org", "lore"),
+    ("msgid", "https://patch.msgid.link", "patch.msgid.link"),
+];
+
+impl LinkChoice {
+    pub fn new(here: String, asked: Option<&str>) -> LinkChoice {
+        let chosen = LINK_TARGETS
+            .iter()
+            .find(|(name, _, _)| Some(*name) == asked)
+            .map_or("here", |t| t.0);
+        LinkChoice { here, chosen }
+    }
+
+    /// The base URL `Link:` lines use.
+    pub fn base(&self) -> &str {
+        match LINK_TARGETS.iter().find(|t| t.0 == self.chosen) {
+            Some((_, base, _)) if !base.is_empty() => base,
+            _ => &self.here,
+        }
+    }
+
+    /// What tells pages made for different choices apart in the cache.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.chosen, self.here)
+    }
+}
+
 pub fn thread<'a>(
-    st: &AppState,
     list: &str,
     msgid: &str,
     layout: Layout,
     a: &'a super::Analysis,
+    links_to: &LinkChoice,
 ) -> Result<ThreadPage<'a>, WebError> {
     let (view, bodies, consensus) = (&a.view, &a.bodies, &a.consensus);
     // On a message page the other messages are on the thread page.
@@ -663,7 +709,7 @@ pub fn thread<'a>(
         .map(|p| {
             (
                 p.subject.clone(),
-                crate::report::changelog_block(consensus, p, &st.base_url),
+                crate::report::changelog_block(consensus, p, links_to.base()),
             )
         })
         .collect();
@@ -676,6 +722,17 @@ pub fn thread<'a>(
         mbox_href: format!("{root_href}t.mbox.gz"),
         atom_href: format!("{root_href}t.atom"),
         api_href: format!("/api/thread/{}", links::encode_message_id(&view.root)),
+        link_choices: LINK_TARGETS
+            .iter()
+            .map(|(name, _, label)| {
+                let href = if *name == "here" {
+                    "?".to_string()
+                } else {
+                    format!("?link={name}")
+                };
+                (*label, href, *name == links_to.chosen)
+            })
+            .collect(),
         root_href,
         single: layout == Layout::Message,
         outline,
@@ -991,7 +1048,7 @@ pub struct AtomFeed {
     pub entries: Vec<Entry>,
 }
 
-pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, WebError> {
+pub fn thread_atom(st: &AppState, list: &str, msgid: &str, base: &str) -> Result<String, WebError> {
     let a = st.analysis(msgid)?;
     let (view, bodies) = (&a.view, &a.bodies);
     let rfc = |d: Option<(i64, i32)>| {
@@ -1004,40 +1061,29 @@ pub fn thread_atom(st: &AppState, list: &str, msgid: &str) -> Result<String, Web
     };
     // The newest entries only, newest first: a feed reader wants what is
     // new.
-    let mut newest: Vec<(String, usize)> = (0..view.nodes.len())
+    // By the instant, not the text of the local time.
+    let mut newest: Vec<usize> = (0..view.nodes.len())
         .filter(|&i| !view.nodes[i].ghost)
-        .map(|i| (rfc(view.nodes[i].date), i))
         .collect();
-    newest.sort_by(|a, b| b.0.cmp(&a.0));
+    newest.sort_by_key(|&i| std::cmp::Reverse(view.nodes[i].date.map(|d| d.0)));
     newest.truncate(MAX_FEED);
     let entries: Vec<Entry> = newest
         .into_iter()
-        .map(|(updated, i)| {
+        .map(|i| {
             let n = &view.nodes[i];
+            let updated = rfc(n.date);
             Entry {
-                id: format!(
-                    "{}{}",
-                    st.base_url.trim_end_matches('/'),
-                    links::permalink(&n.message_id)
-                ),
+                id: format!("{}{}", base, links::permalink(&n.message_id)),
                 title: n.subject.clone(),
                 author: n.from.display().to_string(),
                 updated,
-                href: format!(
-                    "{}{}",
-                    st.base_url.trim_end_matches('/'),
-                    message_href(list, &n.message_id)
-                ),
+                href: format!("{}{}", base, message_href(list, &n.message_id)),
                 text: bodies[i].clone(),
             }
         })
         .collect();
     let feed = AtomFeed {
-        id: format!(
-            "{}{}",
-            st.base_url.trim_end_matches('/'),
-            links::permalink(&view.root)
-        ),
+        id: format!("{}{}", base, links::permalink(&view.root)),
         title: view.subject().to_string(),
         updated: entries
             .first()

@@ -51,7 +51,7 @@ pub fn app(data: &Path) -> axum::Router {
 fn state(data: &Path) -> whosaid::web::AppState {
     whosaid::web::AppState::open(whosaid::web::Config {
         data: data.to_path_buf(),
-        base_url: "https://archive.example".into(),
+        base_url: Some("https://archive.example".into()),
         mailmap: None,
         maintainers: None,
     })
@@ -409,4 +409,80 @@ fn stance_badges_are_readable_in_light_and_dark_mode() {
         }
     }
     assert!(low.is_empty(), "badges below 4.5:1: {low:?}");
+}
+
+/// A thread's Atom feed lists the newest first by the instant each mail
+/// was sent, whatever zone its sender wrote the time in.
+#[test]
+fn feeds_order_entries_by_instant_not_local_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let got = get(
+        &app,
+        "/linux-kbuild/20240311093000.1022-1-ksato@example.jp/t.atom",
+    );
+    let body = String::from_utf8(got.body).unwrap();
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = body
+        .split("<updated>")
+        .skip(2) // the feed's own
+        .map(|s| chrono::DateTime::parse_from_rfc3339(s.split('<').next().unwrap()).unwrap())
+        .collect();
+    assert!(times.len() > 10, "{body}");
+    let zones: std::collections::HashSet<i32> =
+        times.iter().map(|t| t.offset().local_minus_utc()).collect();
+    assert!(zones.len() > 2, "the sample mixes time zones");
+    for w in times.windows(2) {
+        assert!(w[0] >= w[1], "{} listed before {}", w[0], w[1]);
+    }
+}
+
+/// Without `--base-url`, links name the address the page was asked on;
+/// the changelog block's `Link:` follows the reader's pick of archive.
+#[test]
+fn links_name_the_address_asked_on_or_the_archive_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    archive(dir.path());
+    let state = whosaid::web::AppState::open(whosaid::web::Config {
+        data: dir.path().to_path_buf(),
+        base_url: None,
+        mailmap: None,
+        maintainers: None,
+    })
+    .unwrap();
+    let app = whosaid::web::router(Arc::new(state));
+    let asked = |uri: &str, host: &str| -> String {
+        runtime().block_on(async {
+            let resp = app
+                .clone()
+                .oneshot(
+                    Request::get(uri)
+                        .header("host", host)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let body = axum::body::to_bytes(resp.into_body(), 64 << 20)
+                .await
+                .unwrap();
+            String::from_utf8(body.to_vec()).unwrap()
+        })
+    };
+    let page = format!("/linux-mm/{HMM}/T/");
+    let here = asked(&page, "mail.example.net:8080");
+    assert!(
+        here.contains("Link: http://mail.example.net:8080/r/20190129165428.3931-"),
+        "{here}"
+    );
+    assert!(!here.contains("127.0.0.1"));
+    let lore = asked(&format!("{page}?link=lore"), "mail.example.net:8080");
+    assert!(lore.contains("Link: https://lore.kernel.org/r/20190129165428.3931-"));
+    assert!(lore.contains("<strong>lore</strong>"));
+    let msgid = asked(&format!("{page}?link=msgid"), "mail.example.net:8080");
+    assert!(msgid.contains("Link: https://patch.msgid.link/20190129165428.3931-"));
+    let feed = asked(&format!("/linux-mm/{HMM}/t.atom"), "mail.example.net");
+    assert!(feed.contains("<id>http://mail.example.net/r/"), "{feed}");
+    // A Host that is not a host name is not written into a page.
+    let odd = asked(&page, "evil.example\"><script>");
+    assert!(odd.contains("Link: http://localhost/r/20190129165428.3931-"));
 }
