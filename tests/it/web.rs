@@ -441,7 +441,7 @@ fn feeds_order_entries_by_instant_not_local_time() {
 #[test]
 fn links_name_the_address_asked_on_or_the_archive_picked() {
     let dir = tempfile::tempdir().unwrap();
-    archive(dir.path());
+    let _ = archive(dir.path());
     let state = whosaid::web::AppState::open(whosaid::web::Config {
         data: dir.path().to_path_buf(),
         base_url: None,
