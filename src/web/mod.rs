@@ -699,7 +699,8 @@ async fn who_page(
         return Err(WebError::NotFound("not an address".into()));
     }
     let q = checked_query(pq.q.as_deref().unwrap_or(""))?;
-    st.search(move |st| pages::who_page(st, &email, &q))
+    let offset = pq.o.unwrap_or(0);
+    st.search(move |st| pages::who_page(st, &email, &q, offset))
         .await
         .map(IntoResponse::into_response)
 }

@@ -486,3 +486,55 @@ fn links_name_the_address_asked_on_or_the_archive_picked() {
     let odd = asked(&page, "evil.example\"><script>");
     assert!(odd.contains("Link: http://localhost/r/20190129165428.3931-"));
 }
+
+/// On a real list: a maintainer's person page counts every thread they
+/// wrote in and pages through them, and every person link on the newest
+/// thread pages leads to a person page.
+#[test]
+fn person_pages_are_complete_and_every_person_link_resolves() {
+    let app = app(support::kbuild_data());
+    let page = String::from_utf8(get(&app, "/who/masahiroy@kernel.org").body).unwrap();
+    let threads: usize = page
+        .split("<p class=\"count\">")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no thread count in {page}"));
+    assert!(threads > 1000, "{threads} threads");
+    assert!(
+        page.contains(&format!("threads 1-25 of {threads}")),
+        "{page}"
+    );
+    assert!(page.contains("rel=\"next\" href=\"?o=25\""));
+    let last = String::from_utf8(
+        get(
+            &app,
+            &format!("/who/masahiroy@kernel.org?o={}", threads - 1),
+        )
+        .body,
+    )
+    .unwrap();
+    assert!(last.contains(&format!("threads {threads}-{threads} of {threads}")));
+    assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+
+    let mut unresolved = Vec::new();
+    let mut links = std::collections::BTreeSet::new();
+    for o in [0, 25, 50] {
+        let list = String::from_utf8(get(&app, &format!("/linux-kbuild/?o={o}")).body).unwrap();
+        for t in list.split("class=\"subject\" href=\"").skip(1) {
+            let href = t.split('"').next().unwrap();
+            let thread = String::from_utf8(get(&app, href).body).unwrap();
+            for w in thread.split("href=\"/who/").skip(1) {
+                links.insert(format!("/who/{}", w.split('"').next().unwrap()));
+            }
+        }
+    }
+    for l in &links {
+        let status = get(&app, l).status;
+        if status != 200 {
+            unresolved.push(format!("{l}: {status}"));
+        }
+    }
+    assert!(links.len() > 40, "{} person links", links.len());
+    assert!(unresolved.is_empty(), "{unresolved:?}");
+}
