@@ -6,6 +6,7 @@
 //! the consensus engine runs on the blocking pool. Mail text reaches HTML
 //! only through askama's auto-escaping; no template marks mail data safe.
 
+mod feeds;
 mod pages;
 
 use std::path::PathBuf;
@@ -377,6 +378,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/{*rest}", get(api_unknown))
         .route("/who/{email}", get(who_page))
         .route("/{list}/", get(list_index))
+        .route("/{list}/new.atom", get(list_atom))
         .route(
             "/{list}/{msgid}/",
             get(thread_page::<{ pages::Layout::Message as u8 }>),
@@ -440,6 +442,8 @@ fn checked_id(raw: &str) -> Result<String, WebError> {
 struct PageQuery {
     q: Option<String>,
     o: Option<usize>,
+    /// lore's result formats: `t` threads, `m` mbox.gz, `A` Atom.
+    x: Option<String>,
 }
 
 /// A thread page's options: `link=lore|msgid|here` picks the archive its
@@ -458,26 +462,94 @@ fn checked_query(q: &str) -> Result<String, WebError> {
     Ok(q.to_string())
 }
 
-async fn home(State(st): State<Arc<AppState>>, Query(pq): Query<PageQuery>) -> Response {
-    index_or_search(st, None, pq).await
+async fn home(
+    State(st): State<Arc<AppState>>,
+    Query(pq): Query<PageQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    index_or_search(st, None, pq, &headers).await
 }
 
 async fn list_index(
     State(st): State<Arc<AppState>>,
     UrlPath(list): UrlPath<String>,
     Query(pq): Query<PageQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
-    index_or_search(st, Some(list), pq).await
+    index_or_search(st, Some(list), pq, &headers).await
 }
 
-async fn index_or_search(st: Arc<AppState>, list: Option<String>, pq: PageQuery) -> Response {
+/// A list's newest messages as Atom, as lore's `/{list}/new.atom`.
+async fn list_atom(
+    State(st): State<Arc<AppState>>,
+    UrlPath(list): UrlPath<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    let base = st.base_for(&headers);
+    let feed = st
+        .search(move |st| feeds::results_atom(st, Some(&list), "", &base))
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed,
+    )
+        .into_response())
+}
+
+/// Search results in one of lore's other formats: `x=A` (Atom) or `x=m`
+/// (mbox.gz).
+async fn results_as(
+    st: Arc<AppState>,
+    list: Option<String>,
+    q: String,
+    format: &str,
+    base: String,
+) -> Result<Response, WebError> {
+    if format == "m" {
+        let gz = st
+            .search(move |st| feeds::results_mbox_gz(st, list.as_deref(), &q))
+            .await?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/gzip"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"results.mbox.gz\"",
+                ),
+            ],
+            gz,
+        )
+            .into_response());
+    }
+    let feed = st
+        .search(move |st| feeds::results_atom(st, list.as_deref(), &q, &base))
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed,
+    )
+        .into_response())
+}
+
+async fn index_or_search(
+    st: Arc<AppState>,
+    list: Option<String>,
+    pq: PageQuery,
+    headers: &axum::http::HeaderMap,
+) -> Response {
     let offset = pq.o.unwrap_or(0).min(1_000_000);
+    let format = pq.x.unwrap_or_default();
     let result = match pq.q.filter(|q| !q.trim().is_empty()) {
         Some(q) => match checked_query(&q) {
-            Ok(q) => st
-                .search(move |st| pages::search(st, list.as_deref(), &q, offset))
-                .await
-                .map(IntoResponse::into_response),
+            Ok(q) if format == "A" || format == "m" => {
+                results_as(st.clone(), list, q, &format, st.base_for(headers)).await
+            }
+            Ok(q) => {
+                let threads = format == "t";
+                st.search(move |st| pages::search(st, list.as_deref(), &q, offset, threads))
+                    .await
+                    .map(IntoResponse::into_response)
+            }
             Err(e) => Err(e),
         },
         None => blocking(move || {
@@ -531,7 +603,14 @@ async fn thread_page<const LAYOUT: u8>(
             format!("{list}\u{0}{id}\u{0}{}\u{0}{}", layout as u8, links.key()),
             a.key.clone(),
         );
-        let html = st.cached_page(key, || pages::thread(&list, &id, layout, &a, &links))?;
+        let html = st.cached_page(key, || {
+            let reply = if layout == pages::Layout::Message {
+                pages::ReplyInfo::of(&st, &id)?
+            } else {
+                pages::ReplyInfo::default()
+            };
+            pages::thread(&list, &id, layout, &a, &links, reply)
+        })?;
         Ok((etag, html))
     })
     .await?;

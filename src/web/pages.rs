@@ -3,7 +3,6 @@
 //! `templates/` escape every string.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -83,6 +82,14 @@ pub struct HitRow {
     pub in_quotes: bool,
 }
 
+/// A thread's hits, for results shown by thread.
+pub struct ThreadHits {
+    pub root: String,
+    pub href: String,
+    pub subject: String,
+    pub hits: Vec<HitRow>,
+}
+
 /// Search results.
 #[derive(Template, WebTemplate)]
 #[template(path = "search.html")]
@@ -92,8 +99,14 @@ pub struct SearchPage {
     pub list: String,
     pub total: usize,
     pub hits: Vec<HitRow>,
+    /// With `x=t`: the hits under their threads.
+    pub threads: Vec<ThreadHits>,
+    pub by_thread: bool,
+    /// (label, href) of the results as messages, threads, mbox.gz, Atom.
+    pub formats: Vec<(&'static str, String)>,
     pub notes: Vec<String>,
     pub error: String,
+    pub prev: Option<String>,
     pub next: Option<String>,
     pub prefixes: Vec<(&'static str, &'static str)>,
 }
@@ -156,6 +169,9 @@ pub struct MsgView<'a> {
     pub raw: String,
     /// The parent's anchor, on this page or the thread page.
     pub parent_href: String,
+    /// The subject says nothing the parent's did not ("Re: " aside): the
+    /// outline leaves it out, as lore does.
+    pub repeats_parent: bool,
     pub parts: Vec<Part<'a>>,
     pub current: bool,
 }
@@ -253,6 +269,11 @@ pub struct ThreadPage<'a> {
     pub timeline: Timeline,
     pub subject: String,
     pub changelog: Vec<(String, String)>,
+    /// On a message page: the previous and next message in thread order,
+    /// as (href, subject).
+    pub around: (Option<Neighbour>, Option<Neighbour>),
+    /// On a message page: To/Cc and how to reply.
+    pub reply: ReplyInfo,
     /// (label, href, chosen) of each archive `Link:` may point into.
     pub link_choices: Vec<(&'static str, String, bool)>,
     /// Says so when the thread is longer than the page shows.
@@ -356,7 +377,7 @@ pub fn index(st: &AppState, list: Option<&str>, offset: usize) -> Result<IndexPa
     })
 }
 
-fn run_search(
+pub(super) fn run_search(
     st: &AppState,
     list: Option<&str>,
     q: &str,
@@ -369,6 +390,7 @@ fn run_search(
         ));
     };
     let text = match list {
+        Some(l) if q.trim().is_empty() => format!("l:{l}"),
         Some(l) => format!("({q}) l:{l}"),
         None => q.to_string(),
     };
@@ -402,15 +424,29 @@ pub fn search(
     list: Option<&str>,
     q: &str,
     offset: usize,
+    by_thread: bool,
 ) -> Result<SearchPage, WebError> {
+    let x = if by_thread { "&x=t" } else { "" };
     let mut page = SearchPage {
         title: format!("{q} - whosaid search"),
         query: q.to_string(),
         list: list.unwrap_or("").to_string(),
         total: 0,
         hits: Vec::new(),
+        threads: Vec::new(),
+        by_thread,
+        formats: [
+            ("messages", ""),
+            ("threads", "&x=t"),
+            ("mbox.gz", "&x=m"),
+            ("Atom", "&x=A"),
+        ]
+        .iter()
+        .map(|(label, x)| (*label, format!("{}{x}", page_href(list, Some(q), 0))))
+        .collect(),
         notes: Vec::new(),
         error: String::new(),
+        prev: None,
         next: None,
         prefixes: crate::query::PREFIXES
             .iter()
@@ -422,7 +458,30 @@ pub fn search(
             page.total = results.total;
             page.notes = notes;
             page.next = (offset + PER_PAGE < results.total)
-                .then(|| page_href(list, Some(q), offset + PER_PAGE));
+                .then(|| format!("{}{x}", page_href(list, Some(q), offset + PER_PAGE)));
+            page.prev = (offset > 0).then(|| {
+                format!(
+                    "{}{x}",
+                    page_href(list, Some(q), offset.saturating_sub(PER_PAGE))
+                )
+            });
+            // With x=t: each hit's thread, as (root, thread page).
+            let threads = if by_thread {
+                st.with_store(|s| {
+                    results
+                        .hits
+                        .iter()
+                        .zip(&lists)
+                        .map(|(h, l)| {
+                            let root = s.thread_root_of(h.row)?.unwrap_or_default();
+                            let href = format!("{}T/", message_href(l, &root));
+                            Ok((root, href))
+                        })
+                        .collect::<crate::error::Result<Vec<_>>>()
+                })?
+            } else {
+                Vec::new()
+            };
             page.hits = results
                 .hits
                 .into_iter()
@@ -443,11 +502,32 @@ pub fn search(
                     in_quotes: h.in_quotes,
                 })
                 .collect();
+            if by_thread {
+                page.threads = group_by_thread(std::mem::take(&mut page.hits), threads);
+            }
         }
         Err(WebError::BadRequest(why)) => page.error = why,
         Err(e) => return Err(e),
     }
     Ok(page)
+}
+
+/// Hits gathered under their threads (lore's `x=t`), threads in the
+/// order of their newest hit.
+fn group_by_thread(hits: Vec<HitRow>, threads: Vec<(String, String)>) -> Vec<ThreadHits> {
+    let mut out: Vec<ThreadHits> = Vec::new();
+    for (h, (root, href)) in hits.into_iter().zip(threads) {
+        match out.iter_mut().find(|t| t.root == root) {
+            Some(t) => t.hits.push(h),
+            None => out.push(ThreadHits {
+                href,
+                subject: h.subject.clone(),
+                root,
+                hits: vec![h],
+            }),
+        }
+    }
+    out
 }
 
 fn cut_snippet(snippet: &str, highlights: &[(usize, usize)]) -> Vec<(String, bool)> {
@@ -567,6 +647,120 @@ fn parts_of<'a>(body: &'a str, segments: &[quote::Segment]) -> Vec<Part<'a>> {
         .collect()
 }
 
+/// A message page's header lines and lore's reply instructions.
+#[derive(Default)]
+pub struct ReplyInfo {
+    pub to: String,
+    pub cc: String,
+    /// `git send-email --in-reply-to=... --to=... --cc=... /path/to/YOUR_REPLY`.
+    pub send_email: String,
+    /// A `mailto:` with the same recipients, subject and In-Reply-To.
+    pub mailto: String,
+}
+
+impl ReplyInfo {
+    /// From the stored copy of `msgid`: its To/Cc, and how to reply to all.
+    pub fn of(st: &AppState, msgid: &str) -> Result<ReplyInfo, WebError> {
+        let raw = st.with_store(|s| s.raw_by_message_id(msgid))?;
+        let Some(raw) = raw.first() else {
+            return Ok(ReplyInfo::default());
+        };
+        let crate::message::ParseOutcome::Message(m, _) = crate::message::parse(raw) else {
+            return Ok(ReplyInfo::default());
+        };
+        let list = |people: &[crate::message::Person]| {
+            people
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // Reply to all: the sender, then everyone else it went to, once each.
+        let mut cc: Vec<&str> = Vec::new();
+        for p in m.to.iter().chain(&m.cc) {
+            let e = p.email.as_str();
+            if !e.is_empty() && !e.eq_ignore_ascii_case(&m.from.email) && !cc.contains(&e) {
+                cc.push(e);
+            }
+        }
+        let mut send = format!(
+            "git send-email \\\n  --in-reply-to='<{msgid}>' \\\n  --to={} \\\n",
+            m.from.email
+        );
+        for c in &cc {
+            send.push_str(&format!("  --cc={c} \\\n"));
+        }
+        send.push_str("  /path/to/YOUR_REPLY");
+        let subject = if m.subject.to_ascii_lowercase().starts_with("re:") {
+            m.subject.clone()
+        } else {
+            format!("Re: {}", m.subject)
+        };
+        let mailto = format!(
+            "mailto:{}?In-Reply-To=%3C{}%3E&Cc={}&Subject={}",
+            links::encode_message_id(&m.from.email),
+            links::encode_message_id(msgid),
+            links::encode_message_id(&cc.join(",")),
+            links::encode_message_id(&subject)
+        );
+        Ok(ReplyInfo {
+            to: list(&m.to),
+            cc: list(&m.cc),
+            send_email: send,
+            mailto,
+        })
+    }
+}
+
+/// A subject without its "Re:"/"Fwd:" prefixes and spacing differences.
+fn bare_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_ascii_lowercase();
+        let cut = ["re:", "fwd:", "fw:", "aw:"]
+            .iter()
+            .find(|p| lower.starts_with(*p))
+            .map(|p| p.len());
+        match cut {
+            Some(n) => s = s[n..].trim_start(),
+            None => break,
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A message next to another in its thread: (href, subject).
+pub type Neighbour = (String, String);
+
+/// The messages before and after `msgid` in the thread's order (ghosts
+/// skipped).
+fn neighbours(
+    view: &crate::store::ThreadView,
+    msgid: &str,
+    list: &str,
+) -> (Option<Neighbour>, Option<Neighbour>) {
+    let order: Vec<usize> = view
+        .order
+        .iter()
+        .map(|&(i, _)| i)
+        .filter(|&i| !view.nodes[i].ghost)
+        .collect();
+    let Some(at) = order
+        .iter()
+        .position(|&i| view.nodes[i].message_id == msgid)
+    else {
+        return (None, None);
+    };
+    let link = |i: usize| {
+        let n = &view.nodes[i];
+        (message_href(list, &n.message_id), n.subject.clone())
+    };
+    (
+        at.checked_sub(1).map(|p| link(order[p])),
+        order.get(at + 1).map(|&n| link(n)),
+    )
+}
+
 /// Where a thread page's changelog `Link:` lines point: this archive (as
 /// the request reached it, or its configured base URL), lore, or
 /// patch.msgid.link.
@@ -614,6 +808,7 @@ pub fn thread<'a>(
     layout: Layout,
     a: &'a super::Analysis,
     links_to: &LinkChoice,
+    reply: ReplyInfo,
 ) -> Result<ThreadPage<'a>, WebError> {
     let (view, bodies, consensus) = (&a.view, &a.bodies, &a.consensus);
     // On a message page the other messages are on the thread page.
@@ -641,6 +836,9 @@ pub fn thread<'a>(
                 .parent
                 .map(|p| format!("{here}#{}", anchor_of(&view.nodes[p].message_id)))
                 .unwrap_or_default(),
+            repeats_parent: n
+                .parent
+                .is_some_and(|p| bare_subject(&view.nodes[p].subject) == bare_subject(&n.subject)),
             parts: if with_body && !n.ghost {
                 parts_of(&bodies[i], &a.segments[i])
             } else {
@@ -722,6 +920,8 @@ pub fn thread<'a>(
         mbox_href: format!("{root_href}t.mbox.gz"),
         atom_href: format!("{root_href}t.atom"),
         api_href: format!("/api/thread/{}", links::encode_message_id(&view.root)),
+        around: neighbours(view, msgid, list),
+        reply,
         link_choices: LINK_TARGETS
             .iter()
             .map(|(name, _, label)| {
@@ -1013,19 +1213,7 @@ pub fn thread_mbox_gz(st: &AppState, msgid: &str) -> Result<Vec<u8>, WebError> {
             s.canonical_raws(&rows).map(Some)
         })?
         .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    for raw in raws {
-        let io = |e: std::io::Error| WebError::Internal(e.to_string());
-        gz.write_all(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n")
-            .map_err(io)?;
-        let mut escaped = crate::mbox::escape_mboxrd(&raw);
-        if !escaped.ends_with(b"\n") {
-            escaped.push(b'\n');
-        }
-        gz.write_all(&escaped).map_err(io)?;
-        gz.write_all(b"\n").map_err(io)?;
-    }
-    gz.finish().map_err(|e| WebError::Internal(e.to_string()))
+    super::feeds::mboxrd_gz(&raws)
 }
 
 /// An Atom entry.

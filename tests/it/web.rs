@@ -149,6 +149,17 @@ const ROUTES: &str = "
 /linux-kbuild/20240318101500.2231-3-ksato@example.jp/ | 200 | text/html | <a href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/#m-20240318101500.2231-1-ksato@example.jp\">parent</a>; href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/#m-
 / | 200 | text/html | Skip to content; <main id=\"main\"
 /input/ | 200 | text/html | 1 message ·; 2 messages ·
+/linux-kbuild/20240318101500.2231-3-ksato@example.jp/ | 200 | text/html | <dt>To</dt><dd>linux-kbuild@vger.example.org</dd>; --in-reply-to=&#39;&#60;20240318101500.2231-3-ksato@example.jp&#62;&#39;; --cc=nadia.chen@example.com; mailto:ksato@example.jp?In-Reply-To=%3C20240318101500.2231-3-ksato@example.jp%3E; rel=\"prev\" href=\"/linux-kbuild/20240318101500.2231-2-ksato@example.jp/\"; rel=\"next\"
+/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/ | 200 | text/html | <span class=\"vh\">Re: [PATCH 2/3] modpost: remove the second pass over vmlinux.o, </span>Tom Berglund</a>
+/linux-kbuild/new.atom | 200 | application/atom+xml | <title>linux-kbuild: new messages</title>; <entry>; Applied to kbuild-next
+/nolist/new.atom | 200 | application/atom+xml | <feed
+/?q=modpost&x=A | 200 | application/atom+xml | <entry>; <title>modpost</title>
+/?q=modpost&x=m | 200 | application/gzip | 
+/?q=modpost&x=t | 200 | text/html | class=\"subject thread\" href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/\"; <strong>threads</strong>
+/?q=modpost | 200 | text/html | <strong>messages</strong>; href=\"/?q=modpost&#38;x=m\">mbox.gz</a>
+/?q=d:2019-01-01.. | 200 | text/html | rel=\"next\" href=\"/?q=d:2019-01-01..&#38;o=25\"
+/?q=d:2019-01-01..&o=25 | 200 | text/html | rel=\"prev\" href=\"/?q=d:2019-01-01..\"
+/?q=d:2019-13-45.. | 200 | text/html | could not read the date range d:2019-13-45..
 /input/fix@example.org/T/ | 200 | text/html | <span class=\"kind\">conceded</span> <a href=\"/input/fix@example.org/T/#m-fix-a@example.org\">“Good catch, will fix in v2.”</a>; <span class=\"grade\">changes requested</span>
 /input/drop@example.org/T/ | 200 | text/html | <tr class=\"pos neutral\" data-email=\"sam@example.org\">; withdraws
 /linux-mm/HMM/T/ | 200 | text/html | <kbd>j</kbd>; <text class=\"who\"; aria-label=\"Dana Whitfield, 
@@ -537,4 +548,26 @@ fn person_pages_are_complete_and_every_person_link_resolves() {
     }
     assert!(links.len() > 40, "{} person links", links.len());
     assert!(unresolved.is_empty(), "{unresolved:?}");
+}
+
+/// lore's `x=m`: the search results as an mbox.gz that mail tools load,
+/// every hit once, oldest first.
+#[test]
+fn search_results_download_as_mbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = archive(dir.path());
+    let got = get(&app, "/?q=s:modpost&x=m");
+    assert_eq!(got.status, 200);
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&got.body[..]), &mut bytes)
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let page = String::from_utf8(get(&app, "/api/search?q=s:modpost").body).unwrap();
+    let total: usize = serde_json::from_str::<serde_json::Value>(&page).unwrap()["total"]
+        .as_u64()
+        .unwrap() as usize;
+    assert_eq!(text.matches("From mboxrd@z ").count(), total);
+    let first = text.find("Message-Id: <20240311093000.1022").unwrap();
+    let last = text.find("Message-Id: <20240318101500.2231").unwrap();
+    assert!(first < last, "oldest first");
 }
