@@ -8,6 +8,7 @@
 
 mod feeds;
 mod pages;
+mod series;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -391,6 +392,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/{list}/{msgid}/t/",
             get(thread_page::<{ pages::Layout::Nested as u8 }>),
         )
+        .route("/{list}/{msgid}/series/", get(series_page))
         .route("/{list}/{msgid}/raw", get(raw))
         .route("/{list}/{msgid}/t.mbox.gz", get(mbox_gz))
         .route("/{list}/{msgid}/t.atom", get(atom))
@@ -609,7 +611,8 @@ async fn thread_page<const LAYOUT: u8>(
             } else {
                 pages::ReplyInfo::default()
             };
-            pages::thread(&list, &id, layout, &a, &links, reply)
+            let versions = series::version_links(&st, &list, &a.view.root)?;
+            pages::thread(&list, &id, layout, &a, &links, reply, versions)
         })?;
         Ok((etag, html))
     })
@@ -654,6 +657,17 @@ fn immutable(r: impl IntoResponse) -> Response {
         );
     }
     r
+}
+
+/// Every version of the series a message belongs to.
+async fn series_page(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    blocking(move || series::series_page(&st, &list, &id))
+        .await
+        .map(IntoResponse::into_response)
 }
 
 async fn raw(

@@ -272,6 +272,10 @@ pub struct ThreadPage<'a> {
     /// On a message page: the previous and next message in thread order,
     /// as (href, subject).
     pub around: (Option<Neighbour>, Option<Neighbour>),
+    /// The series page, if the thread holds a patch series.
+    pub series_href: String,
+    /// The series' versions: (label, thread page, shown here).
+    pub versions: Vec<(String, String, bool)>,
     /// On a message page: To/Cc and how to reply.
     pub reply: ReplyInfo,
     /// (label, href, chosen) of each archive `Link:` may point into.
@@ -574,7 +578,7 @@ fn stance_class(s: Stance) -> &'static str {
     }
 }
 
-fn anchor_of(msgid: &str) -> String {
+pub(super) fn anchor_of(msgid: &str) -> String {
     format!("m-{}", links::encode_message_id(msgid).replace('%', "_"))
 }
 
@@ -809,6 +813,7 @@ pub fn thread<'a>(
     a: &'a super::Analysis,
     links_to: &LinkChoice,
     reply: ReplyInfo,
+    versions: super::series::VersionLinks,
 ) -> Result<ThreadPage<'a>, WebError> {
     let (view, bodies, consensus) = (&a.view, &a.bodies, &a.consensus);
     // On a message page the other messages are on the thread page.
@@ -921,6 +926,8 @@ pub fn thread<'a>(
         atom_href: format!("{root_href}t.atom"),
         api_href: format!("/api/thread/{}", links::encode_message_id(&view.root)),
         around: neighbours(view, msgid, list),
+        series_href: versions.series_href,
+        versions: versions.versions,
         reply,
         link_choices: LINK_TARGETS
             .iter()

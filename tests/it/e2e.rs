@@ -295,6 +295,28 @@ fn tables_keep_their_columns_at_phone_and_desktop_widths() {
                 .unwrap();
             assert_eq!(fits, serde_json::json!([true, true]), "{name}");
             std::fs::write(
+                screenshot_path(&format!("thread-{name}.png")),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            // The series page: every version's patches, readable at this
+            // width too.
+            c.goto(&format!("{base}/linux-kbuild/{SERIES}/series/")).await.unwrap();
+            let states = c
+                .execute(
+                    "return [document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+                             [...document.querySelectorAll('span.state')].map(s => s.textContent)];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(states[0], serde_json::json!(true), "{name}: series page scrolls sideways");
+            assert_eq!(
+                states[1],
+                serde_json::json!(["applied", "applied", "applied", "superseded", "superseded", "superseded"]),
+                "{name}"
+            );
+            std::fs::write(
                 screenshot_path(&format!("series-{name}.png")),
                 c.screenshot().await.unwrap(),
             )

@@ -151,6 +151,9 @@ const ROUTES: &str = "
 /input/ | 200 | text/html | 1 message ·; 2 messages ·
 /linux-kbuild/20240318101500.2231-3-ksato@example.jp/ | 200 | text/html | <dt>To</dt><dd>linux-kbuild@vger.example.org</dd>; --in-reply-to=&#39;&#60;20240318101500.2231-3-ksato@example.jp&#62;&#39;; --cc=nadia.chen@example.com; mailto:ksato@example.jp?In-Reply-To=%3C20240318101500.2231-3-ksato@example.jp%3E; rel=\"prev\" href=\"/linux-kbuild/20240318101500.2231-2-ksato@example.jp/\"; rel=\"next\"
 /linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/ | 200 | text/html | <span class=\"vh\">Re: [PATCH 2/3] modpost: remove the second pass over vmlinux.o, </span>Tom Berglund</a>
+/linux-kbuild/20240311093000.1022-1-ksato@example.jp/series/ | 200 | text/html | change-id <code>20240311-modpost-hash-7d1c2a</code>; <h2>v2 <small>2024-03-18; <span class=\"state\">applied</span>; <td class=\"art\">1/1/1</td>; <span class=\"state\">superseded</span>; Tom Berglund: Nacked-by; What changed in v2
+/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/ | 200 | text/html | <nav class=\"versions\"; href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/series/\">all versions, patch by patch</a>; <td class=\"oppose\"><a href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/#m-Ze8kL2ZqXb0Jx7aQ@berglund.example.se\">NAK</a></td>
+/input/lone@example.org/series/ | 404 | text/html | not part of a patch series
 /linux-kbuild/new.atom | 200 | application/atom+xml | <title>linux-kbuild: new messages</title>; <entry>; Applied to kbuild-next
 /nolist/new.atom | 200 | application/atom+xml | <feed
 /?q=modpost&x=A | 200 | application/atom+xml | <entry>; <title>modpost</title>

@@ -1,0 +1,193 @@
+//! The series page (`/{list}/{msgid}/series/`): every known version of a
+//! series, its patches, and each patch's state and Patchwork-style
+//! Acked/Reviewed/Tested counts; and the versions a thread page links.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::{AppState, WebError};
+use crate::consensus::{Consensus, Position};
+use crate::links;
+use crate::report::format_date;
+use crate::stance::{Kind, Stance};
+use crate::store::{Series, SeriesPatch};
+
+/// One patch's row.
+pub struct PatchRow {
+    pub subject: String,
+    pub href: String,
+    /// "applied", "superseded", "changes requested", "objected", "new".
+    pub state: &'static str,
+    /// Acked-by, Reviewed-by, Tested-by credited to it.
+    pub art: [usize; 3],
+    /// The person and message behind the state, if any.
+    pub why: String,
+    pub why_href: String,
+}
+
+/// One version's block.
+pub struct VersionBlock {
+    pub version: u32,
+    pub date: String,
+    pub thread_href: String,
+    pub patches: Vec<PatchRow>,
+    pub changes: Vec<String>,
+    pub partial: bool,
+}
+
+/// The series page.
+#[derive(Template, WebTemplate)]
+#[template(path = "series.html")]
+pub struct SeriesPage {
+    pub title: String,
+    pub subject: String,
+    pub sender: String,
+    pub change_id: String,
+    /// Newest first.
+    pub versions: Vec<VersionBlock>,
+}
+
+fn href(list: &str, msgid: &str) -> String {
+    format!(
+        "/{}/{}/",
+        links::encode_message_id(list),
+        links::encode_message_id(msgid)
+    )
+}
+
+/// The list a thread is shown under.
+fn list_of(st: &AppState, root: &str, fallback: &str) -> Result<String, WebError> {
+    Ok(st
+        .with_store(|s| s.first_list_of(root))?
+        .unwrap_or_else(|| fallback.to_string()))
+}
+
+/// The series that `msgid` belongs to, or 404.
+fn series_of(st: &AppState, msgid: &str) -> Result<Series, WebError> {
+    st.with_store(|s| s.series(msgid))?
+        .ok_or_else(|| WebError::NotFound(format!("<{msgid}> is not part of a patch series")))
+}
+
+pub fn series_page(st: &AppState, list: &str, msgid: &str) -> Result<SeriesPage, WebError> {
+    let series = series_of(st, msgid)?;
+    let newest = series.versions.iter().map(|v| v.version).max().unwrap_or(1);
+    let mut versions = Vec::new();
+    for v in series.versions.iter().rev() {
+        let a = st.analysis(&v.thread_root)?;
+        let vlist = list_of(st, &v.thread_root, list)?;
+        let superseded = v.version < newest;
+        versions.push(VersionBlock {
+            version: v.version,
+            date: format_date(
+                v.cover
+                    .as_ref()
+                    .or(v.patches.first())
+                    .and_then(|p| p.date)
+                    .map(|d| (d, 0)),
+                false,
+            )
+            .get(..10)
+            .unwrap_or("")
+            .to_string(),
+            thread_href: format!("{}T/", href(&vlist, &v.thread_root)),
+            patches: v
+                .patches
+                .iter()
+                .map(|p| patch_row(&a.consensus, p, superseded, &vlist, &v.thread_root))
+                .collect(),
+            changes: v.changes.clone(),
+            partial: v.partial,
+        });
+    }
+    Ok(SeriesPage {
+        title: format!("{} - series - whosaid", series.subject),
+        subject: series.subject.clone(),
+        sender: series.sender.display().to_string(),
+        change_id: series.change_id.clone().unwrap_or_default(),
+        versions,
+    })
+}
+
+/// A patch's state: applied (a maintainer took it), else superseded (a
+/// later version exists), else the weightiest stance a reviewer holds on
+/// it (a blocking objection, changes requested), else new.
+fn patch_row(c: &Consensus, p: &SeriesPatch, superseded: bool, list: &str, root: &str) -> PatchRow {
+    let mut stances: Vec<(&Position, &crate::consensus::PatchStance)> = Vec::new();
+    for pos in &c.positions {
+        if let Some(s) = pos.patches.iter().find(|s| s.patch == p.message_id) {
+            stances.push((pos, s));
+        }
+    }
+    let applied = stances.iter().find(|(_, s)| s.kind == Kind::Applied);
+    let blocked = stances.iter().find(|(_, s)| {
+        s.stance == Stance::Oppose
+            && matches!(
+                s.kind,
+                Kind::Nak | Kind::NackedBy | Kind::Objection | Kind::Disagree
+            )
+    });
+    let changes = stances.iter().find(|(_, s)| s.stance == Stance::Oppose);
+    let (state, why) = match (applied, superseded, blocked, changes) {
+        (Some(w), ..) => ("applied", Some(w)),
+        (None, true, b, c) => ("superseded", b.or(c)),
+        (None, false, Some(w), _) => ("objected", Some(w)),
+        (None, false, None, Some(w)) => ("changes requested", Some(w)),
+        _ => ("new", None),
+    };
+    let credits = c.patches.iter().find(|q| q.message_id == p.message_id);
+    let mut art = [0; 3];
+    for t in credits
+        .iter()
+        .flat_map(|q| &q.trailers)
+        .filter(|t| t.verified && !t.conditional)
+    {
+        match t.name.to_ascii_lowercase().as_str() {
+            "acked-by" => art[0] += 1,
+            "reviewed-by" => art[1] += 1,
+            "tested-by" => art[2] += 1,
+            _ => {}
+        }
+    }
+    let thread = format!("{}T/", href(list, root));
+    PatchRow {
+        subject: p.subject.clone(),
+        href: format!("{thread}#{}", super::pages::anchor_of(&p.message_id)),
+        state,
+        art,
+        why: why
+            .map(|(pos, s)| format!("{}: {}", pos.person.display(), s.evidence))
+            .unwrap_or_default(),
+        why_href: why
+            .map(|(_, s)| format!("{thread}#{}", super::pages::anchor_of(&s.message_id)))
+            .unwrap_or_default(),
+    }
+}
+
+/// What a thread page links of its series: the series page, and each
+/// version as (label, thread page, in this thread).
+#[derive(Default)]
+pub struct VersionLinks {
+    pub series_href: String,
+    pub versions: Vec<(String, String, bool)>,
+}
+
+/// The series links of the thread `root`; empty when it holds no series.
+pub fn version_links(st: &AppState, list: &str, root: &str) -> Result<VersionLinks, WebError> {
+    let Some(series) = st.with_store(|s| s.series(root))? else {
+        return Ok(VersionLinks::default());
+    };
+    let page = format!("{}series/", href(list, root));
+    let mut out = Vec::new();
+    for v in &series.versions {
+        let vlist = list_of(st, &v.thread_root, list)?;
+        out.push((
+            format!("v{}", v.version),
+            format!("{}T/", href(&vlist, &v.thread_root)),
+            v.thread_root == root,
+        ));
+    }
+    Ok(VersionLinks {
+        series_href: page,
+        versions: out,
+    })
+}
