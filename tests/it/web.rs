@@ -551,6 +551,17 @@ fn person_pages_are_complete_and_every_person_link_resolves() {
     }
     assert!(links.len() > 40, "{} person links", links.len());
     assert!(unresolved.is_empty(), "{unresolved:?}");
+
+    // A 64-patch series: its changelog blocks fold into one box, each
+    // block opened on demand, none open at first.
+    let big = String::from_utf8(
+        get(&app, "/linux-kbuild/20210818060533.3569517-1-keescook@chromium.org/T/").body,
+    )
+    .unwrap();
+    let blocks = big.matches("<details class=\"panel changelog\"").count();
+    assert!(blocks > 60, "{blocks} changelog blocks");
+    assert!(big.contains("<details class=\"panel changelogs\"><summary><h2>For the changelog"));
+    assert!(!big.contains("<details class=\"panel changelog\" open"));
 }
 
 /// lore's `x=m`: the search results as an mbox.gz that mail tools load,
