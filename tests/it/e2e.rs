@@ -299,6 +299,16 @@ fn tables_keep_their_columns_at_phone_and_desktop_widths() {
                 c.screenshot().await.unwrap(),
             )
             .unwrap();
+            // The home page's long subjects wrap instead of widening it.
+            c.goto(&base).await.unwrap();
+            let wide = c
+                .execute(
+                    "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(wide, serde_json::json!(true), "{name}: home page scrolls sideways");
             // The series page: every version's patches, readable at this
             // width too.
             c.goto(&format!("{base}/linux-kbuild/{SERIES}/series/")).await.unwrap();

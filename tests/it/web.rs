@@ -159,7 +159,7 @@ const ROUTES: &str = "
 /?q=modpost&x=A | 200 | application/atom+xml | <entry>; <title>modpost</title>
 /?q=modpost&x=m | 200 | application/gzip | 
 /?q=modpost&x=t | 200 | text/html | class=\"subject thread\" href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/\"; <strong>threads</strong>
-/?q=modpost | 200 | text/html | <strong>messages</strong>; href=\"/?q=modpost&#38;x=m\">mbox.gz</a>
+/?q=modpost | 200 | text/html | <strong>messages</strong>; href=\"/?q=modpost&#38;x=m\">mbox.gz</a>; <time>2024-03-22 01:02 +0000</time>; <time>2024-03-19 14:30 +0000</time>
 /?q=d:2019-01-01.. | 200 | text/html | rel=\"next\" href=\"/?q=d:2019-01-01..&#38;o=25\"
 /?q=d:2019-01-01..&o=25 | 200 | text/html | rel=\"prev\" href=\"/?q=d:2019-01-01..\"
 /?q=d:2019-13-45.. | 200 | text/html | could not read the date range d:2019-13-45..
@@ -555,7 +555,11 @@ fn person_pages_are_complete_and_every_person_link_resolves() {
     // A 64-patch series: its changelog blocks fold into one box, each
     // block opened on demand, none open at first.
     let big = String::from_utf8(
-        get(&app, "/linux-kbuild/20210818060533.3569517-1-keescook@chromium.org/T/").body,
+        get(
+            &app,
+            "/linux-kbuild/20210818060533.3569517-1-keescook@chromium.org/T/",
+        )
+        .body,
     )
     .unwrap();
     let blocks = big.matches("<details class=\"panel changelog\"").count();
