@@ -651,6 +651,9 @@ fn parts_of<'a>(body: &'a str, segments: &[quote::Segment]) -> Vec<Part<'a>> {
         .collect()
 }
 
+/// Recipients a message page names (and puts in its reply commands).
+pub const MAX_RECIPIENTS: usize = 100;
+
 /// A message page's header lines and lore's reply instructions.
 #[derive(Default)]
 pub struct ReplyInfo {
@@ -672,19 +675,31 @@ impl ReplyInfo {
         let crate::message::ParseOutcome::Message(m, _) = crate::message::parse(raw) else {
             return Ok(ReplyInfo::default());
         };
+        // A message to 100,000 people shows the first hundred, and says so.
         let list = |people: &[crate::message::Person]| {
-            people
+            let mut shown: Vec<String> = people
                 .iter()
+                .take(MAX_RECIPIENTS)
                 .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect();
+            if people.len() > MAX_RECIPIENTS {
+                shown.push(format!("and {} more", people.len() - MAX_RECIPIENTS));
+            }
+            shown.join(", ")
         };
         // Reply to all: the sender, then everyone else it went to, once each.
+        let mut seen = std::collections::HashSet::new();
         let mut cc: Vec<&str> = Vec::new();
         for p in m.to.iter().chain(&m.cc) {
             let e = p.email.as_str();
-            if !e.is_empty() && !e.eq_ignore_ascii_case(&m.from.email) && !cc.contains(&e) {
+            if !e.is_empty()
+                && !e.eq_ignore_ascii_case(&m.from.email)
+                && seen.insert(e.to_ascii_lowercase())
+            {
                 cc.push(e);
+            }
+            if cc.len() == MAX_RECIPIENTS {
+                break;
             }
         }
         let mut send = format!(

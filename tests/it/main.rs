@@ -4,6 +4,7 @@ mod body_text;
 mod cluster;
 mod crash;
 mod e2e;
+mod frozen;
 mod gold;
 mod hostile;
 mod import;
