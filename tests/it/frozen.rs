@@ -26,7 +26,12 @@ fn command_json_is_unchanged() {
         ("series.json", &["series", "--json", SERIES][..]),
     ] {
         let out = support::whosaid(data.path(), args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", support::text(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            support::text(&out)
+        );
         expect_test::expect_file![format!("golden/frozen/{name}")]
             .assert_eq(&String::from_utf8_lossy(&out.stdout));
     }
@@ -46,7 +51,10 @@ fn pages_are_unchanged() {
         ("flat.html", format!("/linux-mm/{HMM}/T/")),
         ("nested.html", format!("/linux-kbuild/{SERIES}/t/")),
         ("series.html", format!("/linux-kbuild/{SERIES}/series/")),
-        ("who.html", "/who/dana.whitfield@intel.example.com".to_string()),
+        (
+            "who.html",
+            "/who/dana.whitfield@intel.example.com".to_string(),
+        ),
         ("search.html", "/?q=modpost".to_string()),
         ("search-threads.html", "/?q=modpost&x=t".to_string()),
         ("thread.atom", format!("/linux-mm/{HMM}/t.atom")),
