@@ -32,12 +32,13 @@ pub enum Error {
         detail: String,
     },
     /// The search index failed.
-    #[error("index {path}: {detail}; `whosaid reindex` rebuilds it from the store")]
+    #[error("index {path}: {cause}; `whosaid reindex` rebuilds it from the store")]
     Index {
         /// The index directory.
         path: PathBuf,
-        /// What the index library said.
-        detail: String,
+        /// What the index library said, kept whole.
+        #[source]
+        cause: crate::index::IndexError,
     },
     /// The store was written by a newer whosaid.
     #[error(

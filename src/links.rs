@@ -1,4 +1,5 @@
-//! Permalink shapes shared by the JSON output and (later) the web pages.
+//! Permalink shapes shared by the JSON output, the command line and the web
+//! pages.
 //!
 //! Message-IDs appear in URLs percent-encoded, with `/` written `%2F`, as on
 //! lore, so a lore link becomes a whosaid link by changing the host.

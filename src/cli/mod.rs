@@ -226,15 +226,7 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
             crate::error::Error::Store { cause, .. } if cause.is_read_only() => {
                 Some(Cause::ReadOnly)
             }
-            crate::error::Error::Index { detail, .. } => {
-                if detail.contains("No space left") {
-                    Some(Cause::Full)
-                } else if detail.contains("Read-only file system") {
-                    Some(Cause::ReadOnly)
-                } else {
-                    None
-                }
-            }
+            crate::error::Error::Index { cause, .. } => cause.io_kind().and_then(of_io),
             _ => None,
         }
     })?;

@@ -206,11 +206,54 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
 }
 
+/// What went wrong in the index, with the index library's own error kept
+/// (only this module knows tantivy's types).
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// tantivy failed.
+    #[error(transparent)]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// The index directory could not be opened.
+    #[error(transparent)]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    /// The index was written by a whosaid with another schema.
+    #[error("schema version {found}, this whosaid uses {expected}")]
+    Version {
+        /// The version found (or "unknown").
+        found: String,
+        /// This whosaid's.
+        expected: u32,
+    },
+}
+
+impl IndexError {
+    /// The operating system's error behind it, if one is (a full disk, a
+    /// read-only file system): for telling the user what to do.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        use tantivy::TantivyError as T;
+        use tantivy::directory::error::{OpenDirectoryError, OpenWriteError};
+        match self {
+            IndexError::Tantivy(T::IoError(io)) => Some(io.kind()),
+            IndexError::Tantivy(T::OpenWriteError(OpenWriteError::IoError {
+                io_error, ..
+            }))
+            | IndexError::Directory(OpenDirectoryError::IoError { io_error, .. }) => {
+                Some(io_error.kind())
+            }
+            IndexError::Tantivy(T::OpenDirectoryError(OpenDirectoryError::IoError {
+                io_error,
+                ..
+            })) => Some(io_error.kind()),
+            _ => None,
+        }
+    }
+}
+
 fn index_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + use<> {
     let path = path.to_path_buf();
     move |e| Error::Index {
         path: path.clone(),
-        detail: e.to_string(),
+        cause: e.into(),
     }
 }
 
@@ -224,10 +267,10 @@ impl Index {
         if path.join("meta.json").exists() && found != Some(SCHEMA_VERSION) {
             return Err(Error::Index {
                 path,
-                detail: format!(
-                    "schema version {}, this whosaid uses {SCHEMA_VERSION}",
-                    found.map_or("unknown".to_string(), |v| v.to_string())
-                ),
+                cause: IndexError::Version {
+                    found: found.map_or("unknown".to_string(), |v| v.to_string()),
+                    expected: SCHEMA_VERSION,
+                },
             });
         }
         Self::open_dir(path)
@@ -257,7 +300,7 @@ impl Index {
         let (schema, fields) = schema();
         let dir = MmapDirectory::open(&path).map_err(|e| Error::Index {
             path: path.clone(),
-            detail: e.to_string(),
+            cause: e.into(),
         })?;
         let settings = IndexSettings {
             docstore_compression: tantivy::store::Compressor::Zstd(

@@ -1,4 +1,5 @@
-//! The store: raw messages and their summaries in SQLite. The ground truth.
+//! The store: raw messages and their summaries, in SQLite (the default) or
+//! PostgreSQL. The ground truth.
 //!
 //! Every distinct byte sequence ever imported is kept, zstd-compressed, keyed
 //! by its sha256 (`raws`). Copies that are the same message (same Message-ID
@@ -8,7 +9,7 @@
 //! imports: a message's summary comes from its copy with the smallest sha256,
 //! and lists are a set.
 //!
-//! The search index (later) and thread tables are derived and can be rebuilt.
+//! The search index and the thread tables are derived and can be rebuilt.
 //! Writes happen in transactions of many messages; a crash loses at most the
 //! open transaction, and re-importing is idempotent, so nothing is lost.
 

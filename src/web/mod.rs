@@ -307,12 +307,26 @@ impl From<crate::error::Error> for WebError {
     }
 }
 
+/// A server-side failure's detail goes to the server's log under an id;
+/// the reader is told the id, not the internals (paths, SQL, library
+/// messages).
+fn logged(detail: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let id = format!("{secs:x}-{n}");
+    eprintln!("whosaid: error {id}: {detail}");
+    format!("the server failed to answer (error {id}; its log says why)")
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, why) = match self {
             WebError::NotFound(w) => (StatusCode::NOT_FOUND, w),
             WebError::BadRequest(w) => (StatusCode::BAD_REQUEST, w),
-            WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, w),
+            WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, logged(&w)),
             WebError::Busy => {
                 let page = pages::ErrorPage {
                     title: "Busy".into(),
@@ -350,7 +364,7 @@ impl IntoResponse for ApiError {
         let (status, why) = match self.0 {
             WebError::NotFound(w) => (StatusCode::NOT_FOUND, w),
             WebError::BadRequest(w) => (StatusCode::BAD_REQUEST, w),
-            WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, w),
+            WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, logged(&w)),
             WebError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too many searches are running; try again in a few seconds".to_string(),
@@ -836,4 +850,39 @@ async fn script() -> Response {
         include_str!("../../static/app.js"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(resp: Response) -> (u16, String) {
+        let status = resp.status().as_u16();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(resp.into_body(), 1 << 20))
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    /// A server-side failure tells the reader an id to quote, never the
+    /// internals (the detail goes to the log).
+    #[test]
+    fn internal_errors_show_an_id_not_the_detail() {
+        let detail = "no such table: messages_v2 in /srv/whosaid/store.sqlite3";
+        for resp in [
+            WebError::Internal(detail.into()).into_response(),
+            ApiError(WebError::Internal(detail.into())).into_response(),
+        ] {
+            let (status, text) = body(resp);
+            assert_eq!(status, 500);
+            assert!(
+                !text.contains("messages_v2") && !text.contains("/srv/"),
+                "{text}"
+            );
+            assert!(text.contains("(error "), "{text}");
+        }
+    }
 }
