@@ -1,4 +1,5 @@
 //! whosaid: a mailing-list archiver that records who said what in review.
+pub mod archive;
 pub mod cli;
 pub mod consensus;
 pub mod error;

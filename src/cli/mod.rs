@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::archive::{Archive, IndexCatchUp};
 use crate::import::{self, ImportConfig, ImportReport};
 use crate::index::{Index, SearchOptions, Sort};
 use crate::links;
@@ -377,63 +378,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn open_index(data: &std::path::Path) -> anyhow::Result<Index> {
-    Index::open(data).with_context(|| format!("cannot open the search index in {}", data.display()))
+/// The archive in `data`, caught up with an interrupted import's threading.
+fn open_archive(data: &std::path::Path) -> anyhow::Result<Archive> {
+    Archive::open(data).with_context(|| cannot_open(data))
 }
 
-fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
-    Store::open(data).with_context(|| {
-        format!(
-            "cannot open the archive in {} (choose another with --data or WHOSAID_DATA)",
-            data.display()
-        )
-    })
+/// The store in `data` as it is.
+fn open_store_only(data: &std::path::Path) -> anyhow::Result<Archive> {
+    Archive::open_store_only(data).with_context(|| cannot_open(data))
 }
 
-/// Threads messages an interrupted import left unthreaded.
-fn catch_up_threading(store: &Store) -> anyhow::Result<()> {
-    // A read replica cannot thread; its primary's importer will.
-    if store.is_replica() || store.pending_threading()? == 0 {
-        return Ok(());
-    }
-    // A shared store's importer threads its own messages: leave them to it.
-    match store.lock_importer() {
-        Ok(()) => {}
-        Err(crate::error::Error::StoreLocked(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    let done = store
-        .rethread()
-        .map(drop)
-        .context("threading messages left unthreaded by an interrupted import");
-    store.unlock_importer()?;
-    done
+/// The archive with its search index, both caught up; says so when an
+/// import is running and the results may miss its newest mail.
+fn open_searchable(data: &std::path::Path) -> anyhow::Result<Archive> {
+    let (archive, caught) = Archive::open_searchable(data).with_context(|| cannot_open(data))?;
+    say_catch_up(caught);
+    Ok(archive)
 }
 
-/// Brings the index up to the store when an import was interrupted, if no
-/// import is running; otherwise says the results may miss the newest mail.
-fn catch_up_index(data: &std::path::Path, store: &Store, index: &Index) -> anyhow::Result<()> {
-    let behind = store.max_index_seq()? - index.indexed_seq()?;
-    if behind <= 0 {
-        return Ok(());
+fn say_catch_up(caught: IndexCatchUp) {
+    if let IndexCatchUp::ImportRunning { behind } = caught {
+        eprintln!("note: an import is running; results may miss its newest {behind} changes");
     }
-    match import::lock_data_dir(data) {
-        Ok(_lock) => {
-            let mut writer = index.writer()?;
-            let (_, reached) = import::sync_index(
-                store,
-                &mut writer,
-                index.indexed_seq()?,
-                &Default::default(),
-                usize::MAX,
-            )?;
-            writer.commit(reached)?;
-        }
-        Err(_) => {
-            eprintln!("note: an import is running; results may miss its newest {behind} changes")
-        }
-    }
-    Ok(())
+}
+
+fn cannot_open(data: &std::path::Path) -> String {
+    format!(
+        "cannot open the archive in {} (choose another with --data or WHOSAID_DATA)",
+        data.display()
+    )
 }
 
 /// Standard output for text meant to be read: see [`Visible`].

@@ -153,8 +153,7 @@ pub struct Config {
 impl AppState {
     /// Opens the archive for reading.
     pub fn open(config: Config) -> crate::error::Result<AppState> {
-        let store = Store::open(&config.data)?;
-        let index = Index::open(&config.data).ok();
+        let (store, index) = crate::archive::Archive::open_for_serving(&config.data)?.into_parts();
         Ok(AppState {
             stores: crate::store::Pool::new(&config.data, Some(store)),
             threads: Mutex::new(Lru::new(64, usize::MAX)),

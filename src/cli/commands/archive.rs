@@ -3,9 +3,8 @@
 use crate::cli::*;
 
 pub(in crate::cli) fn cmd_stats(data: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
-    catch_up_threading(&store)?;
-    let stats = store.stats()?;
+    let archive = open_archive(data)?;
+    let stats = archive.store().stats()?;
     if json {
         let mut value = serde_json::to_value(&stats)?;
         value["lists"] = stats
@@ -55,20 +54,20 @@ pub(in crate::cli) fn cmd_stats(data: &std::path::Path, json: bool) -> anyhow::R
 }
 
 pub(in crate::cli) fn cmd_fsck(data: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
-    let n = store.for_each_raw(|_, _| {})?;
+    let archive = open_store_only(data)?;
+    let n = archive.store().for_each_raw(|_, _| {})?;
     println!("{n} raw messages decompress and match their sha256");
     Ok(ExitCode::SUCCESS)
 }
 
 pub(in crate::cli) fn cmd_reindex(data: &std::path::Path) -> anyhow::Result<ExitCode> {
     let _lock = import::lock_data_dir(data)?;
-    let store = open_store(data)?;
-    catch_up_threading(&store)?;
-    let index = Index::open_for_writing(data)
+    let archive = open_archive(data)?;
+    let index = archive
+        .index_for_writing()
         .with_context(|| format!("cannot open the search index in {}", data.display()))?;
     let started = Instant::now();
-    let n = import::reindex(&store, &index)?;
+    let n = import::reindex(archive.store(), &index)?;
     println!(
         "indexed {n} messages in {:.1} s",
         started.elapsed().as_secs_f64()

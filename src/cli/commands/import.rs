@@ -10,20 +10,21 @@ pub(in crate::cli) fn cmd_import(
     json: bool,
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(data)?;
+    let mut archive = open_store_only(data)?;
     // On a shared store, a server on this data dir follows the store and
     // takes the data dir's lock for moments at a time: wait for it.
-    let _lock = if store.is_postgres() {
+    let _lock = if archive.store().is_postgres() {
         import::lock_data_dir_waiting(data, std::time::Duration::from_secs(60))?
     } else {
         import::lock_data_dir(data)?
     };
-    let index = Index::open_for_writing(data)
+    let index = archive
+        .index_for_writing()
         .with_context(|| format!("cannot open the search index in {}", data.display()))?;
     let (inputs, mut expand_report) = import::expand_paths(paths);
     let started = Instant::now();
     let bar = progress_bar();
-    let result = import::import(&mut store, &index, &inputs, &config, |p| {
+    let result = import::import(archive.store_mut(), &index, &inputs, &config, |p| {
         if let Some(bar) = &bar {
             if let Some(total) = p.total_bytes {
                 bar.set_length(total);

@@ -9,15 +9,14 @@ pub(in crate::cli) fn prepare_query(
     data: &std::path::Path,
     query: &str,
 ) -> anyhow::Result<Option<(Store, Index, crate::query::Parsed)>> {
-    let store = open_store(data)?;
-    let index = open_index(data)?;
-    catch_up_threading(&store)?;
-    catch_up_index(data, &store, &index)?;
+    let archive = open_searchable(data)?;
     match crate::query::parse(query, chrono::Utc::now().timestamp()) {
         Ok(parsed) => {
             for note in &parsed.notes {
                 eprintln!("note: {note}");
             }
+            let (store, index) = archive.into_parts();
+            let index = index.expect("open_searchable opens the index");
             Ok(Some((store, index, parsed)))
         }
         Err(e) => {

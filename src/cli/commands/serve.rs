@@ -33,9 +33,9 @@ pub(in crate::cli) fn cmd_serve(
         base_url,
         follow_chunk,
     } = serve;
-    let store = open_store(data)?;
-    let empty = store.message_count()? == 0;
-    let shared = store.is_postgres();
+    let archive = open_store_only(data)?;
+    let empty = archive.store().message_count()? == 0;
+    let shared = archive.store().is_postgres();
     if empty && !data_named {
         // Write the built-in samples next to the store, import, remove.
         let dir = data.join(".samples");
@@ -54,19 +54,22 @@ pub(in crate::cli) fn cmd_serve(
         cmd_import(data, ImportConfig::default(), false, false, &paths)?;
         let _ = std::fs::remove_dir_all(&dir);
     } else {
-        catch_up_threading(&store)?;
+        archive
+            .catch_up_threading()
+            .context("threading messages left unthreaded by an interrupted import")?;
         // On a shared store the index follows it from a thread of its own
         // (below): a new node serves its thread pages at once and its
         // search results as the index fills.
         if !shared {
-            let index = Index::open_for_writing(data)
+            let index = archive
+                .index_for_writing()
                 .with_context(|| format!("cannot open the search index in {}", data.display()))?;
-            catch_up_index(data, &store, &index)?;
+            say_catch_up(archive.catch_up(&index)?);
         }
     }
-    drop(store);
     if shared {
-        let index = Index::open_for_writing(data)
+        let index = archive
+            .index_for_writing()
             .with_context(|| format!("cannot open the search index in {}", data.display()))?;
         let dir = data.to_path_buf();
         std::thread::Builder::new()
@@ -74,6 +77,7 @@ pub(in crate::cli) fn cmd_serve(
             .spawn(move || follow_store(&index, &dir, follow_chunk))
             .context("cannot start the index follower")?;
     }
+    drop(archive);
     let state = crate::web::AppState::open(crate::web::Config {
         data: data.to_path_buf(),
         base_url,
@@ -100,7 +104,8 @@ pub(in crate::cli) fn follow_store(index: &Index, data: &std::path::Path, chunk:
     let mut store: Option<Store> = None;
     loop {
         // (Re)connects after an error: the server may have restarted.
-        let s = match store.take().map_or_else(|| Store::open(data), Ok) {
+        let reopen = || crate::archive::Archive::open_store_only(data).map(|a| a.into_parts().0);
+        let s = match store.take().map_or_else(reopen, Ok) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("whosaid: following the store: {e}; retrying");

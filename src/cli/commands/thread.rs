@@ -10,8 +10,8 @@ pub(in crate::cli) fn thread_with_positions(
     files: &ReviewFiles,
     msgid: &str,
 ) -> anyhow::Result<Option<(ThreadView, crate::consensus::Consensus, String)>> {
-    let store = open_store(data)?;
-    catch_up_threading(&store)?;
+    let archive = open_archive(data)?;
+    let store = archive.store();
     let msgid = links::message_id_from_user(msgid);
     let Some(view) = store.thread(&msgid)? else {
         eprintln!(
@@ -166,8 +166,8 @@ pub(in crate::cli) fn cmd_series(
     json: bool,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
-    catch_up_threading(&store)?;
+    let archive = open_archive(data)?;
+    let store = archive.store();
     let msgid = links::message_id_from_user(msgid);
     let Some(series) = store.series(&msgid)? else {
         eprintln!("whosaid: <{msgid}> is not in the archive or not part of a patch series");
