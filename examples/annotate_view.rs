@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let blind = args.next().as_deref() == Some("--blind");
     let store = Store::open(std::path::Path::new(&data))?;
     let view = store.thread(&msgid)?.ok_or("no such message")?;
-    let inputs = store.consensus_inputs(&view)?;
+    let inputs = whosaid::archive::consensus_inputs(&store, &view)?;
     for &(i, depth) in &view.order {
         let n = &view.nodes[i];
         let indent = "  ".repeat(depth.min(12));

@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = std::path::PathBuf::from(data);
     let store = Store::open(&data)?;
     let view = store.thread(&msgid)?.ok_or("no such message")?;
-    let inputs = store.consensus_inputs(&view)?;
+    let inputs = whosaid::archive::consensus_inputs(&store, &view)?;
     println!("{} messages", view.nodes.len());
     // For a profiler: one step, 300 times, and nothing else.
     let profile = std::env::var("PAGE_BENCH_PROFILE").unwrap_or_default();
@@ -82,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "read+decode      {:7.2} ms (bodies only, every core)",
-        time(|| store.consensus_inputs(&view).unwrap())
+        time(|| whosaid::archive::consensus_inputs(&store, &view).unwrap())
     );
     println!(
         "consensus        {:7.2} ms",

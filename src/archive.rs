@@ -149,3 +149,35 @@ impl Archive {
         Ok(IndexCatchUp::Current)
     }
 }
+
+/// The messages of a thread as the consensus engine reads them: the
+/// facts the store keeps for each (tree links, sender, patch counters) and
+/// its body. The store knows nothing of the engine; this is where the two
+/// meet.
+pub fn consensus_inputs(
+    store: &Store,
+    view: &crate::store::ThreadView,
+) -> Result<Vec<crate::consensus::MessageInput>> {
+    let bodies = store.bodies(view)?;
+    Ok(view
+        .nodes
+        .iter()
+        .zip(bodies)
+        .map(|(n, body)| crate::consensus::MessageInput {
+            message_id: n.message_id.clone(),
+            parent: n.parent,
+            ghost: n.ghost,
+            from: n.from.clone(),
+            date: n.date.map(|d| d.0),
+            subject: n.subject.clone(),
+            is_patch: n.is_patch,
+            is_reply: n.is_reply,
+            version: n.version,
+            index: n.index,
+            total: n.total,
+            has_diff: n.has_diff,
+            author: n.author.clone(),
+            body,
+        })
+        .collect())
+}

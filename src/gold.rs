@@ -209,7 +209,7 @@ pub fn score(store: &Store, set: &GoldSet) -> Result<Score, ScoreError> {
         let view = store
             .thread(id)?
             .ok_or_else(|| ScoreError::Missing(id.to_string()))?;
-        let c = consensus::analyze(&store.consensus_inputs(&view)?);
+        let c = consensus::analyze(&crate::archive::consensus_inputs(store, &view)?);
         analysed.insert(id.to_string(), c.clone());
         Ok(c)
     };

@@ -409,5 +409,27 @@ fn hunk_step(line: &str, old: u32, new: u32) -> (u32, u32) {
     }
 }
 
+/// The quoted text of a body, markers dropped: what the index holds as
+/// quoted (`index::IndexDoc::from_message`), and what a search snippet of
+/// quoted words is cut from (the index searches quoted text but does not
+/// store it).
+pub fn quoted_text(body: &str) -> String {
+    let mut out = String::new();
+    for seg in segment(body) {
+        if let Kind::Quoted { .. } = seg.kind {
+            push_unquoted(&mut out, seg.text(body));
+        }
+    }
+    out
+}
+
+/// Appends quoted lines without their markers: quote markers are not words.
+pub fn push_unquoted(out: &mut String, quoted: &str) {
+    for line in quoted.lines() {
+        out.push_str(line.trim_start_matches(['>', ' ', '\t']));
+        out.push('\n');
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -310,7 +310,8 @@ pub fn who(
     let mut people: Vec<(WhoPerson, i64)> = Vec::new();
     for root in &roots {
         let view = store.thread_by_root(root)?;
-        let consensus = crate::consensus::analyze_with(&store.consensus_inputs(&view)?, ctx);
+        let consensus =
+            crate::consensus::analyze_with(&crate::archive::consensus_inputs(store, &view)?, ctx);
         for p in &consensus.positions {
             if p.signals
                 .iter()

@@ -22,6 +22,8 @@ pub(super) enum Job {
 enum Done {
     Message {
         incoming: Box<Incoming>,
+        /// What the index will hold (the store never reads it).
+        doc: Box<IndexDoc>,
         warnings: Vec<ImportWarning>,
         place: ImportWarning,
     },
@@ -299,7 +301,6 @@ fn work(
                     let has_diff = !doc.diff_files.is_empty() || !msg.patches.is_empty();
                     let incoming = Incoming {
                         facts: crate::series::facts(&msg, has_diff),
-                        doc,
                         sha256: Sha256::digest(&raw).into(),
                         fingerprint: store::fingerprint(&msg),
                         size: raw.len(),
@@ -311,6 +312,7 @@ fn work(
                         seq,
                         Done::Message {
                             incoming: Box::new(incoming),
+                            doc: Box::new(doc),
                             warnings,
                             place,
                         },
@@ -374,11 +376,12 @@ impl<'a> Sink<'a> {
             }
             Done::Message {
                 incoming,
+                doc,
                 warnings,
                 place,
             } => {
                 self.report.read += 1;
-                if let Err(e) = self.store_message(&incoming, warnings, place) {
+                if let Err(e) = self.store_message(&incoming, &doc, warnings, place) {
                     self.result = Err(e);
                     return;
                 }
@@ -392,6 +395,7 @@ impl<'a> Sink<'a> {
     fn store_message(
         &mut self,
         incoming: &Incoming,
+        doc: &IndexDoc,
         warnings: Vec<ImportWarning>,
         place: ImportWarning,
     ) -> Result<()> {
@@ -419,7 +423,7 @@ impl<'a> Sink<'a> {
             PutOutcome::Duplicate => report.duplicates += 1,
         }
         if put.changed {
-            self.index_put(&put, incoming)?;
+            self.index_put(&put, incoming, doc)?;
         }
         Ok(())
     }
@@ -427,7 +431,7 @@ impl<'a> Sink<'a> {
     /// Indexes a stored message whose canonical copy changed; a copy that
     /// is not the canonical one is left to the catch-up, which reads the
     /// canonical one.
-    fn index_put(&mut self, put: &store::Put, incoming: &Incoming) -> Result<()> {
+    fn index_put(&mut self, put: &store::Put, incoming: &Incoming, doc: &IndexDoc) -> Result<()> {
         if !put.canonical {
             self.indexed_inline.remove(&put.row);
             return Ok(());
@@ -440,8 +444,7 @@ impl<'a> Sink<'a> {
         } else {
             vec![incoming.list.name.clone()]
         };
-        self.index_writer
-            .upsert(put.row, &incoming.doc, &lists, replace)?;
+        self.index_writer.upsert(put.row, doc, &lists, replace)?;
         self.indexed_inline.insert(put.row);
         self.report.indexed += 1;
         Ok(())

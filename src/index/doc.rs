@@ -104,7 +104,7 @@ impl IndexDoc {
                     }
                 };
                 if let Kind::Quoted { .. } = seg.kind {
-                    push_unquoted(target, text);
+                    quote::push_unquoted(target, text);
                 } else {
                     target.push_str(text);
                 }
@@ -123,27 +123,6 @@ impl IndexDoc {
     }
 }
 
-/// The quoted text of a body as the index holds it (what
-/// [`IndexDoc::from_message`] puts in `quoted`), for snippets: the index
-/// searches quoted text but does not store it.
-pub fn quoted_text(body: &str) -> String {
-    let mut out = String::new();
-    for seg in quote::segment(body) {
-        if let Kind::Quoted { .. } = seg.kind {
-            push_unquoted(&mut out, seg.text(body));
-        }
-    }
-    out
-}
-
-/// Appends quoted lines without their markers: quote markers are not words.
-fn push_unquoted(out: &mut String, quoted: &str) {
-    for line in quoted.lines() {
-        out.push_str(line.trim_start_matches(['>', ' ', '\t']));
-        out.push('\n');
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +136,9 @@ On Mon, B wrote:\n> first quoted line\n>> deeper quote\n\nMy reply.\n\n> more qu
         };
         let doc = IndexDoc::from_message(&msg);
         assert_eq!(doc.quoted, "first quoted line\ndeeper quote\nmore quoted\n");
-        assert_eq!(quoted_text(&crate::message::body_text(raw)), doc.quoted);
+        assert_eq!(
+            quote::quoted_text(&crate::message::body_text(raw)),
+            doc.quoted
+        );
     }
 }

@@ -38,7 +38,7 @@ use tantivy::{
     DocAddress, DocSet, IndexReader, IndexSettings, Order, ReloadPolicy, TantivyDocument, Term,
 };
 
-pub use self::doc::{IndexDoc, quoted_text};
+pub use self::doc::IndexDoc;
 use crate::error::{Error, Result};
 use crate::query::{self, Expr};
 

@@ -126,7 +126,7 @@ impl Store {
             }
             body.truncate(cut);
         }
-        Ok(crate::index::quoted_text(&body))
+        Ok(crate::quote::quoted_text(&body))
     }
 
     /// The canonical copies of the messages in `rows`, in the same order;

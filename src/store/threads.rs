@@ -536,13 +536,10 @@ fn closure(db: &Db, start: &[i64]) -> std::result::Result<Vec<i64>, DbError> {
 }
 
 impl Store {
-    /// The messages of a thread as the consensus engine reads them: tree
-    /// links from the view, bodies parsed from each canonical copy.
-    pub fn consensus_inputs(
-        &self,
-        view: &ThreadView,
-    ) -> Result<Vec<crate::consensus::MessageInput>> {
-        let mut out = Vec::with_capacity(view.nodes.len());
+    /// The body text of each message of a thread (empty for a message not
+    /// in the archive), in the order of `view.nodes`, each parsed from its
+    /// canonical copy.
+    pub fn bodies(&self, view: &ThreadView) -> Result<Vec<String>> {
         let rows: Vec<i64> = view.nodes.iter().filter_map(|n| n.row).collect();
         // Unpacking and decoding are most of a long thread's cost and need
         // no connection: spread them over the cores.
@@ -551,26 +548,11 @@ impl Store {
             p.unpack(path).map(|raw| crate::message::body_text(&raw))
         })
         .into_iter();
+        let mut out = Vec::with_capacity(view.nodes.len());
         for n in &view.nodes {
-            let body = match n.row {
+            out.push(match n.row {
                 Some(_) => bodies.next().transpose()?.unwrap_or_default(),
                 None => String::new(),
-            };
-            out.push(crate::consensus::MessageInput {
-                message_id: n.message_id.clone(),
-                parent: n.parent,
-                ghost: n.ghost,
-                from: n.from.clone(),
-                date: n.date.map(|d| d.0),
-                subject: n.subject.clone(),
-                is_patch: n.is_patch,
-                is_reply: n.is_reply,
-                version: n.version,
-                index: n.index,
-                total: n.total,
-                has_diff: n.has_diff,
-                author: n.author.clone(),
-                body,
             });
         }
         Ok(out)

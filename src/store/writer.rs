@@ -34,8 +34,6 @@ pub struct Incoming {
     pub facts: crate::series::PatchFacts,
     /// The list it was imported into.
     pub list: ListName,
-    /// What the search index holds about it.
-    pub doc: crate::index::IndexDoc,
 }
 
 /// What [`Writer::put`] did, in full.

@@ -239,7 +239,7 @@ impl AppState {
         }
         let (view, inputs) = self.with_store(|s| {
             let view = s.thread_by_root(&key.0)?;
-            let inputs = s.consensus_inputs(&view)?;
+            let inputs = crate::archive::consensus_inputs(s, &view)?;
             Ok((view, inputs))
         })?;
         // Cut once, for the consensus engine and for the page.

@@ -20,8 +20,10 @@ pub(in crate::cli) fn thread_with_positions(
         );
         return Ok(None);
     };
-    let consensus =
-        crate::consensus::analyze_with(&store.consensus_inputs(&view)?, files.context());
+    let consensus = crate::consensus::analyze_with(
+        &crate::archive::consensus_inputs(store, &view)?,
+        files.context(),
+    );
     Ok(Some((view, consensus, msgid)))
 }
 
