@@ -7,8 +7,8 @@
 //! PostgreSQL a statement is translated once and cached: `?N` becomes `$N`,
 //! and `INSERT OR IGNORE` becomes `INSERT ... ON CONFLICT DO NOTHING`.
 //! Values cross as [`Value`]: integers (booleans are 0/1), text, bytes.
-//! The PostgreSQL schema is derived from the SQLite one by replacing types
-//! (`store::postgres_schema`); the tables and indexes are the same.
+//! Each engine has its schema written out (`store::schema`); a test holds
+//! their tables and indexes the same.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -34,7 +34,7 @@ pub use self::db::DbError;
 use self::db::{Db, Param, Row};
 pub use self::pool::Pool;
 pub use self::raws::Packed;
-use self::schema::{SCHEMA, postgres_schema};
+use self::schema::{POSTGRES_SCHEMA, SCHEMA};
 pub use self::series::{Series, SeriesPatch, SeriesVersion};
 pub use self::threads::{RethreadReport, ThreadNode, ThreadSummary, ThreadView};
 pub use self::writer::{Incoming, Put, PutOutcome, Writer};
@@ -293,7 +293,7 @@ impl Store {
             db.begin().map_err(err)?;
             db.query("SELECT pg_advisory_xact_lock(?1)", &[&SCHEMA_LOCK])
                 .map_err(err)?;
-            db.batch(&postgres_schema()).map_err(err)?;
+            db.batch(POSTGRES_SCHEMA).map_err(err)?;
             db.batch("COMMIT").map_err(err)?;
         }
         let store = Store { db, path, replica };
