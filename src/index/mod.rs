@@ -154,9 +154,15 @@ impl IndexError {
     /// read-only file system): for telling the user what to do.
     pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
         use tantivy::TantivyError as T;
-        use tantivy::directory::error::{OpenDirectoryError, OpenWriteError};
+        use tantivy::directory::error::{
+            LockError, OpenDirectoryError, OpenReadError, OpenWriteError,
+        };
         match self {
-            IndexError::Tantivy(T::IoError(io)) => Some(io.kind()),
+            IndexError::Tantivy(T::IoError(io))
+            | IndexError::Tantivy(T::LockFailure(LockError::IoError(io), _)) => Some(io.kind()),
+            IndexError::Tantivy(T::OpenReadError(OpenReadError::IoError { io_error, .. })) => {
+                Some(io_error.kind())
+            }
             IndexError::Tantivy(T::OpenWriteError(OpenWriteError::IoError {
                 io_error, ..
             }))
@@ -286,5 +292,32 @@ impl Index {
     pub fn num_docs(&self) -> Result<u64> {
         self.refresh()?;
         Ok(self.reader.searcher().num_docs())
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    /// The operating system's error is found under each way tantivy wraps
+    /// it, so the CLI can say "the disk is full" or "read-only".
+    #[test]
+    fn io_kinds_are_found_under_tantivy_wrappers() {
+        use std::io::{Error as Io, ErrorKind};
+        use tantivy::directory::error::LockError;
+        let lock = IndexError::Tantivy(tantivy::TantivyError::LockFailure(
+            LockError::wrap_io_error(Io::from(ErrorKind::ReadOnlyFilesystem)),
+            None,
+        ));
+        assert_eq!(lock.io_kind(), Some(ErrorKind::ReadOnlyFilesystem));
+        let io = IndexError::Tantivy(tantivy::TantivyError::from(Io::from(
+            ErrorKind::StorageFull,
+        )));
+        assert_eq!(io.io_kind(), Some(ErrorKind::StorageFull));
+        let version = IndexError::Version {
+            found: "2".into(),
+            expected: SCHEMA_VERSION,
+        };
+        assert_eq!(version.io_kind(), None);
     }
 }
