@@ -25,7 +25,7 @@ pub(super) fn anchors(msgs: &[MessageInput]) -> Vec<Option<usize>> {
     // whole walk (walking to the top from each message was quadratic: 30 s
     // for a reply chain 100,000 deep). A walk longer than the thread is a
     // cycle, which has no anchor.
-    let is_anchor = |c: usize| msgs[c].is_patch && !msgs[c].is_reply && !msgs[c].ghost;
+    let is_anchor = |c: usize| msgs[c].posts_patch();
     let mut memo: Vec<Option<Option<usize>>> = vec![None; msgs.len()];
     let mut walk = Vec::new();
     for i in 0..msgs.len() {

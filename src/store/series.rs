@@ -64,7 +64,7 @@ fn versions_in(view: &ThreadView, sender: &str) -> BTreeMap<u32, SeriesVersion> 
     let mut out: BTreeMap<u32, SeriesVersion> = BTreeMap::new();
     let is_series_msg = |i: usize| {
         let n = &view.nodes[i];
-        !n.ghost && n.is_patch && !n.is_reply && n.from.email == sender
+        n.posts_patch() && n.from.email == sender
     };
     for &(i, _) in &view.order {
         if !is_series_msg(i) {
@@ -122,7 +122,7 @@ impl Store {
             .position(|n| n.message_id == message_id && !n.ghost);
         let start = loop {
             match cur {
-                Some(i) if view.nodes[i].is_patch && !view.nodes[i].is_reply => break Some(i),
+                Some(i) if view.nodes[i].posts_patch() => break Some(i),
                 Some(i) => cur = view.nodes[i].parent,
                 None => break None,
             }

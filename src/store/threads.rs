@@ -93,6 +93,13 @@ pub struct ThreadView {
     pub order: Vec<(usize, usize)>,
 }
 
+impl ThreadNode {
+    /// A patch or cover letter posted (not a reply, not a ghost).
+    pub fn posts_patch(&self) -> bool {
+        self.is_patch && !self.is_reply && !self.ghost
+    }
+}
+
 impl ThreadView {
     /// The thread's subject: the root's, else the first message's.
     pub fn subject(&self) -> &str {
