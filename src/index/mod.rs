@@ -159,23 +159,43 @@ impl IndexError {
         };
         match self {
             IndexError::Tantivy(T::IoError(io))
-            | IndexError::Tantivy(T::LockFailure(LockError::IoError(io), _)) => Some(io.kind()),
+            | IndexError::Tantivy(T::LockFailure(LockError::IoError(io), _)) => Some(kind_of(io)),
             IndexError::Tantivy(T::OpenReadError(OpenReadError::IoError { io_error, .. })) => {
-                Some(io_error.kind())
+                Some(kind_of(io_error))
             }
             IndexError::Tantivy(T::OpenWriteError(OpenWriteError::IoError {
                 io_error, ..
             }))
             | IndexError::Directory(OpenDirectoryError::IoError { io_error, .. }) => {
-                Some(io_error.kind())
+                Some(kind_of(io_error))
             }
             IndexError::Tantivy(T::OpenDirectoryError(OpenDirectoryError::IoError {
                 io_error,
                 ..
-            })) => Some(io_error.kind()),
+            })) => Some(kind_of(io_error)),
             _ => None,
         }
     }
+}
+
+/// The kind of an I/O error, looking through the wrappers that turn an
+/// OS error into `ErrorKind::Other` (tantivy's writers do: "An IO error
+/// occurred: 'No space left on device'"). A few levels at most.
+fn kind_of(io: &std::io::Error) -> std::io::ErrorKind {
+    let mut at = io;
+    for _ in 0..4 {
+        if let Some(code) = at.raw_os_error() {
+            return std::io::Error::from_raw_os_error(code).kind();
+        }
+        match at
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<std::io::Error>())
+        {
+            Some(inner) => at = inner,
+            None => break,
+        }
+    }
+    at.kind()
 }
 
 pub(super) fn index_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + use<> {
@@ -314,6 +334,11 @@ mod error_tests {
             ErrorKind::StorageFull,
         )));
         assert_eq!(io.io_kind(), Some(ErrorKind::StorageFull));
+        // An OS error wrapped as Other, as tantivy's segment writer does.
+        let wrapped = IndexError::Tantivy(tantivy::TantivyError::from(Io::other(
+            Io::from_raw_os_error(28),
+        )));
+        assert_eq!(wrapped.io_kind(), Some(ErrorKind::StorageFull));
         let version = IndexError::Version {
             found: "2".into(),
             expected: SCHEMA_VERSION,
