@@ -213,47 +213,13 @@ pub(super) fn prose_signals(
             }
             _ => kind.stance(),
         };
-        // Authors defending their own work stay supporters: agreeing with a
-        // critic or describing the bug the patch fixes ("this breaks zfs")
-        // does not make them oppose it. Only giving it up does.
-        // Nor does an author taking back a problem they reported.
-        // Robots report; they take no side.
-        let stance = if is_bot(&m.from)
-            || is_author && (stance == Some(Stance::Oppose) || f.rule == Rule::FalseAlarm)
-        {
-            None
-        } else {
-            stance
+        let speaker = Speaker {
+            author: is_author,
+            bot: is_bot(&m.from),
+            straight_to_patch: anchor.is_some() && m.parent == anchor,
         };
-        // "Please drop this patch" from anyone but its author: a reviewer
-        // wants it out.
-        let (kind, stance) = if f.rule == Rule::Abandons && !is_author {
-            (Kind::Objection, Some(Stance::Oppose))
-        } else {
-            (kind, stance)
-        };
-        // "Done." takes the patch only when someone else says it straight
-        // to the patch ("will you pick this up?" in its notes).
-        let stance =
-            if f.rule == Rule::Done && (is_author || anchor.is_none() || m.parent != anchor) {
-                None
-            } else {
-                stance
-            };
-        // A nit after one's own ack or review leaves it standing (one given
-        // on a condition still waits for it).
-        let unconditional_support = || {
-            people[who]
-                .signals
-                .iter()
-                .rev()
-                .find(|s| s.stance.is_some())
-                .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional)
-        };
-        let stance = if f.rule == Rule::NitRequest
-            && current.get(&who) == Some(&Stance::Support)
-            && unconditional_support()
-        {
+        let (kind, stance) = speaker.reads(f.rule, kind, stance);
+        let stance = if nit_beside_review(f.rule, &people[who], current.get(&who)) {
             None
         } else {
             stance
@@ -280,6 +246,53 @@ pub(super) fn prose_signals(
         ));
     }
     out
+}
+
+/// Who says a sentence, as far as it changes what the sentence means.
+struct Speaker {
+    /// The author of the patch it answers.
+    author: bool,
+    /// A robot (build bots, CI).
+    bot: bool,
+    /// It answers the patch itself.
+    straight_to_patch: bool,
+}
+
+impl Speaker {
+    /// What the speaker's place makes of a signal.
+    fn reads(&self, rule: Rule, kind: Kind, stance: Option<Stance>) -> (Kind, Option<Stance>) {
+        // Authors defending their own work stay supporters: agreeing with
+        // a critic or describing the bug the patch fixes ("this breaks
+        // zfs") does not make them oppose it; only giving it up does. Nor
+        // does an author taking back a problem they reported. Robots
+        // report; they take no side.
+        if self.bot || self.author && (stance == Some(Stance::Oppose) || rule == Rule::FalseAlarm) {
+            return (kind, None);
+        }
+        // "Please drop this patch" from anyone but its author: a reviewer
+        // wants it out.
+        if rule == Rule::Abandons && !self.author {
+            return (Kind::Objection, Some(Stance::Oppose));
+        }
+        // "Done." takes the patch only when someone else says it straight
+        // to the patch ("will you pick this up?" in its notes).
+        if rule == Rule::Done && (self.author || !self.straight_to_patch) {
+            return (kind, None);
+        }
+        (kind, stance)
+    }
+}
+
+/// A nit after one's own ack or review leaves it standing (one given on a
+/// condition still waits for it).
+fn nit_beside_review(rule: Rule, p: &Position, now: Option<&Stance>) -> bool {
+    rule == Rule::NitRequest
+        && now == Some(&Stance::Support)
+        && p.signals
+            .iter()
+            .rev()
+            .find(|s| s.stance.is_some())
+            .is_some_and(|s| s.stance == Some(Stance::Support) && !s.conditional)
 }
 
 /// The stance a person's message `m` took, if it took one. Signals are in
