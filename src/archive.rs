@@ -162,22 +162,8 @@ pub fn consensus_inputs(
     Ok(view
         .nodes
         .iter()
+        .cloned()
         .zip(bodies)
-        .map(|(n, body)| crate::consensus::MessageInput {
-            message_id: n.message_id.clone(),
-            parent: n.parent,
-            ghost: n.ghost,
-            from: n.from.clone(),
-            date: n.date.map(|d| d.0),
-            subject: n.subject.clone(),
-            is_patch: n.is_patch,
-            is_reply: n.is_reply,
-            version: n.version,
-            index: n.index,
-            total: n.total,
-            has_diff: n.has_diff,
-            author: n.author.clone(),
-            body,
-        })
+        .map(|(node, body)| crate::consensus::MessageInput { node, body })
         .collect())
 }

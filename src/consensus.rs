@@ -31,44 +31,28 @@ use walk::Walk;
 use crate::message::Person;
 use crate::quote::{self, Kind as SegKind};
 use crate::stance::{Grade, Kind, Rule, Stance};
+use crate::thread::ThreadNode;
 
-/// One message of the thread, as the engine needs it.
-#[derive(Debug, Clone)]
+/// One message of the thread, as the engine needs it: the skeleton the
+/// store keeps (tree link, sender, date, patch counters) and its body.
+#[derive(Debug, Clone, Default)]
 pub struct MessageInput {
-    /// Message-ID.
-    pub message_id: String,
-    /// Parent (index into the input).
-    pub parent: Option<usize>,
-    /// Not in the archive.
-    pub ghost: bool,
-    /// Sender.
-    pub from: Person,
-    /// Unix seconds.
-    pub date: Option<i64>,
-    /// Subject.
-    pub subject: String,
-    /// A `[PATCH]`-tagged message.
-    pub is_patch: bool,
-    /// A reply (`Re:`).
-    pub is_reply: bool,
-    /// Revision.
-    pub version: u32,
-    /// Counter `n`.
-    pub index: Option<u32>,
-    /// Counter `m`.
-    pub total: Option<u32>,
-    /// Carries a diff.
-    pub has_diff: bool,
-    /// Patch author (in-body `From:`, else sender).
-    pub author: Person,
+    /// Where it sits and who sent it.
+    pub node: ThreadNode,
     /// Decoded body (empty for ghosts).
     pub body: String,
 }
 
-impl MessageInput {
-    /// A patch or cover letter posted (not a reply, not a ghost).
-    pub fn posts_patch(&self) -> bool {
-        self.is_patch && !self.is_reply && !self.ghost
+impl std::ops::Deref for MessageInput {
+    type Target = ThreadNode;
+    fn deref(&self) -> &ThreadNode {
+        &self.node
+    }
+}
+
+impl std::ops::DerefMut for MessageInput {
+    fn deref_mut(&mut self) -> &mut ThreadNode {
+        &mut self.node
     }
 }
 
@@ -146,7 +130,7 @@ impl Signal {
         Signal {
             kind,
             message_id: m.message_id.clone(),
-            date: m.date,
+            date: m.seconds(),
             evidence,
             target: None,
             patch: None,

@@ -229,7 +229,7 @@ pub(super) fn prose_signals(
             Signal {
                 kind,
                 message_id: m.message_id.clone(),
-                date: m.date,
+                date: m.seconds(),
                 evidence: f.evidence,
                 target,
                 patch: (patches.len() == 1 && scope_name == "patch")
@@ -301,7 +301,7 @@ fn said_in(p: &Position, m: &MessageInput) -> Option<Stance> {
     p.signals
         .iter()
         .rev()
-        .take_while(|s| s.date >= m.date)
+        .take_while(|s| s.date >= m.seconds())
         .filter(|s| s.message_id == m.message_id)
         .find_map(|s| s.stance)
 }

@@ -49,22 +49,28 @@ fn identity_checks_like_b4() {
 }
 
 fn msg(id: &str, parent: Option<usize>, from: Person, subject: &str, body: &str) -> MessageInput {
-    MessageInput {
+    let node = crate::thread::ThreadNode {
         message_id: id.into(),
         parent,
-        ghost: false,
         from: from.clone(),
-        date: Some(parent.map_or(0, |p| p as i64 + 1)),
+        date: Some((parent.map_or(0, |p| p as i64 + 1), 0)),
         subject: subject.into(),
         is_patch: subject.contains("[PATCH"),
         is_reply: subject.starts_with("Re:"),
         version: 1,
-        index: None,
-        total: None,
-        has_diff: false,
         author: from,
+        ..Default::default()
+    };
+    MessageInput {
+        node,
         body: body.into(),
     }
+}
+
+/// `m`, sent at `date` (unix seconds, UTC).
+fn at(mut m: MessageInput, date: i64) -> MessageInput {
+    m.date = Some((date, 0));
+    m
 }
 
 #[test]
@@ -90,9 +96,11 @@ fn trailers_on_a_condition_by_the_author_and_per_patch_stances() {
         msgs.push(m);
     }
     msgs[0].index = Some(0);
-    let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| MessageInput {
-        date: Some(date),
-        ..msg(id, Some(parent), who.clone(), "Re: [PATCH] klp", body)
+    let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| {
+        at(
+            msg(id, Some(parent), who.clone(), "Re: [PATCH] klp", body),
+            date,
+        )
     };
     msgs.push(reply(
         "r1@x",
@@ -173,10 +181,7 @@ fn carried_tags_alternatives_done_and_mangled_addresses() {
         p("Sedat Dilek", "sedat.dilek@gmail.com"),
     );
     let reply = |id: &str, parent: usize, who: &Person, subject: &str, body: &str, date: i64| {
-        MessageInput {
-            date: Some(date),
-            ..msg(id, Some(parent), who.clone(), subject, body)
-        }
+        at(msg(id, Some(parent), who.clone(), subject, body), date)
     };
     let mut root = msg(
         "p@x",
@@ -299,9 +304,11 @@ fn conversation_evidence_resolves_reviews_in_order() {
         p("Lee P", "lee@x"),
         p("Kim T", "kim@x"),
     );
-    let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| MessageInput {
-        date: Some(date),
-        ..msg(id, Some(parent), who.clone(), "Re: [PATCH] mod: fix", body)
+    let reply = |id: &str, parent: usize, who: &Person, body: &str, date: i64| {
+        at(
+            msg(id, Some(parent), who.clone(), "Re: [PATCH] mod: fix", body),
+            date,
+        )
     };
     let mut root = msg(
         "p@x",
@@ -376,9 +383,11 @@ fn conversation_evidence_resolves_reviews_in_order() {
 #[test]
 fn a_conditional_offer_after_a_nak_is_a_change_of_mind() {
     let (author, ana, bo) = (p("Sam A", "sam@x"), p("Ana R", "ana@x"), p("Bo K", "bo@x"));
-    let reply = |id: &str, who: &Person, body: &str, date: i64| MessageInput {
-        date: Some(date),
-        ..msg(id, Some(0), who.clone(), "Re: [PATCH] mod: fix", body)
+    let reply = |id: &str, who: &Person, body: &str, date: i64| {
+        at(
+            msg(id, Some(0), who.clone(), "Re: [PATCH] mod: fix", body),
+            date,
+        )
     };
     let msgs = vec![
         msg("p@x", None, author, "[PATCH] mod: fix", "Fix.\n"),
@@ -424,9 +433,11 @@ fn a_request_beside_ones_own_tag_and_a_robots_report_take_no_side() {
         p("kernel test robot", "lkp@intel.com"),
         p("Ted T", "ted@x"),
     );
-    let reply = |id: &str, who: &Person, body: &str, date: i64| MessageInput {
-        date: Some(date),
-        ..msg(id, Some(0), who.clone(), "Re: [PATCH] mod: fix", body)
+    let reply = |id: &str, who: &Person, body: &str, date: i64| {
+        at(
+            msg(id, Some(0), who.clone(), "Re: [PATCH] mod: fix", body),
+            date,
+        )
     };
     let msgs = vec![
         msg("p@x", None, author, "[PATCH] mod: fix", "Fix.\n"),
@@ -476,9 +487,11 @@ fn a_request_on_one_patch_stands_when_the_next_is_queued() {
         (m.index, m.total, m.has_diff) = (Some(n), Some(2), true);
         msgs.push(m);
     }
-    let reply = |id: &str, parent: usize, body: &str, date: i64| MessageInput {
-        date: Some(date),
-        ..msg(id, Some(parent), luis.clone(), "Re: [PATCH] modules", body)
+    let reply = |id: &str, parent: usize, body: &str, date: i64| {
+        at(
+            msg(id, Some(parent), luis.clone(), "Re: [PATCH] modules", body),
+            date,
+        )
     };
     msgs.push(reply("l1@x", 0, "Please split this into two patches.\n", 1));
     msgs.push(reply("l2@x", 1, "Thanks! Queued onto modules-next.\n", 2));

@@ -40,7 +40,7 @@ pub(super) struct Walk<'a> {
 impl<'a> Walk<'a> {
     pub(super) fn new(msgs: &'a [MessageInput], reads: &'a [Read]) -> Walk<'a> {
         let mut order: Vec<usize> = (0..msgs.len()).filter(|&i| !msgs[i].ghost).collect();
-        order.sort_by_key(|&i| (msgs[i].date.unwrap_or(i64::MAX), i));
+        order.sort_by_key(|&i| (msgs[i].seconds().unwrap_or(i64::MAX), i));
         let anchors = anchors(msgs);
         let talk = conversation::evidence(msgs, reads, &anchors);
         let authors = msgs

@@ -36,8 +36,9 @@ pub use self::pool::Pool;
 pub use self::raws::Packed;
 use self::schema::{POSTGRES_SCHEMA, SCHEMA};
 pub use self::series::{Series, SeriesPatch, SeriesVersion};
-pub use self::threads::{RethreadReport, ThreadNode, ThreadSummary, ThreadView};
+pub use self::threads::{RethreadReport, ThreadSummary};
 pub use self::writer::{Incoming, Put, PutOutcome, Writer};
+pub use crate::thread::{ThreadNode, ThreadView};
 
 use crate::error::{Error, Result};
 use crate::message::Message;

@@ -13,7 +13,7 @@ use super::Store;
 use super::db::{Db, DbError, Param};
 use crate::error::Result;
 use crate::message::Person;
-use crate::thread;
+use crate::thread::{self, ThreadNode, ThreadView};
 
 /// What [`Store::rethread`] did.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -26,45 +26,6 @@ pub struct RethreadReport {
     pub threads: u64,
     /// Seconds spent.
     pub seconds: f64,
-}
-
-/// One node of a thread: a message or a ghost.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ThreadNode {
-    /// Message-ID.
-    pub message_id: String,
-    /// Store row, None for a ghost.
-    #[serde(skip)]
-    pub row: Option<i64>,
-    /// Parent node (index into the view's nodes).
-    pub parent: Option<usize>,
-    /// Referenced but not in the archive.
-    pub ghost: bool,
-    /// Sender (empty for a ghost).
-    pub from: Person,
-    /// Patch author: the in-body `From:` of a patch, else the sender.
-    pub author: Person,
-    /// Unix seconds and the sender's zone offset in seconds.
-    pub date: Option<(i64, i32)>,
-    /// Subject.
-    pub subject: String,
-    /// Lists the message was seen in, sorted.
-    pub lists: Vec<String>,
-    /// Series facts.
-    pub is_patch: bool,
-    /// `Re:` and friends.
-    pub is_reply: bool,
-    /// Revision.
-    pub version: u32,
-    /// Counter `n` of `n/m`.
-    pub index: Option<u32>,
-    /// Counter `m` of `n/m`.
-    pub total: Option<u32>,
-    /// Carries a diff.
-    pub has_diff: bool,
-    /// The reference chain from its own headers (see
-    /// [`thread::reference_chain`]): why it sits where it sits.
-    pub chain: Vec<String>,
 }
 
 /// A line of a thread index.
@@ -80,35 +41,6 @@ pub struct ThreadSummary {
     pub messages: u64,
     /// Senders, by name (address when nameless).
     pub participants: Vec<String>,
-}
-
-/// A whole thread, in display order.
-#[derive(Debug, Clone)]
-pub struct ThreadView {
-    /// The root's Message-ID: the thread's name.
-    pub root: String,
-    /// All nodes.
-    pub nodes: Vec<ThreadNode>,
-    /// Depth-first order (siblings by date), with depths.
-    pub order: Vec<(usize, usize)>,
-}
-
-impl ThreadNode {
-    /// A patch or cover letter posted (not a reply, not a ghost).
-    pub fn posts_patch(&self) -> bool {
-        self.is_patch && !self.is_reply && !self.ghost
-    }
-}
-
-impl ThreadView {
-    /// The thread's subject: the root's, else the first message's.
-    pub fn subject(&self) -> &str {
-        self.order
-            .iter()
-            .map(|&(i, _)| &self.nodes[i])
-            .find(|n| !n.ghost)
-            .map_or("", |n| n.subject.as_str())
-    }
 }
 
 /// One message as threading needs it: the whole archive is loaded at once

@@ -24,6 +24,9 @@ use std::collections::HashMap;
 
 use crate::message::ids::is_plausible;
 
+mod view;
+pub use self::view::{ThreadNode, ThreadView};
+
 /// The input for one message. Its ids are borrowed as the store keeps them,
 /// one per line, so threading a whole archive holds each id once (a
 /// `Vec<String>` per message cost 3x the ids' own bytes at 16x linux-kbuild).
