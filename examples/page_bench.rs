@@ -136,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "thread analysed  {:7.2} ms (read, decoded, segmented, consensus; the rest is the page)",
         time(|| {
             state.clear_caches();
-            state.analysis(&msgid).unwrap()
+            state.thread(&msgid).unwrap()
         })
     );
     if profile == "page" {
@@ -149,7 +149,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if profile == "analysis" {
         for _ in 0..300 {
             state.clear_caches();
-            std::hint::black_box(state.analysis(&msgid).unwrap());
+            std::hint::black_box(state.thread(&msgid).unwrap());
         }
         return Ok(());
     }

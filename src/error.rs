@@ -40,6 +40,12 @@ pub enum Error {
         #[source]
         cause: crate::index::IndexError,
     },
+    /// A query cannot be read.
+    #[error("cannot search for that: {0}")]
+    Query(#[from] crate::query::QueryError),
+    /// The search index was not opened (missing, or of another version).
+    #[error("the search index is missing; run `whosaid reindex`")]
+    NoIndex,
     /// The store was written by a newer whosaid.
     #[error(
         "store {path} has schema version {found}, this whosaid reads {supported}; upgrade whosaid"

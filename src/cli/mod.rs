@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::archive::{Archive, IndexCatchUp};
+use crate::archive::{Archive, IndexCatchUp, Review};
 use crate::import::{self, ImportConfig, ImportReport};
 use crate::index::{Index, SearchOptions, Sort};
 use crate::links;
@@ -244,14 +244,12 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
     })
 }
 
-/// The mailmap and MAINTAINERS the consensus engine reads.
-struct ReviewFiles {
-    mailmap: Option<crate::mailmap::Mailmap>,
-    maintainers: Option<crate::maintainers::Maintainers>,
-}
+/// The mailmap and MAINTAINERS the consensus engine reads: named by
+/// `--mailmap`/`--maintainers`, else found in the data dir.
+struct ReviewFiles;
 
 impl ReviewFiles {
-    fn load(args: &Args) -> anyhow::Result<ReviewFiles> {
+    fn load(args: &Args) -> anyhow::Result<Review> {
         let pick = |given: &Option<PathBuf>, default: &str| -> Option<PathBuf> {
             given
                 .clone()
@@ -277,17 +275,10 @@ impl ReviewFiles {
             Some(p) => Some(crate::maintainers::Maintainers::parse(&read(&p)?)),
             None => None,
         };
-        Ok(ReviewFiles {
+        Ok(Review {
             mailmap,
             maintainers,
         })
-    }
-
-    fn context(&self) -> crate::consensus::Context<'_> {
-        crate::consensus::Context {
-            mailmap: self.mailmap.as_ref(),
-            maintainers: self.maintainers.as_ref(),
-        }
     }
 }
 
@@ -300,12 +291,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Thread { .. } | Command::Trailers { .. } | Command::Who { .. } => {
             ReviewFiles::load(&args)?
         }
-        _ => ReviewFiles {
-            mailmap: None,
-            maintainers: None,
-        },
+        _ => Review::default(),
     };
-    let files = &files;
     let serve_files = match &args.command {
         Command::Serve { .. } => Some(ReviewFiles::load(&args)?),
         _ => None,

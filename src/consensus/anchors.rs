@@ -14,7 +14,7 @@ pub(super) fn is_cover(msgs: &[MessageInput], i: usize) -> bool {
                 && m.index.is_none()
                 && msgs
                     .iter()
-                    .any(|c| c.parent == Some(i) && c.is_patch && !c.is_reply && c.has_diff)))
+                    .any(|c| c.parent == Some(i) && c.posts_patch() && c.has_diff)))
 }
 
 /// For each message, the nearest ancestor (or itself) that is a patch or

@@ -48,10 +48,7 @@ impl<'a> Walk<'a> {
             .filter(|m| m.posts_patch())
             .flat_map(|m| [m.from.clone(), m.author.clone()])
             .collect();
-        let first_patch = order
-            .iter()
-            .copied()
-            .find(|&i| msgs[i].is_patch && !msgs[i].is_reply);
+        let first_patch = order.iter().copied().find(|&i| msgs[i].posts_patch());
         let senders = order.iter().map(|&i| &msgs[i].from).collect();
         Walk {
             msgs,

@@ -120,6 +120,30 @@ pub struct Hit {
     pub in_quotes: bool,
 }
 
+impl Hit {
+    /// The snippet cut into (text, is a matched word) pieces, in order.
+    /// Ranges that overlap or do not fall on characters are left out.
+    pub fn snippet_pieces(&self) -> Vec<(String, bool)> {
+        let snippet = &self.snippet;
+        let mut out = Vec::new();
+        let mut at = 0;
+        for &(a, b) in &self.highlights {
+            if a < at
+                || b > snippet.len()
+                || !snippet.is_char_boundary(a)
+                || !snippet.is_char_boundary(b)
+            {
+                continue;
+            }
+            out.push((snippet[at..a].to_string(), false));
+            out.push((snippet[a..b].to_string(), true));
+            at = b;
+        }
+        out.push((snippet[at..].to_string(), false));
+        out
+    }
+}
+
 /// What [`Index::search`] found.
 #[derive(Debug, Clone, Default)]
 pub struct SearchResults {

@@ -228,7 +228,7 @@ fn fresh_test_database(data_dir: &Path, base: &str) -> Result<Location> {
     h.update(nonce.to_le_bytes());
     h.update(std::process::id().to_le_bytes());
     let name = format!("whosaid_t_{}", &super::hex(&h.finalize())[..20]);
-    let mut client = super::tls::connect(base).map_err(err)?;
+    let mut client = super::db::tls::connect(base).map_err(err)?;
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .map_err(|e| err(super::DbError::Postgres(e)))?;

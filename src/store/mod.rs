@@ -26,7 +26,6 @@ mod raws;
 mod schema;
 mod series;
 mod threads;
-mod tls;
 mod writer;
 
 pub use self::config::Location;
@@ -34,7 +33,6 @@ pub use self::db::DbError;
 use self::db::{Db, Param, Row};
 pub use self::pool::Pool;
 pub use self::raws::Packed;
-use self::schema::{POSTGRES_SCHEMA, SCHEMA};
 pub use self::series::{Series, SeriesPatch, SeriesVersion};
 pub use self::threads::{RethreadReport, ThreadSummary};
 pub use self::writer::{Incoming, Put, PutOutcome, Writer};
@@ -217,87 +215,49 @@ impl Store {
         // "unable to open database file" (it cannot make the WAL's
         // shared-memory file); a read-only file system is the common cause
         // worth naming.
-        let err =
-            |cause: rusqlite::Error| match std::fs::OpenOptions::new().append(true).open(&path) {
+        let db = Db::open_sqlite(&path).map_err(|cause| {
+            match std::fs::OpenOptions::new().append(true).open(&path) {
                 Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => Error::Io {
                     path: path.clone(),
                     cause: e,
                 },
                 _ => Error::Store {
                     path: path.clone(),
-                    cause: cause.into(),
+                    cause,
                 },
-            };
-        let conn = rusqlite::Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
-        conn.execute_batch(
-            // 32 KiB pages: a leaf page wastes about half a compressed
-            // message at its end; at 16 KiB that was 11 MB of 88 on
-            // linux-kbuild, at 32 KiB half as much. Applies to new stores.
-            "PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
-             PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",
-        )
-        .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        let store = Store {
-            db: Db::Sqlite(conn),
+            }
+        })?;
+        Store::ready(Store {
+            db,
             path,
             replica: false,
-        };
-        store.check_schema()?;
-        store.load_dictionaries()?;
-        Ok(store)
+        })
     }
 
     pub(super) fn open_postgres(url: &str) -> Result<Store> {
         let path = PathBuf::from(config::redacted(url));
-        let err = |cause| Error::Store {
+        let (db, state) = Db::open_postgres(url).map_err(|cause| Error::Store {
             path: path.clone(),
             cause,
-        };
-        let db = Db::connect_postgres(url).map_err(err)?;
-        // A streaming replica is read-only: its primary made the schema.
-        // A store of this version has every table: a new connection (the
-        // web's pool opens them on demand) need not run the schema.
-        let (replica, has_meta): (bool, bool) = db
-            .query_row(
-                "SELECT pg_is_in_recovery(), to_regclass('meta') IS NOT NULL",
-                &[],
-            )
-            .and_then(|r| {
-                let r = r.expect("a SELECT without FROM returns a row");
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(err)?;
-        let current = has_meta
-            && db
-                .query_row(
-                    &format!(
-                        "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'schema_version' AND value = '{SCHEMA_VERSION}')"
-                    ),
-                    &[],
-                )
-                .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
-                .map_err(err)?;
-        if replica {
-            if !has_meta {
-                return Err(Error::Config {
-                    path,
-                    detail: "this read replica has no whosaid store yet: open the store on its \
-                             primary first (an import or a node there creates it)"
-                        .into(),
-                });
-            }
-        } else if !current {
-            // Nodes started together must not create the tables twice.
-            db.begin().map_err(err)?;
-            db.query("SELECT pg_advisory_xact_lock(?1)", &[&SCHEMA_LOCK])
-                .map_err(err)?;
-            db.batch(POSTGRES_SCHEMA).map_err(err)?;
-            db.batch("COMMIT").map_err(err)?;
+        })?;
+        if state.replica && !state.has_store {
+            return Err(Error::Config {
+                path,
+                detail: "this read replica has no whosaid store yet: open the store on its \
+                         primary first (an import or a node there creates it)"
+                    .into(),
+            });
         }
-        let store = Store { db, path, replica };
+        Store::ready(Store {
+            db,
+            path,
+            replica: state.replica,
+        })
+    }
+
+    /// The store, once its schema is one this build reads and its
+    /// dictionaries are loaded.
+    fn ready(store: Store) -> Result<Store> {
         store.check_schema()?;
         store.load_dictionaries()?;
         Ok(store)
@@ -309,8 +269,10 @@ impl Store {
         self.replica
     }
 
-    /// True if the store is a PostgreSQL database.
-    pub fn is_postgres(&self) -> bool {
+    /// True if the store is shared by processes on other machines (a
+    /// PostgreSQL database): its data dir's lock does not keep out other
+    /// importers, and servers follow it by notice.
+    pub fn is_shared(&self) -> bool {
         self.db.is_postgres()
     }
 
@@ -319,21 +281,13 @@ impl Store {
     /// SQLite store is locked through its data dir instead
     /// ([`crate::import::lock_data_dir`]); this is then a no-op.
     pub fn lock_importer(&self) -> Result<()> {
-        if !self.is_postgres() {
-            return Ok(());
-        }
         if self.replica {
             return Err(Error::Config {
                 path: self.path.clone(),
                 detail: "this store is a read replica: import into its primary".into(),
             });
         }
-        let got: bool = self
-            .db
-            .query_row("SELECT pg_try_advisory_lock(?1)", &[&IMPORT_LOCK])
-            .and_then(|r| r.map_or(Ok(false), |r| r.get(0)))
-            .map_err(self.err())?;
-        if got {
+        if self.db.try_lock(IMPORT_LOCK).map_err(self.err())? {
             Ok(())
         } else {
             Err(Error::StoreLocked(self.path.display().to_string()))
@@ -342,12 +296,7 @@ impl Store {
 
     /// Releases [`Store::lock_importer`].
     pub fn unlock_importer(&self) -> Result<()> {
-        if self.is_postgres() {
-            self.db
-                .query("SELECT pg_advisory_unlock(?1)", &[&IMPORT_LOCK])
-                .map_err(self.err())?;
-        }
-        Ok(())
+        self.db.unlock(IMPORT_LOCK).map_err(self.err())
     }
 
     /// Waits up to `timeout` for an importer's commit (PostgreSQL's
@@ -360,13 +309,7 @@ impl Store {
     /// Sets SQLite's page cache for this connection, in MiB (64 by default).
     /// PostgreSQL's cache is the server's: nothing to do.
     pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
-        match &self.db {
-            Db::Sqlite(_) => self
-                .db
-                .batch(&format!("PRAGMA cache_size=-{};", u64::from(mib) * 1024))
-                .map_err(self.err()),
-            Db::Postgres(_) => Ok(()),
-        }
+        self.db.set_cache_mib(mib).map_err(self.err())
     }
 
     /// The database file (for PostgreSQL, its URL without the password).
@@ -417,20 +360,10 @@ impl Store {
         self.db.execute(sql, params).map_err(self.err())
     }
 
-    /// Called after an import. SQLite: folds the write-ahead log into the
-    /// database file and truncates it, so the data dir's size is the
-    /// store's size. PostgreSQL (which manages its own log): refreshes the
-    /// planner's statistics, which a first import leaves empty until
-    /// autovacuum gets to them (a server started right after one answered
-    /// `/r/` lookups 25x slower in the first benchmark run).
+    /// Called after an import: folds SQLite's log into its file, or
+    /// refreshes PostgreSQL's statistics (see [`Db::checkpoint`]).
     pub fn checkpoint(&self) -> Result<()> {
-        match &self.db {
-            Db::Sqlite(_) => self
-                .db
-                .batch("PRAGMA wal_checkpoint(TRUNCATE);")
-                .map_err(self.err()),
-            Db::Postgres(_) => self.db.batch("ANALYZE").map_err(self.err()),
-        }
+        self.db.checkpoint().map_err(self.err())
     }
 
     /// The highest index sequence in the store.
@@ -509,17 +442,7 @@ impl Store {
         };
         stats.first_date = first.and_then(fmt);
         stats.last_date = last.and_then(fmt);
-        match &self.db {
-            Db::Sqlite(_) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let p = PathBuf::from(format!("{}{suffix}", self.path.display()));
-                    stats.store_bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-                }
-            }
-            Db::Postgres(_) => {
-                stats.store_bytes = one("SELECT pg_database_size(current_database())")?;
-            }
-        }
+        stats.store_bytes = self.db.size_on_disk().map_err(self.err())?;
         Ok(stats)
     }
 

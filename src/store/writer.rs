@@ -350,9 +350,7 @@ impl Writer<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.flush()?;
         let s = self.store;
-        if s.is_postgres() {
-            s.query("SELECT pg_notify(?1, '')", &[&INDEX_CHANNEL])?;
-        }
+        s.db.notify(INDEX_CHANNEL).map_err(s.err())?;
         // A failed COMMIT leaves the transaction to the rollback in `drop`.
         s.db.batch("COMMIT").map_err(s.err())?;
         self.done = true;

@@ -18,7 +18,10 @@ pub enum WebError {
 
 impl From<crate::error::Error> for WebError {
     fn from(e: crate::error::Error) -> Self {
-        WebError::Internal(e.to_string())
+        match e {
+            crate::error::Error::Query(e) => WebError::BadRequest(e.to_string()),
+            e => WebError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use askama::Template;
 
 use super::pages::{AtomFeed, Entry, run_search};
 use super::{AppState, WebError};
+use crate::archive::search::Placed;
 use crate::links;
 use crate::report::format_date;
 
@@ -42,30 +43,36 @@ pub fn results_atom(
     q: &str,
     base: &str,
 ) -> Result<String, WebError> {
-    let (results, lists, _) = run_search(st, list, q, 0, FEED_ENTRIES)?;
-    let rows: Vec<i64> = results.hits.iter().map(|h| h.row).collect();
+    let (found, _) = run_search(st, list, q, 0, FEED_ENTRIES)?;
+    let rows: Vec<i64> = found.hits.iter().map(|p| p.hit.row).collect();
     let raws = st.with_store(|s| s.canonical_raws(&rows))?;
-    let entries: Vec<Entry> = results
+    let entries: Vec<Entry> = found
         .hits
         .iter()
-        .zip(lists)
         .zip(raws)
-        .map(|((h, l), raw)| Entry {
-            id: format!("{base}{}", links::permalink(&h.message_id)),
-            title: h.subject.clone(),
-            author: if h.from_name.is_empty() {
-                h.from_email.clone()
-            } else {
-                h.from_name.clone()
+        .map(
+            |(
+                Placed {
+                    hit: h, list: l, ..
+                },
+                raw,
+            )| Entry {
+                id: format!("{base}{}", links::permalink(&h.message_id)),
+                title: h.subject.clone(),
+                author: if h.from_name.is_empty() {
+                    h.from_email.clone()
+                } else {
+                    h.from_name.clone()
+                },
+                updated: rfc3339(h.date),
+                href: format!(
+                    "{base}/{}/{}/",
+                    links::encode_message_id(l),
+                    links::encode_message_id(&h.message_id)
+                ),
+                text: crate::message::body_text(&raw),
             },
-            updated: rfc3339(h.date),
-            href: format!(
-                "{base}/{}/{}/",
-                links::encode_message_id(&l),
-                links::encode_message_id(&h.message_id)
-            ),
-            text: crate::message::body_text(&raw),
-        })
+        )
         .collect();
     let title = match (list, q.trim()) {
         (Some(l), "") => format!("{l}: new messages"),
@@ -92,8 +99,8 @@ pub fn results_atom(
 /// The newest [`MBOX_RESULTS`] messages matching `q` as a gzipped mboxrd,
 /// oldest first (as `git am` and mail clients read them).
 pub fn results_mbox_gz(st: &AppState, list: Option<&str>, q: &str) -> Result<Vec<u8>, WebError> {
-    let (results, _, _) = run_search(st, list, q, 0, MBOX_RESULTS)?;
-    let mut rows: Vec<i64> = results.hits.iter().map(|h| h.row).collect();
+    let (found, _) = run_search(st, list, q, 0, MBOX_RESULTS)?;
+    let mut rows: Vec<i64> = found.hits.iter().map(|p| p.hit.row).collect();
     rows.reverse();
     let raws = st.with_store(|s| s.canonical_raws(&rows))?;
     mboxrd_gz(&raws)

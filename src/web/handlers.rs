@@ -170,7 +170,7 @@ pub(super) async fn thread_page<const LAYOUT: u8>(
     let id = checked_id(&msgid)?;
     let links = pages::LinkChoice::new(st.base_for(&headers), tq.link.as_deref());
     let (etag, html) = blocking(move || {
-        let a = st.analysis(&id)?;
+        let a = st.thread(&id)?;
         let etag = format!(
             "W/\"{}-{}-{}-{}\"",
             a.key.1,
@@ -341,7 +341,7 @@ pub(super) async fn api_thread(
 ) -> Result<Response, ApiError> {
     let id = checked_id(&msgid)?;
     let doc = blocking(move || {
-        let a = st.analysis(&id)?;
+        let a = st.thread(&id)?;
         Ok(crate::report::thread_json(&a.view, &a.consensus))
     })
     .await?;

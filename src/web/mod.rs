@@ -27,6 +27,7 @@ use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::archive::Reader;
 use crate::consensus::Context;
 use crate::index::Index;
 use crate::store::Store;
@@ -41,20 +42,7 @@ pub const MAX_QUERY: usize = 4096;
 /// Most results on one page.
 pub const MAX_PAGE: usize = 200;
 
-/// A thread read once: its tree, decoded bodies and positions. Shared by
-/// every page of the thread until a message joins it.
-pub struct Analysis {
-    /// (root, messages, highest row): changes when the thread grows.
-    pub key: (String, i64, i64),
-    /// The tree.
-    pub view: crate::store::ThreadView,
-    /// Decoded bodies, by node.
-    pub bodies: Vec<String>,
-    /// Each body cut by the one quote splitter, by node.
-    pub segments: Vec<Vec<crate::quote::Segment>>,
-    /// Positions and patches.
-    pub consensus: crate::consensus::Consensus,
-}
+pub use crate::archive::Analysis;
 
 /// A small least-recently-used cache with a size bound.
 struct Lru<K, V> {
@@ -117,8 +105,7 @@ pub struct AppState {
     pages: Mutex<Lru<PageKey, Arc<String>>>,
     index: Option<Index>,
     base_url: Option<String>,
-    mailmap: Option<crate::mailmap::Mailmap>,
-    maintainers: Option<crate::maintainers::Maintainers>,
+    review: crate::archive::Review,
     /// Slots for searches running at once (see [`AppState::search`]).
     searches: Arc<tokio::sync::Semaphore>,
     /// How long a search waits for a slot before the answer is 503.
@@ -160,8 +147,10 @@ impl AppState {
             pages: Mutex::new(Lru::new(512, 64 << 20)),
             index,
             base_url: config.base_url,
-            mailmap: config.mailmap,
-            maintainers: config.maintainers,
+            review: crate::archive::Review {
+                mailmap: config.mailmap,
+                maintainers: config.maintainers,
+            },
             searches: Arc::new(tokio::sync::Semaphore::new(
                 SEARCHES_PER_CORE * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
@@ -229,35 +218,11 @@ impl AppState {
         Ok(html)
     }
 
-    /// The thread containing `msgid`, read once per version of the thread.
-    pub fn analysis(&self, msgid: &str) -> Result<Arc<Analysis>, WebError> {
-        let key = self
-            .with_store(|s| s.thread_version(msgid))?
-            .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))?;
-        if let Some(a) = self.threads.lock().expect("thread cache").get(&key) {
-            return Ok(a);
-        }
-        let (view, inputs) = self.with_store(|s| {
-            let view = s.thread_by_root(&key.0)?;
-            let inputs = crate::archive::consensus_inputs(s, &view)?;
-            Ok((view, inputs))
-        })?;
-        // Cut once, for the consensus engine and for the page.
-        let segments = crate::par::map(&inputs, |m| crate::quote::segment(&m.body));
-        let consensus = crate::consensus::analyze_segmented(&inputs, &segments, self.context());
-        let bodies = inputs.into_iter().map(|m| m.body).collect();
-        let a = Arc::new(Analysis {
-            key: key.clone(),
-            view,
-            bodies,
-            segments,
-            consensus,
-        });
-        self.threads
-            .lock()
-            .expect("thread cache")
-            .put(key, a.clone(), 1);
-        Ok(a)
+    /// The thread containing `msgid` (read once per version of the
+    /// thread), or 404.
+    pub fn thread(&self, msgid: &str) -> Result<Arc<Analysis>, WebError> {
+        Reader::analysis(self, msgid)?
+            .ok_or_else(|| WebError::NotFound(format!("no message <{msgid}> in the archive")))
     }
 
     /// This archive's address as seen by the request: the configured base
@@ -283,12 +248,45 @@ impl AppState {
             .is_some_and(|p| p.eq_ignore_ascii_case("https"));
         format!("{}://{host}", if https { "https" } else { "http" })
     }
+}
+
+impl Reader for AppState {
+    fn with_store<T>(
+        &self,
+        f: impl Fn(&Store) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        self.stores.with(f)
+    }
+
+    fn stores(&self) -> &crate::store::Pool {
+        &self.stores
+    }
+
+    fn search_index(&self) -> crate::error::Result<&Index> {
+        self.index.as_ref().ok_or(crate::error::Error::NoIndex)
+    }
 
     fn context(&self) -> Context<'_> {
-        Context {
-            mailmap: self.mailmap.as_ref(),
-            maintainers: self.maintainers.as_ref(),
+        self.review.context()
+    }
+
+    /// The thread, from the cache while it has not grown.
+    fn analysis(&self, msgid: &str) -> crate::error::Result<Option<Arc<Analysis>>> {
+        let Some(key) = self.stores.with(|s| s.thread_version(msgid))? else {
+            return Ok(None);
+        };
+        if let Some(a) = self.threads.lock().expect("thread cache").get(&key) {
+            return Ok(Some(a));
         }
+        let a = self
+            .stores
+            .with(|s| crate::archive::analyze(s, key.clone(), self.context()))?;
+        let a = Arc::new(a);
+        self.threads
+            .lock()
+            .expect("thread cache")
+            .put(key, a.clone(), 1);
+        Ok(Some(a))
     }
 }
 

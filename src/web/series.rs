@@ -73,7 +73,7 @@ pub fn series_page(st: &AppState, list: &str, msgid: &str) -> Result<SeriesPage,
     let newest = series.versions.iter().map(|v| v.version).max().unwrap_or(1);
     let mut versions = Vec::new();
     for v in series.versions.iter().rev() {
-        let a = st.analysis(&v.thread_root)?;
+        let a = st.thread(&v.thread_root)?;
         let vlist = list_of(st, &v.thread_root, list)?;
         let superseded = v.version < newest;
         versions.push(VersionBlock {

@@ -13,7 +13,7 @@ pub(in crate::cli) fn cmd_import(
     let mut archive = open_store_only(data)?;
     // On a shared store, a server on this data dir follows the store and
     // takes the data dir's lock for moments at a time: wait for it.
-    let _lock = if archive.store().is_postgres() {
+    let _lock = if archive.store().is_shared() {
         import::lock_data_dir_waiting(data, std::time::Duration::from_secs(60))?
     } else {
         import::lock_data_dir(data)?

@@ -1,23 +1,22 @@
 //! `whosaid search` and `who`: queries over the index, printed or as JSON.
 
+use crate::archive::search::{self, Placed};
 use crate::cli::*;
 
-/// Store and index brought up to date, and the query parsed, with the
-/// parser's notes on standard error. None (after saying why) when the query
-/// is refused.
+/// The archive with its index brought up to date, and the query parsed,
+/// with the parser's notes on standard error. None (after saying why) when
+/// the query is refused.
 pub(in crate::cli) fn prepare_query(
     data: &std::path::Path,
     query: &str,
-) -> anyhow::Result<Option<(Store, Index, crate::query::Parsed)>> {
+) -> anyhow::Result<Option<(Archive, crate::query::Parsed)>> {
     let archive = open_searchable(data)?;
     match crate::query::parse(query, chrono::Utc::now().timestamp()) {
         Ok(parsed) => {
             for note in &parsed.notes {
                 eprintln!("note: {note}");
             }
-            let (store, index) = archive.into_parts();
-            let index = index.expect("open_searchable opens the index");
-            Ok(Some((store, index, parsed)))
+            Ok(Some((archive, parsed)))
         }
         Err(e) => {
             eprintln!("whosaid: cannot search for that: {e}");
@@ -33,54 +32,39 @@ pub(in crate::cli) fn cmd_search(
     by_thread: bool,
     query: &str,
 ) -> anyhow::Result<ExitCode> {
-    let Some((store, index, parsed)) = prepare_query(data, query)? else {
+    let Some((archive, parsed)) = prepare_query(data, query)? else {
         return Ok(ExitCode::from(2));
     };
-    // For --threads, fetch more hits and keep the first of each thread.
-    let fetch = if by_thread {
-        SearchOptions {
-            limit: (opts.limit + opts.offset) * 10,
-            offset: 0,
-            ..opts
-        }
-    } else {
-        opts
-    };
-    let pool = crate::store::Pool::new(data, None);
-    let results = index.search(&parsed, fetch, &|row| {
-        pool.with(|s| s.quoted_text(row)).ok()
-    })?;
-    let mut hits: Vec<(crate::index::Hit, String, usize)> = Vec::new();
-    for hit in results.hits {
-        let root = store
-            .thread_root_of(hit.row)?
-            .unwrap_or_else(|| hit.message_id.clone());
-        if by_thread && let Some(existing) = hits.iter_mut().find(|(_, r, _)| *r == root) {
-            existing.2 += 1;
-            continue;
-        }
-        hits.push((hit, root, 1));
-    }
-    if by_thread {
-        hits = hits
+    // By thread: the first hit of each thread, and how many it has.
+    let (total, hits): (usize, Vec<(Placed, usize)>) = if by_thread {
+        let (total, threads) = search::search_threads(&archive, &parsed, opts)?;
+        let firsts = threads
             .into_iter()
-            .skip(opts.offset)
-            .take(opts.limit)
+            .map(|t| {
+                let n = t.len();
+                (t.into_iter().next().expect("a thread has a hit"), n)
+            })
             .collect();
-    }
+        (total, firsts)
+    } else {
+        let found = search::search(&archive, &parsed, opts)?;
+        (
+            found.total,
+            found.hits.into_iter().map(|p| (p, 1)).collect(),
+        )
+    };
     if json {
         let hits_json: Vec<serde_json::Value> = hits
             .iter()
-            .map(|(h, root, n)| {
-                let mut v = report::hit_json(h, root);
+            .map(|(p, n)| {
+                let mut v = report::hit_json(&p.hit, search::thread_of(p));
                 if by_thread {
                     v["thread_hits"] = (*n).into();
                 }
                 v
             })
             .collect();
-        let out =
-            serde_json::json!({"total": results.total, "hits": hits_json, "notes": parsed.notes});
+        let out = serde_json::json!({"total": total, "hits": hits_json, "notes": parsed.notes});
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         let bold = std::io::stdout().is_terminal();
@@ -88,15 +72,16 @@ pub(in crate::cli) fn cmd_search(
         let _ = writeln!(
             out,
             "{} message{} match{}",
-            results.total,
-            if results.total == 1 { "" } else { "s" },
+            total,
+            if total == 1 { "" } else { "s" },
             if opts.sort == Sort::Relevance {
                 ", best first"
             } else {
                 ", newest first"
             }
         );
-        for (h, root, n) in &hits {
+        for (p, n) in &hits {
+            let (h, root) = (&p.hit, search::thread_of(p));
             let who = if h.from_name.is_empty() {
                 &h.from_email
             } else {
@@ -110,7 +95,7 @@ pub(in crate::cli) fn cmd_search(
                 h.subject
             );
             if !h.snippet.is_empty() {
-                let _ = writeln!(out, "    {}", mark(&h.snippet, &h.highlights, bold));
+                let _ = writeln!(out, "    {}", mark(h, bold));
             }
             let thread = if by_thread {
                 format!("  ({n} in thread <{root}>)")
@@ -120,51 +105,47 @@ pub(in crate::cli) fn cmd_search(
             let _ = writeln!(out, "    <{}>{thread}", h.message_id);
         }
     }
-    Ok(if results.total == 0 {
+    Ok(if total == 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// The snippet with matched words in bold (terminal) or *stars* (pipe).
-pub(in crate::cli) fn mark(snippet: &str, highlights: &[(usize, usize)], bold: bool) -> String {
+/// The snippet with matched words in bold (terminal) or *stars* (pipe),
+/// on one line.
+pub(in crate::cli) fn mark(hit: &crate::index::Hit, bold: bool) -> String {
     let (open, close) = if bold {
         ("\x1b[1m", "\x1b[0m")
     } else {
         ("*", "*")
     };
-    let mut out = String::with_capacity(snippet.len() + highlights.len() * 8);
-    let mut at = 0;
-    for &(start, end) in highlights {
-        if start < at
-            || end > snippet.len()
-            || !snippet.is_char_boundary(start)
-            || !snippet.is_char_boundary(end)
-        {
-            continue;
-        }
-        out.push_str(&snippet[at..start]);
-        out.push_str(open);
-        out.push_str(&snippet[start..end]);
-        out.push_str(close);
-        at = end;
-    }
-    out.push_str(&snippet[at..]);
-    out.replace('\n', " ")
+    let marked: String = hit
+        .snippet_pieces()
+        .into_iter()
+        .map(|(text, matched)| {
+            if matched {
+                format!("{open}{text}{close}")
+            } else {
+                text
+            }
+        })
+        .collect();
+    marked.replace('\n', " ")
 }
 
 pub(in crate::cli) fn cmd_who(
     data: &std::path::Path,
-    files: &ReviewFiles,
+    files: Review,
     json: bool,
     max_threads: usize,
     query: &str,
 ) -> anyhow::Result<ExitCode> {
-    let Some((store, index, parsed)) = prepare_query(data, query)? else {
+    let Some((archive, parsed)) = prepare_query(data, query)? else {
         return Ok(ExitCode::from(2));
     };
-    let who = report::who(&store, &index, &parsed, files.context(), max_threads)?;
+    let archive = archive.with_review(files);
+    let who = crate::archive::who::who(&archive, &parsed, max_threads)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report::who_json(&who))?);
     } else {

@@ -25,7 +25,7 @@ pub(in crate::cli) struct Serve {
 pub(in crate::cli) fn cmd_serve(
     data: &std::path::Path,
     data_named: bool,
-    files: ReviewFiles,
+    files: Review,
     serve: Serve,
 ) -> anyhow::Result<ExitCode> {
     let Serve {
@@ -35,7 +35,7 @@ pub(in crate::cli) fn cmd_serve(
     } = serve;
     let archive = open_store_only(data)?;
     let empty = archive.store().message_count()? == 0;
-    let shared = archive.store().is_postgres();
+    let shared = archive.store().is_shared();
     if empty && !data_named {
         // Write the built-in samples next to the store, import, remove.
         let dir = data.join(".samples");

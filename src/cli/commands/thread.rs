@@ -1,49 +1,46 @@
 //! `whosaid thread`, `series` and `trailers`: one thread or series, its
 //! positions and its changelog block.
 
+use crate::archive::Reader as _;
 use crate::cli::*;
 
 /// The thread containing a user-given Message-ID, read by the consensus
 /// engine; None (after saying so) when the archive does not have it.
 pub(in crate::cli) fn thread_with_positions(
     data: &std::path::Path,
-    files: &ReviewFiles,
+    files: Review,
     msgid: &str,
-) -> anyhow::Result<Option<(ThreadView, crate::consensus::Consensus, String)>> {
-    let archive = open_archive(data)?;
-    let store = archive.store();
+) -> anyhow::Result<Option<(std::sync::Arc<crate::archive::Analysis>, String)>> {
+    let archive = open_archive(data)?.with_review(files);
     let msgid = links::message_id_from_user(msgid);
-    let Some(view) = store.thread(&msgid)? else {
+    let Some(a) = archive.analysis(&msgid)? else {
         eprintln!(
             "whosaid: no message <{msgid}> in the archive {}",
             data.display()
         );
         return Ok(None);
     };
-    let consensus = crate::consensus::analyze_with(
-        &crate::archive::consensus_inputs(store, &view)?,
-        files.context(),
-    );
-    Ok(Some((view, consensus, msgid)))
+    Ok(Some((a, msgid)))
 }
 
 pub(in crate::cli) fn cmd_thread(
     data: &std::path::Path,
-    files: &ReviewFiles,
+    files: Review,
     json: bool,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let Some((view, consensus, msgid)) = thread_with_positions(data, files, msgid)? else {
+    let Some((a, msgid)) = thread_with_positions(data, files, msgid)? else {
         return Ok(ExitCode::from(1));
     };
+    let (view, consensus) = (&a.view, &a.consensus);
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::thread_json(&view, &consensus))?
+            serde_json::to_string_pretty(&report::thread_json(view, consensus))?
         );
     } else {
-        print_thread(&view, &msgid);
-        print_positions(&consensus);
+        print_thread(view, &msgid);
+        print_positions(consensus);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -221,21 +218,21 @@ pub(in crate::cli) fn cmd_series(
 
 pub(in crate::cli) fn cmd_trailers(
     data: &std::path::Path,
-    files: &ReviewFiles,
+    files: Review,
     base_url: &str,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let Some((view, consensus, msgid)) = thread_with_positions(data, files, msgid)? else {
+    let Some((a, msgid)) = thread_with_positions(data, files, msgid)? else {
         return Ok(ExitCode::from(1));
     };
-    let Some(patch) = report::patch_of(&view, &consensus, &msgid) else {
+    let Some(patch) = report::patch_of(&a.view, &a.consensus, &msgid) else {
         eprintln!("whosaid: <{msgid}> is not a patch, a cover letter or a reply to one");
         return Ok(ExitCode::from(1));
     };
     let _ = write!(
         visible_stdout(),
         "{}",
-        report::changelog_block(&consensus, patch, base_url)
+        report::changelog_block(&a.consensus, patch, base_url)
     );
     Ok(ExitCode::SUCCESS)
 }

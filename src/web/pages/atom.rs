@@ -26,7 +26,7 @@ pub struct AtomFeed {
 }
 
 pub fn thread_atom(st: &AppState, list: &str, msgid: &str, base: &str) -> Result<String, WebError> {
-    let a = st.analysis(msgid)?;
+    let a = st.thread(msgid)?;
     let (view, bodies) = (&a.view, &a.bodies);
     let rfc = |d: Option<(i64, i32)>| {
         let s = format_date(d, true);

@@ -37,7 +37,7 @@ pub fn index(st: &AppState, list: Option<&str>, offset: usize) -> Result<IndexPa
         .iter()
         .take(PER_PAGE)
         .map(|t| {
-            let a = st.analysis(&t.root)?;
+            let a = st.thread(&t.root)?;
             let list = a
                 .view
                 .nodes

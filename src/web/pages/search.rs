@@ -1,6 +1,7 @@
 //! Search results: by message or by thread (lore's `x=t`), and as JSON.
 
 use super::*;
+use crate::archive::search::{Found, Placed};
 
 /// One search hit.
 pub struct HitRow {
@@ -16,7 +17,6 @@ pub struct HitRow {
 
 /// A thread's hits, for results shown by thread.
 pub struct ThreadHits {
-    pub root: String,
     pub href: String,
     pub subject: String,
     pub hits: Vec<HitRow>,
@@ -43,46 +43,29 @@ pub struct SearchPage {
     pub prefixes: Vec<(&'static str, &'static str)>,
 }
 
+/// The page of messages matching `q` (within `list`; an empty `q` is the
+/// whole list), newest first, and the parser's notes.
 pub(in crate::web) fn run_search(
     st: &AppState,
     list: Option<&str>,
     q: &str,
     offset: usize,
     limit: usize,
-) -> Result<(crate::index::SearchResults, Vec<String>, Vec<String>), WebError> {
-    let Some(index) = st.index.as_ref() else {
-        return Err(WebError::Internal(
-            "the search index is missing; run `whosaid reindex`".into(),
-        ));
-    };
+) -> Result<(Found, Vec<String>), WebError> {
     let text = match list {
         Some(l) if q.trim().is_empty() => format!("l:{l}"),
         Some(l) => format!("({q}) l:{l}"),
         None => q.to_string(),
     };
-    let parsed = crate::query::parse(&text, chrono::Utc::now().timestamp())
-        .map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let results = index.search(
-        &parsed,
-        SearchOptions {
-            limit: limit.min(MAX_PAGE),
-            offset,
-            sort: Sort::Date,
-            snippets: true,
-        },
-        &|row| st.with_store(|s| s.quoted_text(row)).ok(),
-    )?;
-    let lists = st.with_store(|s| {
-        results
-            .hits
-            .iter()
-            .map(|h| {
-                s.lists_of(h.row)
-                    .map(|l| l.first().cloned().unwrap_or_else(|| "all".into()))
-            })
-            .collect::<crate::error::Result<Vec<String>>>()
-    })?;
-    Ok((results, lists, parsed.notes))
+    let parsed = parse_query(&text)?;
+    let opts = SearchOptions {
+        limit: limit.min(MAX_PAGE),
+        offset,
+        sort: Sort::Date,
+        snippets: true,
+    };
+    let found = crate::archive::search::search(st, &parsed, opts)?;
+    Ok((found, parsed.notes))
 }
 
 pub fn search(
@@ -120,10 +103,10 @@ pub fn search(
             .collect(),
     };
     match run_search(st, list, q, offset, PER_PAGE) {
-        Ok((results, lists, notes)) => {
-            page.total = results.total;
+        Ok((found, notes)) => {
+            page.total = found.total;
             page.notes = notes;
-            page.next = (offset + PER_PAGE < results.total)
+            page.next = (offset + PER_PAGE < found.total)
                 .then(|| format!("{}{x}", page_href(list, Some(q), offset + PER_PAGE)));
             page.prev = (offset > 0).then(|| {
                 format!(
@@ -131,45 +114,10 @@ pub fn search(
                     page_href(list, Some(q), offset.saturating_sub(PER_PAGE))
                 )
             });
-            // With x=t: each hit's thread, as (root, thread page).
-            let threads = if by_thread {
-                st.with_store(|s| {
-                    results
-                        .hits
-                        .iter()
-                        .zip(&lists)
-                        .map(|(h, l)| {
-                            let root = s.thread_root_of(h.row)?.unwrap_or_default();
-                            let href = format!("{}T/", message_href(l, &root));
-                            Ok((root, href))
-                        })
-                        .collect::<crate::error::Result<Vec<_>>>()
-                })?
-            } else {
-                Vec::new()
-            };
-            page.hits = results
-                .hits
-                .into_iter()
-                .zip(lists)
-                .map(|(h, l)| HitRow {
-                    href: message_href(&l, &h.message_id),
-                    subject: h.subject,
-                    from: if h.from_name.is_empty() {
-                        h.from_email
-                    } else {
-                        h.from_name
-                    },
-                    // Lists of hits are in time order: say their times in
-                    // one zone (UTC), as lore does, or a 15:38 -0800 mail
-                    // reads as older than a 20:00 +0100 one before it.
-                    date: format_date(h.date.map(|(t, _)| (t, 0)), false),
-                    snippet: cut_snippet(&h.snippet, &h.highlights),
-                    in_quotes: h.in_quotes,
-                })
-                .collect();
             if by_thread {
-                page.threads = group_by_thread(std::mem::take(&mut page.hits), threads);
+                page.threads = thread_rows(found.hits);
+            } else {
+                page.hits = found.hits.into_iter().map(hit_row).collect();
             }
         }
         Err(WebError::BadRequest(why)) => page.error = why,
@@ -180,57 +128,47 @@ pub fn search(
 
 /// Hits gathered under their threads (lore's `x=t`), threads in the
 /// order of their newest hit.
-pub(super) fn group_by_thread(
-    hits: Vec<HitRow>,
-    threads: Vec<(String, String)>,
-) -> Vec<ThreadHits> {
-    let mut out: Vec<ThreadHits> = Vec::new();
-    for (h, (root, href)) in hits.into_iter().zip(threads) {
-        match out.iter_mut().find(|t| t.root == root) {
-            Some(t) => t.hits.push(h),
-            None => out.push(ThreadHits {
-                href,
-                subject: h.subject.clone(),
-                root,
-                hits: vec![h],
-            }),
-        }
-    }
-    out
+fn thread_rows(hits: Vec<Placed>) -> Vec<ThreadHits> {
+    crate::archive::search::by_thread(hits, |p| p.root.clone().unwrap_or_default())
+        .into_iter()
+        .map(|hits| {
+            let first = &hits[0];
+            let root = first.root.as_deref().unwrap_or_default();
+            ThreadHits {
+                href: format!("{}T/", message_href(&first.list, root)),
+                subject: first.hit.subject.clone(),
+                hits: hits.into_iter().map(hit_row).collect(),
+            }
+        })
+        .collect()
 }
 
-pub(super) fn cut_snippet(snippet: &str, highlights: &[(usize, usize)]) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    for &(a, b) in highlights {
-        if a < at
-            || b > snippet.len()
-            || !snippet.is_char_boundary(a)
-            || !snippet.is_char_boundary(b)
-        {
-            continue;
-        }
-        out.push((snippet[at..a].to_string(), false));
-        out.push((snippet[a..b].to_string(), true));
-        at = b;
+/// A hit as a results page shows it.
+fn hit_row(p: Placed) -> HitRow {
+    let h = p.hit;
+    HitRow {
+        href: message_href(&p.list, &h.message_id),
+        snippet: h.snippet_pieces(),
+        subject: h.subject,
+        from: if h.from_name.is_empty() {
+            h.from_email
+        } else {
+            h.from_name
+        },
+        // Lists of hits are in time order: say their times in one zone
+        // (UTC), as lore does, or a 15:38 -0800 mail reads as older than a
+        // 20:00 +0100 one before it.
+        date: format_date(h.date.map(|(t, _)| (t, 0)), false),
+        in_quotes: h.in_quotes,
     }
-    out.push((snippet[at..].to_string(), false));
-    out
 }
 
 pub fn search_json(st: &AppState, q: &str, offset: usize) -> Result<serde_json::Value, WebError> {
-    let (results, _, notes) = run_search(st, None, q, offset, 20)?;
-    let hits: Vec<serde_json::Value> = st.with_store(|s| {
-        results
-            .hits
-            .iter()
-            .map(|h| {
-                let root = s
-                    .thread_root_of(h.row)?
-                    .unwrap_or_else(|| h.message_id.clone());
-                Ok(crate::report::hit_json(h, &root))
-            })
-            .collect()
-    })?;
-    Ok(serde_json::json!({"total": results.total, "hits": hits, "notes": notes}))
+    let (found, notes) = run_search(st, None, q, offset, 20)?;
+    let hits: Vec<serde_json::Value> = found
+        .hits
+        .iter()
+        .map(|p| crate::report::hit_json(&p.hit, crate::archive::search::thread_of(p)))
+        .collect();
+    Ok(serde_json::json!({"total": found.total, "hits": hits, "notes": notes}))
 }

@@ -37,94 +37,12 @@ pub struct WhoPage {
     pub error: String,
 }
 
-pub(super) fn who_report(
-    st: &AppState,
-    q: &str,
-    max_threads: usize,
-) -> Result<crate::report::Who, WebError> {
-    let Some(index) = st.index.as_ref() else {
-        return Err(WebError::Internal(
-            "the search index is missing; run `whosaid reindex`".into(),
-        ));
-    };
-    let parsed = parse_query(q)?;
-    st.with_store(|s| crate::report::who(s, index, &parsed, st.context(), max_threads))
-}
-
 /// Threads a person page lists at a time.
 pub const WHO_PER_PAGE: usize = 25;
 
 /// Threads whose positions a person page counts (the newest; beyond them
 /// the page says so).
 pub const WHO_COUNTED: usize = 500;
-
-/// The roots of the threads matching `q`, newest first, each once.
-pub(super) fn thread_roots(st: &AppState, q: &str) -> Result<Vec<String>, WebError> {
-    let Some(index) = st.index.as_ref() else {
-        return Err(WebError::Internal(
-            "the search index is missing; run `whosaid reindex`".into(),
-        ));
-    };
-    let parsed = parse_query(q)?;
-    let hits = index
-        .search(
-            &parsed,
-            crate::index::SearchOptions {
-                limit: 100_000,
-                offset: 0,
-                sort: crate::index::Sort::Date,
-                snippets: false,
-            },
-            &|_| None,
-        )
-        .map_err(WebError::from)?;
-    st.with_store(|s| {
-        let mut seen = std::collections::HashSet::new();
-        let mut roots = Vec::new();
-        for h in &hits.hits {
-            if let Some(root) = s.thread_root_of(h.row)?
-                && seen.insert(root.clone())
-            {
-                roots.push(root);
-            }
-        }
-        Ok(roots)
-    })
-}
-
-/// Where `email` stands in one thread: the position of the person who
-/// wrote from it (their address, or another of theirs the thread joined
-/// it with), or who is named by it in a trailer.
-pub(super) fn position_of<'a>(
-    a: &'a crate::web::Analysis,
-    email: &str,
-) -> Option<&'a crate::consensus::Position> {
-    let c = &a.consensus;
-    c.positions
-        .iter()
-        .find(|p| p.person.email.eq_ignore_ascii_case(email))
-        .or_else(|| {
-            let sender = a
-                .view
-                .nodes
-                .iter()
-                .find(|n| n.from.email.eq_ignore_ascii_case(email))?;
-            c.positions
-                .iter()
-                .find(|p| crate::consensus::same_person(&p.person, &sender.from))
-        })
-}
-
-/// Which count a person's position goes to: support, oppose, neutral, or
-/// authored (their own patch; their support of it is not a review).
-pub(super) fn statement_class(p: &crate::consensus::Position) -> usize {
-    match p.stance {
-        _ if p.role == crate::consensus::Role::Author => 3,
-        Stance::Support => 0,
-        Stance::Oppose => 1,
-        Stance::Neutral => 2,
-    }
-}
 
 pub fn who_page(st: &AppState, email: &str, q: &str, offset: usize) -> Result<WhoPage, WebError> {
     let mut page = WhoPage {
@@ -142,66 +60,26 @@ pub fn who_page(st: &AppState, email: &str, q: &str, offset: usize) -> Result<Wh
         prev: None,
         next: None,
     };
-    // Quote the address so it is one term of the query language; someone
-    // known only from trailers is found by their address anywhere.
-    let within = |base: String| {
-        if q.trim().is_empty() {
-            base
-        } else {
-            format!("{base} AND ({q})")
-        }
-    };
-    let mut roots = match thread_roots(st, &within(format!("f:\"{email}\""))) {
-        Ok(r) => r,
-        Err(WebError::BadRequest(why)) => {
-            page.error = why;
+    let found = match crate::archive::who::person(st, email, q, WHO_COUNTED, (offset, WHO_PER_PAGE))
+    {
+        Ok(found) => found,
+        Err(crate::error::Error::Query(e)) => {
+            page.error = e.to_string();
             return Ok(page);
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
-    if roots.is_empty() {
-        roots = thread_roots(st, &within(format!("\"{email}\"")))?;
+    if found.counted == 0 && q.trim().is_empty() {
+        return Err(WebError::NotFound(format!(
+            "nobody writing as {email} in the archive"
+        )));
     }
-    for root in roots.iter().take(WHO_COUNTED) {
-        let a = st.analysis(root)?;
-        let Some(p) = position_of(&a, email) else {
-            continue;
-        };
-        if page.name.is_empty() {
-            page.name = p.person.display().to_string();
-        }
-        page.counts[statement_class(p)] += 1;
-        page.counted += 1;
-    }
-    if page.counted == 0 {
-        if q.trim().is_empty() {
-            return Err(WebError::NotFound(format!(
-                "nobody writing as {email} in the archive"
-            )));
-        }
+    (page.name, page.counts, page.counted) = (found.name, found.counts, found.counted);
+    if found.counted == 0 {
         return Ok(page);
     }
-    page.threads = roots.len();
-    let shown = roots.iter().skip(offset).take(WHO_PER_PAGE);
-    for root in shown {
-        let a = st.analysis(root)?;
-        let Some(p) = position_of(&a, email) else {
-            continue;
-        };
-        let Some(sig) = p.evidence().or(p.signals.last()) else {
-            continue;
-        };
-        let list = st.with_store(|s| s.first_list_of(root))?;
-        page.statements.push(StatementRow {
-            href: links::permalink(&sig.message_id),
-            thread_href: format!("{}T/", message_href(list.as_deref().unwrap_or("all"), root)),
-            subject: a.view.subject().to_string(),
-            stance: ["support", "oppose", "neutral", "authored"][statement_class(p)],
-            kind: sig.kind.as_str(),
-            evidence: sig.evidence.clone(),
-            date: format_date(sig.date.map(|d| (d, 0)), false),
-        });
-    }
+    page.threads = found.threads;
+    page.statements = found.shown.into_iter().map(statement_row).collect();
     let here = |o: usize| {
         let mut href = format!("?o={o}");
         if !q.trim().is_empty() {
@@ -217,5 +95,19 @@ pub fn who_page(st: &AppState, email: &str, q: &str, offset: usize) -> Result<Wh
 }
 
 pub fn who_json(st: &AppState, q: &str) -> Result<serde_json::Value, WebError> {
-    Ok(crate::report::who_json(&who_report(st, q, 50)?))
+    let who = crate::archive::who::who(st, &parse_query(q)?, 50)?;
+    Ok(crate::report::who_json(&who))
+}
+
+/// A row of a person page.
+fn statement_row(s: crate::archive::who::PersonStatement) -> StatementRow {
+    StatementRow {
+        href: links::permalink(&s.signal.message_id),
+        thread_href: format!("{}T/", message_href(&s.list, &s.root)),
+        subject: s.subject,
+        stance: ["support", "oppose", "neutral", "authored"][s.class],
+        kind: s.signal.kind.as_str(),
+        evidence: s.signal.evidence,
+        date: format_date(s.signal.date.map(|d| (d, 0)), false),
+    }
 }

@@ -1,7 +1,17 @@
 //! The archive as the command line and the web open it: the store, the
 //! search index beside it, and the catch-up that finishes what an
-//! interrupted import left (threading, indexing). Neither `cli` nor `web`
-//! opens a store or an index itself; they open an [`Archive`].
+//! interrupted import left (threading, indexing), and the operations both
+//! front ends show: a thread with its positions ([`Reader::analysis`]),
+//! search placed in threads ([`search`]), people ([`who`]). Neither `cli`
+//! nor `web` opens a store or an index itself, or reads a thread with the
+//! consensus engine: they open an [`Archive`] (the web keeps a pool of its
+//! stores and a cache of threads behind the same [`Reader`]).
+
+mod reader;
+pub mod search;
+pub mod who;
+
+pub use self::reader::{Analysis, Reader, Review, analyze, consensus_inputs};
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +25,10 @@ pub struct Archive {
     data: PathBuf,
     store: Store,
     index: Option<Index>,
+    review: Review,
+    /// Further connections, for work that runs on several threads (the
+    /// search's snippets); opened on first use.
+    pool: crate::store::Pool,
 }
 
 /// What [`Archive::catch_up_index`] did.
@@ -47,6 +61,8 @@ impl Archive {
             data: data.to_path_buf(),
             store: Store::open(data)?,
             index: None,
+            review: Review::default(),
+            pool: crate::store::Pool::new(data, None),
         })
     }
 
@@ -73,6 +89,13 @@ impl Archive {
     /// holder of the import lock may call this.
     pub fn index_for_writing(&self) -> Result<Index> {
         Index::open_for_writing(&self.data)
+    }
+
+    /// The same archive reading positions with `review`'s mailmap and
+    /// MAINTAINERS.
+    pub fn with_review(mut self, review: Review) -> Archive {
+        self.review = review;
+        self
     }
 
     /// The data dir.
@@ -150,20 +173,20 @@ impl Archive {
     }
 }
 
-/// The messages of a thread as the consensus engine reads them: the
-/// facts the store keeps for each (tree links, sender, patch counters) and
-/// its body. The store knows nothing of the engine; this is where the two
-/// meet.
-pub fn consensus_inputs(
-    store: &Store,
-    view: &crate::store::ThreadView,
-) -> Result<Vec<crate::consensus::MessageInput>> {
-    let bodies = store.bodies(view)?;
-    Ok(view
-        .nodes
-        .iter()
-        .cloned()
-        .zip(bodies)
-        .map(|(node, body)| crate::consensus::MessageInput { node, body })
-        .collect())
+impl Reader for Archive {
+    fn with_store<T>(&self, f: impl Fn(&Store) -> Result<T>) -> Result<T> {
+        f(&self.store)
+    }
+
+    fn stores(&self) -> &crate::store::Pool {
+        &self.pool
+    }
+
+    fn search_index(&self) -> Result<&Index> {
+        self.index.as_ref().ok_or(Error::NoIndex)
+    }
+
+    fn context(&self) -> crate::consensus::Context<'_> {
+        self.review.context()
+    }
 }
