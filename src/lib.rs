@@ -1,4 +1,56 @@
 //! whosaid: a mailing-list archiver that records who said what in review.
+//!
+//! Data flows one way, and each step is a module:
+//!
+//! ```text
+//! mbox / Maildir ──▶ mbox::MboxReader ──▶ RawMessage (bytes, offset)
+//!   ──▶ message::parse ──▶ Message + quote::segment, trailers, series facts
+//!   ──▶ thread::build ──▶ store::Store (raw bytes: the ground truth)
+//!                       + index::Index (tantivy: derived, rebuildable)
+//!   ──▶ archive (search, who, a thread read by consensus::analyze)
+//!   ──▶ cli (argv, terminal, exit codes) and web (HTTP, HTML)
+//! ```
+//!
+//! Parsing, quote-splitting, threading and consensus are sans-IO: values
+//! in, values and warnings out. `ARCHITECTURE.md` is the map.
+//!
+//! The whole flow through the library, as `whosaid import` and `whosaid
+//! thread` run it: import a series and its review into an empty data
+//! dir, then ask who stands where.
+//!
+//! ```
+//! use whosaid::archive::{Archive, Reader};
+//! use whosaid::stance::Stance;
+//! use whosaid::import::{self, ImportConfig, Input};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let data = tempfile::tempdir()?;
+//! let mbox = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-mboxes/linux-kbuild-modpost-series.mbox");
+//!
+//! // Import: one importer at a time holds the data dir.
+//! let _lock = import::lock_data_dir(data.path())?;
+//! let mut archive = Archive::open_store_only(data.path())?;
+//! let index = archive.index_for_writing()?;
+//! let inputs = [Input::Mbox(mbox.into())];
+//! let report = import::import(archive.store_mut(), &index, &inputs, &ImportConfig::default(), |_| {})?;
+//! assert_eq!(report.stored, report.read);
+//!
+//! // Read: the thread holding the cover letter, with its positions.
+//! let thread = archive
+//!     .analysis("20240311093000.1022-1-ksato@example.jp")?
+//!     .expect("the archive has the series");
+//! let nadia = thread
+//!     .consensus
+//!     .positions
+//!     .iter()
+//!     .find(|p| p.person.email == "nadia.chen@example.com")
+//!     .expect("Nadia reviewed it");
+//! assert_eq!(nadia.stance, Stance::Support);
+//! println!("{}: {}", nadia.person.display(), nadia.evidence().unwrap().evidence);
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
 pub mod archive;
 pub mod cli;
 pub mod consensus;

@@ -73,12 +73,20 @@ pub struct Analysis {
 /// Reads the thread `key` names (see [`Store::thread_version`]) with the
 /// consensus engine.
 pub fn analyze(store: &Store, key: (String, i64, i64), ctx: Context<'_>) -> Result<Analysis> {
-    let view = store.thread_by_root(&key.0)?;
-    let inputs = consensus_inputs(store, &view)?;
+    let mut view = store.thread_by_root(&key.0)?;
+    let bodies = store.bodies(&view)?;
+    // The nodes lend themselves to the engine and come back (a 100,000
+    // message thread is not copied).
+    let inputs: Vec<MessageInput> = std::mem::take(&mut view.nodes)
+        .into_iter()
+        .zip(bodies)
+        .map(|(node, body)| MessageInput { node, body })
+        .collect();
     // Cut once, for the consensus engine and for the pages.
     let segments = crate::par::map(&inputs, |m| crate::quote::segment(&m.body));
     let consensus = crate::consensus::analyze_segmented(&inputs, &segments, ctx);
-    let bodies = inputs.into_iter().map(|m| m.body).collect();
+    let (nodes, bodies) = inputs.into_iter().map(|m| (m.node, m.body)).unzip();
+    view.nodes = nodes;
     Ok(Analysis {
         key,
         view,

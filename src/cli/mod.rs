@@ -49,6 +49,7 @@ pub struct Args {
     /// A kernel-style MAINTAINERS file (default: DIR/MAINTAINERS if present).
     #[arg(long, global = true)]
     pub maintainers: Option<PathBuf>,
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }

@@ -177,6 +177,8 @@ pub fn without_invisible(text: String) -> String {
     }
 }
 
+/// A header value on one line: folds and runs of white space become one
+/// space, and the ends are trimmed.
 pub fn unfold(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
