@@ -251,7 +251,7 @@ pub(super) fn asks_to_change(main: &Hay) -> bool {
         || main.contains_any(&["could you please", "can you please", "could you ", "would you mind"])
             && main.contains_any(ASKED_VERBS)
         // "At least can you add some comments?"
-        || verb_after(main, &["can you ", "can you at least "], ASKED_VERBS)
+        || verb_after(main, &["can you ", "can you at least "], CAN_YOU_VERBS)
 }
 
 /// Whether one of `verbs` follows one of `leads` at once: "can you add",

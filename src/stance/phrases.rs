@@ -418,6 +418,14 @@ pub(super) const ASKS: &[&str] = &[
 
 /// What "could you" or "can you" asks for when it asks for a change.
 pub(super) const ASKED_VERBS: &[&str] = &[
+    "fix", "change", "split", "rename", "drop", "rework", "resend", "update", "remove", "move",
+    "put ",
+];
+
+/// What "can you ..." asks to do, when the words that follow say so:
+/// "at least can you add some comments?" (but "could you please add me
+/// to Cc" is about sending, so "add" is only here).
+pub(super) const CAN_YOU_VERBS: &[&str] = &[
     "add ", "fix", "change", "split", "rename", "drop", "rework", "resend", "update", "remove",
     "move", "put ",
 ];

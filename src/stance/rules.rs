@@ -234,6 +234,7 @@ pub const PROSE: &[Row] = &[
         fires: &[
             "Please split this into two patches.",
             "Could you rename the helper?",
+            "At least can you add some comments?",
             "The top-level Makefile should be cleaned up as well.",
             "This should be entirely done by the build system.",
             "Another iteration makes more sense to me.",
@@ -248,6 +249,7 @@ pub const PROSE: &[Row] = &[
             "You need to backport the fix as well.",
             "That should be fine.",
             "Should this be done in the driver?",
+            "Could you please add me to the recipients when you send the v2 patch set?",
         ],
     },
     Row {
