@@ -19,7 +19,7 @@ for y in $(seq 2005 2026); do
     echo "d:$q"
   done
 done > "$W/queries"
-find "$CORPUS" -name '*.mbox' -exec cat {} + |
+find "$CORPUS" -name '*.mbox' -exec cat {} + | iconv -f utf-8 -t utf-8 -c |
   grep -a -v -E '^(>|\+|-|@@|diff |index |From |[A-Za-z-]+: )' |
   awk 'length($0) >= 15 && length($0) <= 300 && !seen[$0]++' > "$W/lines"
 differ=0
