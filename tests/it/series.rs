@@ -191,3 +191,78 @@ fn a_plain_reply_thread_is_no_series() {
     "#]],
     );
 }
+
+/// `series::patch_id` is `git patch-id --stable` on every patch posted to
+/// linux-modules (the whole body as whosaid decodes it, fed to git as one
+/// stream with a made-up commit id before each).
+#[test]
+fn patch_id_is_git_patch_id_stable_on_corpus_patches() {
+    let mut bodies = Vec::new();
+    for year in 2019..=2024 {
+        let path =
+            crate::support::corpus("linux-modules").join(format!("linux-modules-{year}.mbox"));
+        let file = std::fs::File::open(&path).unwrap();
+        for item in whosaid::mbox::MboxReader::new(std::io::BufReader::new(file)) {
+            let whosaid::mbox::Item::Message(raw) = item.unwrap() else {
+                continue;
+            };
+            if let whosaid::message::ParseOutcome::Message(m, _) =
+                whosaid::message::parse(&raw.bytes)
+            {
+                let subject = whosaid::series::parse_subject(&m.subject);
+                if subject.patch && !subject.reply && m.body.contains("\ndiff ") {
+                    bodies.push(m.body.clone());
+                }
+            }
+        }
+    }
+    let mut stream = String::new();
+    for (i, body) in bodies.iter().enumerate() {
+        writeln!(stream, "From {i:040x} Mon Sep 17 00:00:00 2001").unwrap();
+        stream.push_str(body);
+        if !body.ends_with('\n') {
+            stream.push('\n');
+        }
+    }
+    let git = git_patch_ids(&stream);
+    let (mut same, mut differ) = (0, Vec::new());
+    for (i, body) in bodies.iter().enumerate() {
+        let ours = whosaid::series::patch_id(body);
+        // A body quoting a `From <commit>` line of its own (a forwarded
+        // patch) is another commit to git in the stream: ask it alone.
+        let alone = || git_patch_ids(body).into_values().next();
+        let theirs = git.get(&i).cloned().or_else(alone);
+        match (&ours, &theirs) {
+            (Some(a), Some(b)) if a == b => same += 1,
+            (None, None) => {}
+            (a, b) => differ.push(format!("patch {i}: whosaid {a:?}, git {b:?}")),
+        }
+    }
+    eprintln!("{} patches, {same} patch-ids equal to git's", bodies.len());
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    assert!(same >= 500, "only {same} patches compared");
+}
+
+/// `git patch-id --stable` over `stream`: the first id printed for each
+/// commit number (the last 16 hex digits of the commit id).
+fn git_patch_ids(stream: &str) -> std::collections::HashMap<usize, String> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("git")
+        .args(["patch-id", "--stable"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("this test needs git on PATH");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = stream.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let (id, commit) = line.split_once(' ').unwrap();
+        let n = usize::from_str_radix(&commit[24..], 16).unwrap_or(usize::MAX);
+        ids.entry(n).or_insert_with(|| id.to_string());
+    }
+    ids
+}

@@ -3,9 +3,12 @@
 //! [`parse_subject`] reads `Re: [RFC PATCH net-next v2 3/5] foo: bar` into its
 //! parts. [`change_id`] and [`changes`] read what a cover letter says about the
 //! series. The store groups messages into series versions with these; see
-//! `Store::series`.
+//! `Store::series`. [`patch_id`] names a patch's change across postings.
 
 use serde::Serialize;
+
+mod patch_id;
+pub use self::patch_id::patch_id;
 
 /// What a subject line says about a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
