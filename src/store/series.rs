@@ -40,6 +40,15 @@ pub struct SeriesVersion {
     pub partial: bool,
     /// What the cover letter (or the patch notes) says changed.
     pub changes: Vec<String>,
+    /// How this version was found to belong to the series: `thread` (the
+    /// thread asked about, or posted in reply to it), `change-id`,
+    /// `cover-subject` (same sender and cover letter subject) or
+    /// `patch-subjects` (same sender, and two or more patch subjects in
+    /// common with a version already found).
+    pub linked_by: &'static str,
+    /// Subjects of the version before's patches that this one does not
+    /// continue.
+    pub dropped: Vec<String>,
 }
 
 /// One message of a series.
@@ -57,6 +66,13 @@ pub struct SeriesPatch {
     pub author: Person,
     /// Unix seconds, if known.
     pub date: Option<i64>,
+    /// `git patch-id --stable` of its diff (see [`crate::series::patch_id`]).
+    pub patch_id: Option<String>,
+    /// What became of it since the version before (None in the first
+    /// version and for cover letters).
+    pub change: Option<crate::series::Change>,
+    /// Its counterpart in the version before.
+    pub previous: Option<String>,
 }
 
 /// The series messages of one thread, by (sender, version).
@@ -78,6 +94,8 @@ fn versions_in(view: &ThreadView, sender: &str) -> BTreeMap<u32, SeriesVersion> 
             thread_root: view.root.clone(),
             partial: false,
             changes: Vec::new(),
+            linked_by: "thread",
+            dropped: Vec::new(),
         });
         let item = SeriesPatch {
             message_id: n.message_id.clone(),
@@ -86,6 +104,9 @@ fn versions_in(view: &ThreadView, sender: &str) -> BTreeMap<u32, SeriesVersion> 
             total: n.total,
             author: n.author.clone(),
             date: n.date.map(|d| d.0),
+            patch_id: None,
+            change: None,
+            previous: None,
         };
         // A naked cover letter: no counter, no diff, and patches of the same
         // version answer it.
@@ -107,115 +128,72 @@ fn versions_in(view: &ThreadView, sender: &str) -> BTreeMap<u32, SeriesVersion> 
     out
 }
 
+/// The threads a series' versions were found in, and how each was found.
+#[derive(Default)]
+struct Found {
+    versions: BTreeMap<u32, SeriesVersion>,
+    threads: BTreeMap<String, &'static str>,
+    change_ids: BTreeSet<String>,
+}
+
+impl Found {
+    /// Adds the versions `sender` posted in `view`.
+    fn add(&mut self, view: &ThreadView, sender: &str, linked_by: &'static str) {
+        for (v, found) in versions_in(view, sender) {
+            let entry = self.versions.entry(v).or_insert_with(|| SeriesVersion {
+                patches: Vec::new(),
+                linked_by,
+                ..found.clone()
+            });
+            if entry.cover.is_none() {
+                entry.cover = found.cover.clone();
+            }
+            for p in found.patches {
+                if !entry.patches.iter().any(|q| q.message_id == p.message_id) {
+                    entry.patches.push(p);
+                }
+            }
+        }
+    }
+
+    /// Every cover letter and patch found so far.
+    fn messages(&self) -> impl Iterator<Item = &SeriesPatch> {
+        self.versions
+            .values()
+            .flat_map(|v| v.cover.iter().chain(&v.patches))
+    }
+}
+
 impl Store {
     /// The series that contains the message with this Message-ID (a cover
     /// letter, a patch, or a reply to either), with every known version.
     /// None when the message is unknown or not part of a series.
     pub fn series(&self, message_id: &str) -> Result<Option<Series>> {
+        self.series_read(message_id, true)
+    }
+
+    /// [`Store::series`] without what needs each message read: patch-ids,
+    /// changes between versions, changelogs (for a page that links the
+    /// versions).
+    pub fn series_outline(&self, message_id: &str) -> Result<Option<Series>> {
+        self.series_read(message_id, false)
+    }
+
+    fn series_read(&self, message_id: &str, full: bool) -> Result<Option<Series>> {
         let Some(view) = self.thread(message_id)? else {
             return Ok(None);
         };
-        // From the message up to the nearest patch or cover letter.
-        let mut cur = view
-            .nodes
-            .iter()
-            .position(|n| n.message_id == message_id && !n.ghost);
-        let start = loop {
-            match cur {
-                Some(i) if view.nodes[i].posts_patch() => break Some(i),
-                Some(i) => cur = view.nodes[i].parent,
-                None => break None,
-            }
+        let Some(start) = series_message(&view, message_id) else {
+            return Ok(None);
         };
-        let Some(start) = start else { return Ok(None) };
         let sender = view.nodes[start].from.clone();
-
-        let mut versions: BTreeMap<u32, SeriesVersion> = BTreeMap::new();
-        let mut seen_threads: BTreeSet<String> = BTreeSet::new();
-        let mut todo: Vec<String> = vec![view.root.clone()];
-        let mut change_ids: BTreeSet<String> = BTreeSet::new();
-        // Follow links between threads, a bounded number of hops.
-        while let Some(root) = todo.pop() {
-            if !seen_threads.insert(root.clone()) || seen_threads.len() > 64 {
-                continue;
-            }
-            let view = self.thread_by_root(&root)?;
-            for (v, found) in versions_in(&view, &sender.email) {
-                let entry = versions.entry(v).or_insert_with(|| SeriesVersion {
-                    patches: Vec::new(),
-                    ..found.clone()
-                });
-                if entry.cover.is_none() {
-                    entry.cover = found.cover.clone();
-                }
-                for p in found.patches {
-                    if !entry.patches.iter().any(|q| q.message_id == p.message_id) {
-                        entry.patches.push(p);
-                    }
-                }
-            }
-            let ids: Vec<String> = versions
-                .values()
-                .flat_map(|v| v.cover.iter().chain(&v.patches))
-                .map(|p| p.message_id.clone())
-                .collect();
-            for id in &ids {
-                let cid: Option<String> = self
-                    .query_one::<Option<String>>(
-                        "SELECT change_id FROM messages WHERE msgid = ?1 AND change_id IS NOT NULL",
-                        &[id],
-                    )
-                    .ok()
-                    .flatten()
-                    .flatten();
-                change_ids.extend(cid);
-            }
-            let mut more: BTreeSet<String> = BTreeSet::new();
-            for cid in &change_ids {
-                more.extend(self.query_column::<String>(
-                    "SELECT DISTINCT thread_root FROM messages WHERE change_id = ?1",
-                    &[cid],
-                )?);
-            }
-            // Cover letters (and single patches) by subject, when no change-id says more.
-            let cover_subjects: Vec<String> = versions
-                .values()
-                .filter_map(|v| {
-                    v.cover.as_ref().or(if v.patches.len() == 1 {
-                        v.patches.first()
-                    } else {
-                        None
-                    })
-                })
-                .map(|p| crate::series::parse_subject(&p.subject).base)
-                .collect();
-            for base in cover_subjects {
-                more.extend(self.query_column::<String>(
-                    "SELECT DISTINCT thread_root FROM messages
-                     WHERE is_patch != 0 AND is_reply = 0 AND from_email = ?1 AND subject_base = ?2",
-                    &[&sender.email, &base],
-                )?);
-            }
-            todo.extend(more.into_iter().filter(|r| !seen_threads.contains(r)));
-        }
-
-        let mut versions: Vec<SeriesVersion> = versions.into_values().collect();
+        let found = self.gather_versions(&view.root, &sender.email)?;
+        let mut versions: Vec<SeriesVersion> = found.versions.into_values().collect();
         for v in &mut versions {
-            v.patches
-                .sort_by_key(|p| (p.index.unwrap_or(0), p.date, p.message_id.clone()));
-            let expected = v
-                .cover
-                .as_ref()
-                .and_then(|c| c.total)
-                .or_else(|| v.patches.iter().find_map(|p| p.total));
-            v.partial = expected.is_some_and(|t| (v.patches.len() as u32) < t);
-            let notes_from = v.cover.as_ref().or(v.patches.first());
-            if let Some(p) = notes_from
-                && let Some(raw) = self.raw_by_message_id(&p.message_id)?.into_iter().next()
-                && let message::ParseOutcome::Message(m, _) = message::parse(&raw)
-            {
-                v.changes = crate::series::changes(&m.body);
-            }
+            self.complete_version(v, full)?;
+        }
+        if full {
+            follow_patches(&mut versions);
         }
         // The newest cover letter names the series; a partial re-roll has none.
         let subject = versions
@@ -228,8 +206,212 @@ impl Store {
         Ok(Some(Series {
             subject,
             sender,
-            change_id: change_ids.into_iter().next(),
+            change_id: found.change_ids.into_iter().next(),
             versions,
         }))
     }
+
+    /// Follows links between threads from `root`, a bounded number of
+    /// hops: the versions `sender` posted in each.
+    fn gather_versions(&self, root: &str, sender: &str) -> Result<Found> {
+        let mut found = Found::default();
+        let mut todo: Vec<(String, &'static str)> = vec![(root.to_string(), "thread")];
+        while let Some((root, how)) = todo.pop() {
+            if found.threads.contains_key(&root) || found.threads.len() >= 64 {
+                continue;
+            }
+            found.threads.insert(root.clone(), how);
+            found.add(&self.thread_by_root(&root)?, sender, how);
+            let ids: Vec<String> = found.messages().map(|p| p.message_id.clone()).collect();
+            for id in &ids {
+                found.change_ids.extend(
+                    self.query_one::<Option<String>>(
+                        "SELECT change_id FROM messages WHERE msgid = ?1 AND change_id IS NOT NULL",
+                        &[id],
+                    )?
+                    .flatten(),
+                );
+            }
+            let more = self.linked_threads(&found, sender)?;
+            todo.extend(
+                more.into_iter()
+                    .filter(|(r, _)| !found.threads.contains_key(r)),
+            );
+        }
+        Ok(found)
+    }
+
+    /// Threads that hold more of the series, and how each is linked: by
+    /// change-id, by the sender and a cover letter's subject (a single
+    /// patch is its own cover), or by the sender and two or more patch
+    /// subjects in common (a renamed cover letter, or none).
+    fn linked_threads(&self, found: &Found, sender: &str) -> Result<Vec<(String, &'static str)>> {
+        let mut more: Vec<(String, &'static str)> = Vec::new();
+        for cid in &found.change_ids {
+            let roots = self.query_column::<String>(
+                "SELECT DISTINCT thread_root FROM messages WHERE change_id = ?1",
+                &[cid],
+            )?;
+            more.extend(roots.into_iter().map(|r| (r, "change-id")));
+        }
+        let base = |p: &SeriesPatch| crate::series::parse_subject(&p.subject).base;
+        let covers: BTreeSet<String> = found
+            .versions
+            .values()
+            .filter_map(|v| {
+                v.cover.as_ref().or(if v.patches.len() == 1 {
+                    v.patches.first()
+                } else {
+                    None
+                })
+            })
+            .map(base)
+            .collect();
+        for cover in &covers {
+            more.extend(
+                self.roots_posting(sender, cover)?
+                    .into_iter()
+                    .map(|r| (r, "cover-subject")),
+            );
+        }
+        let patches: BTreeSet<String> = found
+            .versions
+            .values()
+            .flat_map(|v| &v.patches)
+            .map(base)
+            .collect();
+        let mut shared: BTreeMap<String, usize> = BTreeMap::new();
+        for subject in patches.iter().filter(|s| !covers.contains(*s)) {
+            for root in self.roots_posting(sender, subject)? {
+                *shared.entry(root).or_default() += 1;
+            }
+        }
+        more.extend(
+            shared
+                .into_iter()
+                .filter(|&(_, n)| n >= 2)
+                .map(|(r, _)| (r, "patch-subjects")),
+        );
+        Ok(more)
+    }
+
+    /// Threads in which `sender` posted a patch or cover letter whose
+    /// subject without tags is `base`.
+    fn roots_posting(&self, sender: &str, base: &str) -> Result<Vec<String>> {
+        self.query_column::<String>(
+            "SELECT DISTINCT thread_root FROM messages
+             WHERE is_patch != 0 AND is_reply = 0 AND from_email = ?1 AND subject_base = ?2
+               AND thread_root IS NOT NULL",
+            &[&sender, &base],
+        )
+    }
+
+    /// Orders a version's patches, says whether it is partial, and (if
+    /// `full`) reads its changelog and each patch's patch-id.
+    fn complete_version(&self, v: &mut SeriesVersion, full: bool) -> Result<()> {
+        v.patches
+            .sort_by_key(|p| (p.index.unwrap_or(0), p.date, p.message_id.clone()));
+        let expected = v
+            .cover
+            .as_ref()
+            .and_then(|c| c.total)
+            .or_else(|| v.patches.iter().find_map(|p| p.total));
+        v.partial = expected.is_some_and(|t| (v.patches.len() as u32) < t);
+        if !full {
+            return Ok(());
+        }
+        for (i, p) in v.cover.iter_mut().chain(v.patches.iter_mut()).enumerate() {
+            let Some(m) = self.parsed(&p.message_id)? else {
+                continue;
+            };
+            p.patch_id = crate::series::patch_id(&m.body);
+            if i == 0 {
+                v.changes = crate::series::changes(&m.body);
+            }
+        }
+        Ok(())
+    }
+
+    /// The message stored under `message_id`, parsed.
+    fn parsed(&self, message_id: &str) -> Result<Option<Box<message::Message>>> {
+        let Some(raw) = self.raw_by_message_id(message_id)?.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(match message::parse(&raw) {
+            message::ParseOutcome::Message(m, _) => Some(m),
+            message::ParseOutcome::NotAMessage(_) => None,
+        })
+    }
+}
+
+/// From the message asked about up to the nearest patch or cover letter.
+fn series_message(view: &ThreadView, message_id: &str) -> Option<usize> {
+    let mut cur = view
+        .nodes
+        .iter()
+        .position(|n| n.message_id == message_id && !n.ghost);
+    loop {
+        match cur {
+            Some(i) if view.nodes[i].posts_patch() => return Some(i),
+            Some(i) => cur = view.nodes[i].parent,
+            None => return None,
+        }
+    }
+}
+
+/// Each patch's counterpart in the version before and what changed, and
+/// what each version dropped. A partial re-roll (some patches re-sent)
+/// drops nothing: the version after it is compared with the one before
+/// it, the re-sent patches in place of theirs.
+fn follow_patches(versions: &mut [SeriesVersion]) {
+    let Some(first) = versions.first() else {
+        return;
+    };
+    let mut standing: Vec<SeriesPatch> = first.patches.clone();
+    for cur in versions.iter_mut().skip(1) {
+        let (prev_bases, cur_bases) = (bases(&standing), bases(&cur.patches));
+        let (links, dropped) = crate::series::correspond(
+            &keys(&standing, &prev_bases),
+            &keys(&cur.patches, &cur_bases),
+        );
+        for (p, &(j, change)) in cur.patches.iter_mut().zip(&links) {
+            p.change = Some(change);
+            p.previous = j.map(|j| standing[j].message_id.clone());
+        }
+        if !cur.partial {
+            cur.dropped = dropped
+                .into_iter()
+                .map(|j| standing[j].subject.clone())
+                .collect();
+            standing = cur.patches.clone();
+            continue;
+        }
+        for (p, (j, _)) in cur.patches.iter().zip(links) {
+            match j {
+                Some(j) => standing[j] = p.clone(),
+                None => standing.push(p.clone()),
+            }
+        }
+    }
+}
+
+/// The patches' subjects without tags.
+fn bases(patches: &[SeriesPatch]) -> Vec<String> {
+    patches
+        .iter()
+        .map(|p| crate::series::parse_subject(&p.subject).base)
+        .collect()
+}
+
+/// The patches as correspondence reads them.
+fn keys<'a>(patches: &'a [SeriesPatch], bases: &'a [String]) -> Vec<crate::series::PatchKey<'a>> {
+    patches
+        .iter()
+        .zip(bases)
+        .map(|(p, base)| crate::series::PatchKey {
+            base,
+            index: p.index,
+            patch_id: p.patch_id.as_deref(),
+        })
+        .collect()
 }

@@ -188,7 +188,7 @@ pub(super) async fn thread_page<const LAYOUT: u8>(
             } else {
                 pages::ReplyInfo::default()
             };
-            let versions = series::version_links(&st, &list, &a.view.root)?;
+            let versions = series::version_links(&st, &list, &a)?;
             pages::thread(&list, &id, layout, &a, &links, reply, versions)
         })?;
         Ok((etag, html))

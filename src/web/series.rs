@@ -171,9 +171,23 @@ pub struct VersionLinks {
     pub versions: Vec<(String, String, bool)>,
 }
 
-/// The series links of the thread `root`; empty when it holds no series.
-pub fn version_links(st: &AppState, list: &str, root: &str) -> Result<VersionLinks, WebError> {
-    let Some(series) = st.with_store(|s| s.series(root))? else {
+/// The series links of the thread `a`; empty when it holds no series
+/// (its root posts no patch: a reply thread is not read again).
+pub fn version_links(
+    st: &AppState,
+    list: &str,
+    a: &crate::archive::Analysis,
+) -> Result<VersionLinks, WebError> {
+    let root = a.view.root.as_str();
+    let root_posts = a
+        .view
+        .nodes
+        .iter()
+        .any(|n| n.message_id == root && n.posts_patch());
+    if !root_posts {
+        return Ok(VersionLinks::default());
+    }
+    let Some(series) = st.with_store(|s| s.series_outline(root))? else {
         return Ok(VersionLinks::default());
     };
     let page = format!("{}series/", href(list, root));

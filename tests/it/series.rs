@@ -31,17 +31,26 @@ fn check(steps: &[&str], msgid: &str, expected: Expect) {
             for v in s.versions {
                 writeln!(
                     out,
-                    "v{}{} in thread {}",
+                    "v{}{} in thread {} ({})",
                     v.version,
                     if v.partial { " (partial)" } else { "" },
-                    v.thread_root
+                    v.thread_root,
+                    v.linked_by
                 )
                 .unwrap();
                 if let Some(c) = v.cover {
                     writeln!(out, "  cover {}", c.message_id).unwrap();
                 }
                 for p in v.patches {
-                    writeln!(out, "  patch {} {:?}/{:?}", p.message_id, p.index, p.total).unwrap();
+                    write!(out, "  patch {} {:?}/{:?}", p.message_id, p.index, p.total).unwrap();
+                    match (p.change, &p.previous) {
+                        (Some(c), Some(was)) => writeln!(out, " {c:?} from {was}").unwrap(),
+                        (Some(c), None) => writeln!(out, " {c:?}").unwrap(),
+                        _ => writeln!(out).unwrap(),
+                    }
+                }
+                for d in v.dropped {
+                    writeln!(out, "  dropped {d}").unwrap();
                 }
                 for c in v.changes {
                     writeln!(out, "  | {c}").unwrap();
@@ -71,14 +80,14 @@ fn v2_in_reply_to_v1_and_a_reply_finds_its_series() {
         "r1@x",
         expect![[r#"
             foo: bar by ken@example.org change-id=None
-            v1 in thread c1@x
+            v1 in thread c1@x (thread)
               cover c1@x
               patch p1@x Some(1)/Some(2)
               patch p2@x Some(2)/Some(2)
-            v2 in thread c1@x
+            v2 in thread c1@x (thread)
               cover c2@x
-              patch q1@x Some(1)/Some(2)
-              patch q2@x Some(2)/Some(2)
+              patch q1@x Some(1)/Some(2) Unchanged from p1@x
+              patch q2@x Some(2)/Some(2) Unchanged from p2@x
               | Changes in v2:
               |   - fix two
         "#]],
@@ -100,13 +109,13 @@ fn partial_reroll_in_reply_to_a_v1_patch() {
         "v2p2@x",
         expect![[r#"
             foo: bar by ken@example.org change-id=None
-            v1 in thread c1@x
+            v1 in thread c1@x (thread)
               cover c1@x
               patch p1@x Some(1)/Some(3)
               patch p2@x Some(2)/Some(3)
               patch p3@x Some(3)/Some(3)
-            v2 (partial) in thread c1@x
-              patch v2p2@x Some(2)/Some(3)
+            v2 (partial) in thread c1@x (thread)
+              patch v2p2@x Some(2)/Some(3) Unchanged from p2@x
         "#]],
     );
 }
@@ -124,7 +133,7 @@ fn naked_cover_letter() {
         "p1@x",
         expect![[r#"
             foo: fixes by ken@example.org change-id=None
-            v1 in thread c@x
+            v1 in thread c@x (thread)
               cover c@x
               patch p1@x Some(1)/Some(2)
               patch p2@x Some(2)/Some(2)
@@ -150,14 +159,14 @@ fn versions_in_separate_threads_link_by_change_id_or_sender_and_subject() {
         &[&v1, &v3],
         "b2@x",
         expect![[r#"
-        foo: better name by ken@example.org change-id=Some("20240101-foo-1a2b")
-        v1 in thread a1@x
-          cover a1@x
-          patch a2@x Some(1)/Some(1)
-        v3 in thread b1@x
-          cover b1@x
-          patch b2@x Some(1)/Some(1)
-    "#]],
+            foo: better name by ken@example.org change-id=Some("20240101-foo-1a2b")
+            v1 in thread a1@x (change-id)
+              cover a1@x
+              patch a2@x Some(1)/Some(1)
+            v3 in thread b1@x (thread)
+              cover b1@x
+              patch b2@x Some(1)/Some(1) Unchanged from a2@x
+        "#]],
     );
     // Without change-id: same sender and cover subject link; another sender's
     // series of the same name does not.
@@ -173,10 +182,56 @@ fn versions_in_separate_threads_link_by_change_id_or_sender_and_subject() {
         "k2@x",
         expect![[r#"
             foo: fix typo by ken@example.org change-id=None
-            v1 in thread k1@x
+            v1 in thread k1@x (cover-subject)
               patch k1@x None/None
-            v2 in thread k2@x
-              patch k2@x None/None
+            v2 in thread k2@x (thread)
+              patch k2@x None/None Unchanged from k1@x
+        "#]],
+    );
+}
+
+/// A cover letter renamed between versions, no change-id, no thread
+/// between them: two patch subjects in common link them; the patches are
+/// followed by subject, by patch-id when renamed, else by place.
+#[test]
+fn versions_whose_cover_was_renamed_link_by_patch_subjects() {
+    let other = "\\n---\\ndiff --git a/f.c b/f.c\\n--- a/f.c\\n+++ b/f.c\\n@@ -1 +1 @@\\n-a\\n+c";
+    check(
+        &[
+            &format!(
+                r"
+                c1@x | | | 0 | intro | [PATCH 0/3] foo: speed up | {KEN}
+                p1@x | <c1@x> | <c1@x> | 1 | $DIFF | [PATCH 1/3] foo: one | {KEN}
+                p2@x | <c1@x> | <c1@x> | 2 | $DIFF | [PATCH 2/3] foo: two | {KEN}
+                p3@x | <c1@x> | <c1@x> | 3 | $DIFF | [PATCH 3/3] foo: three | {KEN}
+                "
+            ),
+            &format!(
+                r"
+                c2@x | | | 90 | Changes in v2:\n- drop three\n | [PATCH v2 0/2] foo: speed up lookups | {KEN}
+                q1@x | <c2@x> | <c2@x> | 91 | $DIFF | [PATCH v2 1/2] foo: one | {KEN}
+                q2@x | <c2@x> | <c2@x> | 92 | Two.{other} | [PATCH v2 2/2] foo: two | {KEN}
+                "
+            ),
+            // Someone else's series with the same patch subjects is not it.
+            "o1@x | | | 95 | $DIFF | [PATCH v2 1/2] foo: one | Eve <eve@example.org>\n\
+             o2@x | <o1@x> | <o1@x> | 96 | $DIFF | [PATCH v2 2/2] foo: two | Eve <eve@example.org>",
+        ],
+        "q2@x",
+        expect![[r#"
+            foo: speed up lookups by ken@example.org change-id=None
+            v1 in thread c1@x (patch-subjects)
+              cover c1@x
+              patch p1@x Some(1)/Some(3)
+              patch p2@x Some(2)/Some(3)
+              patch p3@x Some(3)/Some(3)
+            v2 in thread c2@x (thread)
+              cover c2@x
+              patch q1@x Some(1)/Some(2) Unchanged from p1@x
+              patch q2@x Some(2)/Some(2) Changed from p2@x
+              dropped [PATCH 3/3] foo: three
+              | Changes in v2:
+              |   - drop three
         "#]],
     );
 }

@@ -191,7 +191,7 @@ pub(in crate::cli) fn cmd_series(
         let date = v.cover.as_ref().or(v.patches.first()).and_then(|p| p.date);
         let _ = writeln!(
             out,
-            "\nv{}  {}  {} patch{}{}  thread <{}>",
+            "\nv{}  {}  {} patch{}{}  thread <{}>{}",
             v.version,
             report::format_date(date.map(|d| (d, 0)), false)
                 .get(..10)
@@ -199,7 +199,11 @@ pub(in crate::cli) fn cmd_series(
             v.patches.len(),
             if v.patches.len() == 1 { "" } else { "es" },
             if v.partial { " (partial re-roll)" } else { "" },
-            v.thread_root
+            v.thread_root,
+            match v.linked_by {
+                "thread" => String::new(),
+                how => format!(" (linked by {how})"),
+            }
         );
         for p in v.cover.iter().chain(&v.patches) {
             let author = if p.author.email != series.sender.email && !p.author.email.is_empty() {
@@ -207,7 +211,16 @@ pub(in crate::cli) fn cmd_series(
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "    {}  <{}>{author}", p.subject, p.message_id);
+            let change = match p.change {
+                Some(crate::series::Change::New) => "  [new]",
+                Some(crate::series::Change::Unchanged) => "  [unchanged]",
+                Some(crate::series::Change::Changed) => "  [changed]",
+                None => "",
+            };
+            let _ = writeln!(out, "    {}  <{}>{author}{change}", p.subject, p.message_id);
+        }
+        for d in &v.dropped {
+            let _ = writeln!(out, "    dropped: {d}");
         }
         for line in &v.changes {
             let _ = writeln!(out, "    | {line}");
