@@ -232,9 +232,11 @@ impl Store {
                     .flatten(),
                 );
             }
+            // The strongest link of a thread is popped first (and named).
             let more = self.linked_threads(&found, sender)?;
             todo.extend(
                 more.into_iter()
+                    .rev()
                     .filter(|(r, _)| !found.threads.contains_key(r)),
             );
         }
@@ -292,6 +294,9 @@ impl Store {
                 .filter(|&(_, n)| n >= 2)
                 .map(|(r, _)| (r, "patch-subjects")),
         );
+        // Strongest first: change-id, cover subject, patch subjects.
+        let mut once = BTreeSet::new();
+        more.retain(|(r, _)| once.insert(r.clone()));
         Ok(more)
     }
 
