@@ -250,3 +250,108 @@ pub fn who_json(who: &crate::archive::who::Who) -> serde_json::Value {
         .collect();
     json!({"people": people})
 }
+
+/// The ledger of a series across versions, for a terminal: each patch
+/// with its postings, every tag and where it stands, every objection and
+/// what became of it.
+pub fn ledger_text(ledger: &crate::archive::ledger::Ledger) -> String {
+    let mut out = String::from("ledger:\n");
+    for h in &ledger.patches {
+        let _ = writeln!(out, "  {}", crate::series::parse_subject(&h.subject).base);
+        let postings: Vec<String> = h
+            .postings
+            .iter()
+            .map(|p| match p.change {
+                Some(crate::series::Change::Unchanged) => format!("v{}=", p.version),
+                Some(crate::series::Change::Changed) => format!("v{}~", p.version),
+                _ => format!("v{}", p.version),
+            })
+            .collect();
+        let dropped = h
+            .dropped_in
+            .map(|v| format!(", dropped in v{v}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    posted {}{dropped}", postings.join(" "));
+        for t in &h.tags {
+            let _ = writeln!(out, "    {}", tag_line(t));
+        }
+        for o in &h.objections {
+            let _ = writeln!(out, "    {}", objection_line(o));
+        }
+    }
+    out
+}
+
+/// A tag with its state: `Reviewed-by: A <a@x>  (v1, carried)`.
+fn tag_line(t: &crate::archive::ledger::TagEntry) -> String {
+    let state = match (t.state, t.changed_in) {
+        ("stale", Some(v)) => format!("stale: changed in v{v}"),
+        (state, _) => state.to_string(),
+    };
+    let cond = if t.conditional { ", conditional" } else { "" };
+    format!(
+        "{}: {} <{}>  (given on v{}, {state}{cond}) <{}>",
+        t.name, t.person.name, t.person.email, t.given_on, t.source
+    )
+}
+
+/// An objection with its state and the words that show it.
+fn objection_line(o: &crate::archive::ledger::ObjectionEntry) -> String {
+    let what = if o.grade == "objects" {
+        "objection"
+    } else {
+        "changes requested"
+    };
+    let mut line = format!(
+        "{} {what} from {} <{}> (v{}): \"{}\" <{}>",
+        o.state,
+        o.person.display(),
+        o.person.email,
+        o.given_on,
+        o.evidence,
+        o.source
+    );
+    if let Some((why, mid)) = &o.because {
+        let _ = write!(line, "; \"{why}\" <{mid}>");
+    }
+    line
+}
+
+/// What the ledger adds to the changelog block of a patch's newest
+/// posting: tags carried from earlier versions (lines `block` does not
+/// hold yet), stale tags and earlier objections still open, as `#` lines.
+pub fn ledger_block(h: &crate::archive::ledger::PatchHistory, block: &str) -> String {
+    let mut out = String::new();
+    let newest = h.postings.last().map_or(0, |p| p.version);
+    for t in h.tags.iter().filter(|t| t.given_on < newest) {
+        let line = format!("{}: {} <{}>", t.name, t.person.name, t.person.email);
+        match t.state {
+            "carried" if !block.contains(&line) && !out.contains(&line) => {
+                let _ = writeln!(out, "{line}");
+            }
+            "stale" => {
+                let _ = writeln!(
+                    out,
+                    "# stale, given on v{} and the patch changed in v{}: {line} <{}>",
+                    t.given_on,
+                    t.changed_in.unwrap_or(newest),
+                    t.source
+                );
+            }
+            _ => {}
+        }
+    }
+    for o in h
+        .objections
+        .iter()
+        .filter(|o| o.given_on < newest && o.state == "open")
+    {
+        let _ = writeln!(
+            out,
+            "# still open from v{}: {}",
+            o.given_on,
+            objection_line(o)
+        );
+    }
+    out
+}

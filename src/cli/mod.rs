@@ -289,9 +289,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::store::config::configure(&args.data, store)?;
     }
     let files = match &args.command {
-        Command::Thread { .. } | Command::Trailers { .. } | Command::Who { .. } => {
-            ReviewFiles::load(&args)?
-        }
+        Command::Thread { .. }
+        | Command::Series { .. }
+        | Command::Trailers { .. }
+        | Command::Who { .. } => ReviewFiles::load(&args)?,
         _ => Review::default(),
     };
     let serve_files = match &args.command {
@@ -348,7 +349,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             threads,
             query,
         } => cmd_who(&args.data, files, json, threads, &query.join(" ")),
-        Command::Series { json, msgid } => cmd_series(&args.data, json, &msgid),
+        Command::Series { json, msgid } => cmd_series(&args.data, files, json, &msgid),
         Command::Fsck => cmd_fsck(&args.data),
         Command::Serve {
             addr,

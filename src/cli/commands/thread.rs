@@ -6,12 +6,11 @@ use crate::cli::*;
 
 /// The thread containing a user-given Message-ID, read by the consensus
 /// engine; None (after saying so) when the archive does not have it.
-pub(in crate::cli) fn thread_with_positions(
+pub(in crate::cli) fn thread_in(
+    archive: &Archive,
     data: &std::path::Path,
-    files: Review,
     msgid: &str,
 ) -> anyhow::Result<Option<(std::sync::Arc<crate::archive::Analysis>, String)>> {
-    let archive = open_archive(data)?.with_review(files);
     let msgid = links::message_id_from_user(msgid);
     let Some(a) = archive.analysis(&msgid)? else {
         eprintln!(
@@ -23,13 +22,42 @@ pub(in crate::cli) fn thread_with_positions(
     Ok(Some((a, msgid)))
 }
 
+/// What earlier and later versions of the patch `msgid` add to its
+/// changelog block `block`: carried and stale tags, objections still open
+/// (see [`report::ledger_block`]), or a note that a newer version exists.
+fn across_versions(archive: &Archive, msgid: &str, block: &str) -> anyhow::Result<String> {
+    let Some(series) = archive.store().series(msgid)? else {
+        return Ok(String::new());
+    };
+    if series.versions.len() < 2 {
+        return Ok(String::new());
+    }
+    let ledger = crate::archive::ledger::ledger(archive, &series)?;
+    let Some(h) = ledger
+        .patches
+        .iter()
+        .find(|h| h.postings.iter().any(|p| p.message_id == msgid))
+    else {
+        return Ok(String::new());
+    };
+    let newest = h.postings.last().expect("a history has a posting");
+    if newest.message_id != msgid {
+        return Ok(format!(
+            "# a newer version of this patch: v{} <{}>\n",
+            newest.version, newest.message_id
+        ));
+    }
+    Ok(report::ledger_block(h, block))
+}
+
 pub(in crate::cli) fn cmd_thread(
     data: &std::path::Path,
     files: Review,
     json: bool,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let Some((a, msgid)) = thread_with_positions(data, files, msgid)? else {
+    let archive = open_archive(data)?.with_review(files);
+    let Some((a, msgid)) = thread_in(&archive, data, msgid)? else {
         return Ok(ExitCode::from(1));
     };
     let (view, consensus) = (&a.view, &a.consensus);
@@ -162,20 +190,32 @@ pub(in crate::cli) fn print_thread(view: &ThreadView, asked: &str) {
 
 pub(in crate::cli) fn cmd_series(
     data: &std::path::Path,
+    files: Review,
     json: bool,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let archive = open_archive(data)?;
-    let store = archive.store();
+    let archive = open_archive(data)?.with_review(files);
     let msgid = links::message_id_from_user(msgid);
-    let Some(series) = store.series(&msgid)? else {
+    let Some(series) = archive.store().series(&msgid)? else {
         eprintln!("whosaid: <{msgid}> is not in the archive or not part of a patch series");
         return Ok(ExitCode::from(1));
     };
+    let ledger = crate::archive::ledger::ledger(&archive, &series)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&series)?);
+        let mut doc = serde_json::to_value(&series)?;
+        doc["ledger"] = serde_json::to_value(&ledger)?;
+        println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
+    print_series(&series);
+    if series.versions.len() > 1 {
+        let _ = write!(visible_stdout(), "\n{}", report::ledger_text(&ledger));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A series and its versions, on a terminal.
+fn print_series(series: &crate::store::Series) {
     let mut out = visible_stdout();
     let _ = writeln!(out, "series: {}", series.subject);
     let _ = writeln!(
@@ -226,7 +266,6 @@ pub(in crate::cli) fn cmd_series(
             let _ = writeln!(out, "    | {line}");
         }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub(in crate::cli) fn cmd_trailers(
@@ -235,17 +274,16 @@ pub(in crate::cli) fn cmd_trailers(
     base_url: &str,
     msgid: &str,
 ) -> anyhow::Result<ExitCode> {
-    let Some((a, msgid)) = thread_with_positions(data, files, msgid)? else {
+    let archive = open_archive(data)?.with_review(files);
+    let Some((a, msgid)) = thread_in(&archive, data, msgid)? else {
         return Ok(ExitCode::from(1));
     };
     let Some(patch) = report::patch_of(&a.view, &a.consensus, &msgid) else {
         eprintln!("whosaid: <{msgid}> is not a patch, a cover letter or a reply to one");
         return Ok(ExitCode::from(1));
     };
-    let _ = write!(
-        visible_stdout(),
-        "{}",
-        report::changelog_block(&a.consensus, patch, base_url)
-    );
+    let block = report::changelog_block(&a.consensus, patch, base_url);
+    let across = across_versions(&archive, &patch.message_id, &block)?;
+    let _ = write!(visible_stdout(), "{block}{across}");
     Ok(ExitCode::SUCCESS)
 }
