@@ -100,6 +100,17 @@ pub struct ObjectionEntry {
     pub because: Option<(String, String)>,
 }
 
+/// The `series --json` document: the series' fields as before, and its
+/// ledger.
+#[derive(Serialize)]
+pub struct SeriesDoc<'a> {
+    /// The series.
+    #[serde(flatten)]
+    pub series: &'a Series,
+    /// Its ledger.
+    pub ledger: &'a Ledger,
+}
+
 /// Reads each version's thread and builds the ledger of `series`.
 pub fn ledger(r: &impl Reader, series: &Series) -> Result<Ledger> {
     let mut threads: HashMap<String, std::sync::Arc<Analysis>> = HashMap::new();
@@ -252,11 +263,19 @@ fn follow_tags(h: &mut PatchHistory) {
 fn objections_on(a: &Analysis, message_id: &str, version: u32) -> Vec<ObjectionEntry> {
     let mut out = Vec::new();
     for p in &a.consensus.positions {
-        let Some(s) = p
+        // Their plainest word against it: a NAK, then an objection, then a
+        // request, then agreeing with someone else's.
+        let rank = |s: &Signal| match s.kind {
+            Kind::NackedBy | Kind::Nak => 0,
+            Kind::Objection => 1,
+            Kind::RequestsChanges => 2,
+            _ => 3,
+        };
+        let against = p
             .signals
             .iter()
-            .find(|s| opposes(s) && about(s, message_id))
-        else {
+            .filter(|s| opposes(s) && about(s, message_id));
+        let Some(s) = against.min_by_key(|s| rank(s)) else {
             continue;
         };
         out.push(ObjectionEntry {

@@ -45,6 +45,21 @@ pub struct SeriesPage {
     pub change_id: String,
     /// Newest first.
     pub versions: Vec<VersionBlock>,
+    /// Each patch across versions: tags and objections and where they
+    /// stand (empty for a series of one version).
+    pub ledger: Vec<LedgerRow>,
+}
+
+/// One patch of the ledger.
+pub struct LedgerRow {
+    pub subject: String,
+    /// `v1 v2= v3~`: posted, unchanged, changed.
+    pub postings: String,
+    pub dropped_in: Option<u32>,
+    /// (state, `Reviewed-by: Name`, given on, href of the message, note).
+    pub tags: Vec<(&'static str, String, u32, String, String)>,
+    /// (state, who, given on, evidence, href, because).
+    pub objections: Vec<(&'static str, String, u32, String, String, String)>,
 }
 
 fn href(list: &str, msgid: &str) -> String {
@@ -99,13 +114,67 @@ pub fn series_page(st: &AppState, list: &str, msgid: &str) -> Result<SeriesPage,
             partial: v.partial,
         });
     }
+    let ledger = if series.versions.len() > 1 {
+        let ledger = crate::archive::ledger::ledger(st, &series)?;
+        ledger.patches.iter().map(ledger_row).collect()
+    } else {
+        Vec::new()
+    };
     Ok(SeriesPage {
+        ledger,
         title: format!("{} - series - whosaid", series.subject),
         subject: series.subject.clone(),
         sender: series.sender.display().to_string(),
         change_id: series.change_id.clone().unwrap_or_default(),
         versions,
     })
+}
+
+/// A patch of the ledger as the page shows it.
+fn ledger_row(h: &crate::archive::ledger::PatchHistory) -> LedgerRow {
+    let postings = h
+        .postings
+        .iter()
+        .map(|p| match p.change {
+            Some(crate::series::Change::Unchanged) => format!("v{}=", p.version),
+            Some(crate::series::Change::Changed) => format!("v{}~", p.version),
+            _ => format!("v{}", p.version),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tags = h
+        .tags
+        .iter()
+        .map(|t| {
+            let note = match t.changed_in {
+                Some(v) => format!("the patch changed in v{v}"),
+                None => String::new(),
+            };
+            let what = format!("{}: {}", t.name, t.person.display());
+            (t.state, what, t.given_on, links::permalink(&t.source), note)
+        })
+        .collect();
+    let objections = h
+        .objections
+        .iter()
+        .map(|o| {
+            let because = o
+                .because
+                .as_ref()
+                .map(|(w, _)| w.clone())
+                .unwrap_or_default();
+            let who = o.person.display().to_string();
+            let href = links::permalink(&o.source);
+            (o.state, who, o.given_on, o.evidence.clone(), href, because)
+        })
+        .collect();
+    LedgerRow {
+        subject: crate::series::parse_subject(&h.subject).base,
+        postings,
+        dropped_in: h.dropped_in,
+        tags,
+        objections,
+    }
 }
 
 /// A patch's state: applied (a maintainer took it), else superseded (a

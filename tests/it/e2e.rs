@@ -235,6 +235,9 @@ fn thread_page_in_a_real_browser() {
 
 const SERIES: &str = "20240311093000.1022-1-ksato@example.jp";
 
+/// The newest version's cover letter of the four-version sample series.
+const KCONFIG_V4: &str = "20240405-kconfig-v4-0-ksato@example.jp";
+
 /// For every filled cell of the series grid: the text of the cell and of
 /// the column header above it, and whether the two line up on screen.
 const GRID_CELLS: &str = r#"
@@ -328,6 +331,30 @@ fn tables_keep_their_columns_at_phone_and_desktop_widths() {
             );
             std::fs::write(
                 screenshot_path(&format!("series-{name}.png")),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            // Four versions: the ledger marks the stale tag (struck
+            // through) and the objection still open.
+            c.goto(&format!("{base}/linux-kbuild/{KCONFIG_V4}/series/")).await.unwrap();
+            let ledger = c
+                .execute(
+                    "const stale = document.querySelector('.tag-stale a');
+                     return [document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+                             stale ? stale.textContent : null,
+                             stale ? getComputedStyle(stale).textDecorationLine : null,
+                             [...document.querySelectorAll('.objection-open')].map(o => o.textContent.includes('Tom Berglund'))];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                ledger,
+                serde_json::json!([true, "Tested-by: Lars Højgaard", "line-through", [true]]),
+                "{name}"
+            );
+            std::fs::write(
+                screenshot_path(&format!("ledger-{name}.png")),
                 c.screenshot().await.unwrap(),
             )
             .unwrap();

@@ -108,6 +108,12 @@ fn thread_and_series_commands() {
             "20190129165428.3931-3-jgarnier@redhat.example.com",
         ][..],
         &["who", "s:hmm"][..],
+        // Four versions: the ledger of tags and objections across them.
+        &["series", "20240405-kconfig-v4-0-ksato@example.jp"][..],
+        &["trailers", "20240405-kconfig-v4-2-ksato@example.jp"][..],
+        &["trailers", "20240405-kconfig-v4-1-ksato@example.jp"][..],
+        &["trailers", "20240403-kconfig-v2-2-ksato@example.jp"][..],
+        &["series", "--json", "v3-tom@berglund.example.se"][..],
     ] {
         let out = crate::support::whosaid(data.path(), args);
         assert_eq!(

@@ -140,6 +140,7 @@ fn header_prefixes() {
               (none)
             t:linux-kbuild s:v2 f:lars
               87h6h4lars.fsf@example.dk
+              v2-lars@example.dk
             t:nobody
               (none)
             c:ingrid
@@ -243,6 +244,7 @@ fn diff_and_trailer_prefixes() {
               Ze8kL2ZqXb0Jx7aQ@berglund.example.se
             tr:tested-by f:lars
               87h6h4lars.fsf@example.dk
+              v2-lars@example.dk
             tr:acked-by f:nadia
               (none)
         "#]],
@@ -278,19 +280,36 @@ fn dates_operators_and_wildcards() {
               87h6h4lars.fsf@example.dk
               CAHtmlOnly0x1234abcd@mail.gmail.example.com
               CAK7LNARapplied0001@mail.gmail.example.com
+              20240403-kconfig-v2-0-ksato@example.jp
+              20240403-kconfig-v2-1-ksato@example.jp
+              20240403-kconfig-v2-2-ksato@example.jp
+              v2-lars@example.dk
+              v2-ingrid@example.dk
+              v2-kenji@example.jp
+              v2-ingrid2@example.dk
             s:v2 -f:kenji
               Zfg1qW8mN2sAx4bE@berglund.example.se
               87h6h4lars.fsf@example.dk
               CAHtmlOnly0x1234abcd@mail.gmail.example.com
               CAK7LNARapplied0001@mail.gmail.example.com
+              v2-lars@example.dk
+              v2-ingrid@example.dk
+              v2-ingrid2@example.dk
             f:tom OR f:marc
               Ze8kL2ZqXb0Jx7aQ@berglund.example.se
               Zfg1qW8mN2sAx4bE@berglund.example.se
               CAK7LNARapplied0001@mail.gmail.example.com
+              v1-tom@berglund.example.se
+              v1-marc@example.org
+              v3-tom@berglund.example.se
             (f:tom OR f:marc) NOT s:v2
               Ze8kL2ZqXb0Jx7aQ@berglund.example.se
+              v1-tom@berglund.example.se
+              v1-marc@example.org
+              v3-tom@berglund.example.se
             withdraw*
               Zfg1qW8mN2sAx4bE@berglund.example.se
+              v2-ingrid2@example.dk
             s:"speed up" applied
               CAK7LNARapplied0001@mail.gmail.example.com
         "#]],

@@ -4,7 +4,7 @@
 use crate::cli::*;
 
 /// The sample archive, built into the binary so `serve` works anywhere.
-pub(in crate::cli) const SAMPLES: [(&str, &[u8]); 2] = [
+pub(in crate::cli) const SAMPLES: [(&str, &[u8]); 3] = [
     (
         "linux-mm-hmm-users.mbox",
         include_bytes!("../../../sample-mboxes/linux-mm-hmm-users.mbox"),
@@ -12,6 +12,10 @@ pub(in crate::cli) const SAMPLES: [(&str, &[u8]); 2] = [
     (
         "linux-kbuild-modpost-series.mbox",
         include_bytes!("../../../sample-mboxes/linux-kbuild-modpost-series.mbox"),
+    ),
+    (
+        "linux-kbuild-kconfig-versions.mbox",
+        include_bytes!("../../../sample-mboxes/linux-kbuild-kconfig-versions.mbox"),
     ),
 ];
 

@@ -202,8 +202,10 @@ pub(in crate::cli) fn cmd_series(
     };
     let ledger = crate::archive::ledger::ledger(&archive, &series)?;
     if json {
-        let mut doc = serde_json::to_value(&series)?;
-        doc["ledger"] = serde_json::to_value(&ledger)?;
+        let doc = crate::archive::ledger::SeriesDoc {
+            series: &series,
+            ledger: &ledger,
+        };
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
