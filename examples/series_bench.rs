@@ -33,8 +33,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let inputs = [whosaid::import::Input::Mbox(mbox)];
     let config = whosaid::import::ImportConfig::default();
     let report = whosaid::import::import(archive.store_mut(), &index, &inputs, &config, |_| {})?;
-    let versions = archive.store().series(&cover(VERSIONS))?.map_or(0, |s| s.versions.len());
-    println!("imported {} messages; the series has {versions} versions", report.stored);
+    let versions = archive
+        .store()
+        .series(&cover(VERSIONS))?
+        .map_or(0, |s| s.versions.len());
+    println!(
+        "imported {} messages; the series has {versions} versions",
+        report.stored
+    );
     let state = Arc::new(whosaid::web::AppState::open(whosaid::web::Config {
         data: data.clone(),
         base_url: Some("https://example.org".into()),

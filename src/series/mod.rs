@@ -10,7 +10,7 @@ use serde::Serialize;
 mod patch_id;
 mod versions;
 pub use self::patch_id::patch_id;
-pub use self::versions::{Change, PatchKey, correspond};
+pub use self::versions::{Change, PatchKey, correspond, interdiff};
 
 /// What a subject line says about a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

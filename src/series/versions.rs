@@ -73,6 +73,38 @@ pub fn correspond(
     (out, dropped)
 }
 
+/// The interdiff of two postings of a patch: a unified diff (3 lines of
+/// context) from the old posting's diff to the new one's, headed `old` and
+/// `new`; the commit messages are left out. Empty when the diffs are equal.
+pub fn interdiff(old_body: &str, new_body: &str, old: &str, new: &str) -> String {
+    let (a, b) = (diff_part(old_body), diff_part(new_body));
+    if a == b {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(a, b)
+        .unified_diff()
+        .context_radius(3)
+        .header(old, new)
+        .to_string()
+}
+
+/// A patch mail's diff: from its first `diff ` line to its signature.
+fn diff_part(body: &str) -> &str {
+    let start = if body.starts_with("diff ") {
+        Some(0)
+    } else {
+        body.find("\ndiff ").map(|i| i + 1)
+    };
+    let Some(start) = start else {
+        return "";
+    };
+    let rest = &body[start..];
+    match rest.find("\n-- \n") {
+        Some(end) => &rest[..end + 1],
+        None => rest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +146,20 @@ mod tests {
         assert!(dropped.is_empty());
         let (_, dropped) = correspond(&prev, &cur[..2]);
         assert_eq!(dropped, [2, 3]);
+    }
+
+    #[test]
+    fn interdiff_shows_what_changed_between_two_diffs() {
+        let patch = |line: &str| {
+            format!(
+                "Fix.\n---\n f | 2 +-\n\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+{line}\n-- \n2.43.0\n"
+            )
+        };
+        let out = interdiff(&patch("b"), &patch("c"), "v1", "v2");
+        assert_eq!(
+            out,
+            "--- v1\n+++ v2\n@@ -3,4 +3,4 @@\n +++ b/f\n @@ -1 +1 @@\n -a\n-+b\n++c\n"
+        );
+        assert_eq!(interdiff(&patch("b"), &patch("b"), "v1", "v2"), "");
     }
 }

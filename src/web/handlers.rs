@@ -247,6 +247,25 @@ pub(super) async fn series_page(
         .map(IntoResponse::into_response)
 }
 
+/// Query of an interdiff page: the older posting.
+#[derive(serde::Deserialize)]
+pub(super) struct InterdiffQuery {
+    from: String,
+}
+
+/// What changed in a patch between two postings.
+pub(super) async fn interdiff_page(
+    State(st): State<Arc<AppState>>,
+    UrlPath((list, msgid)): UrlPath<(String, String)>,
+    Query(q): Query<InterdiffQuery>,
+) -> Result<Response, WebError> {
+    let id = checked_id(&msgid)?;
+    let from = checked_id(&q.from)?;
+    blocking(move || series::interdiff_page(&st, &list, &id, &from))
+        .await
+        .map(IntoResponse::into_response)
+}
+
 pub(super) async fn raw(
     State(st): State<Arc<AppState>>,
     UrlPath((_list, msgid)): UrlPath<(String, String)>,

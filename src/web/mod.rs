@@ -317,6 +317,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(thread_page::<{ pages::Layout::Nested as u8 }>),
         )
         .route("/{list}/{msgid}/series/", get(series_page))
+        .route("/{list}/{msgid}/interdiff/", get(interdiff_page))
         .route("/{list}/{msgid}/raw", get(raw))
         .route("/{list}/{msgid}/t.mbox.gz", get(mbox_gz))
         .route("/{list}/{msgid}/t.atom", get(atom))

@@ -56,6 +56,8 @@ pub struct LedgerRow {
     /// `v1 v2= v3~`: posted, unchanged, changed.
     pub postings: String,
     pub dropped_in: Option<u32>,
+    /// (`v1 → v2`, interdiff page) for each posting that changed the patch.
+    pub interdiffs: Vec<(String, String)>,
     /// (state, `Reviewed-by: Name`, given on, href of the message, note).
     pub tags: Vec<(&'static str, String, u32, String, String)>,
     /// (state, who, given on, evidence, href, because).
@@ -116,7 +118,7 @@ pub fn series_page(st: &AppState, list: &str, msgid: &str) -> Result<SeriesPage,
     }
     let ledger = if series.versions.len() > 1 {
         let ledger = crate::archive::ledger::ledger(st, &series)?;
-        ledger.patches.iter().map(ledger_row).collect()
+        ledger.patches.iter().map(|h| ledger_row(h, list)).collect()
     } else {
         Vec::new()
     };
@@ -131,7 +133,21 @@ pub fn series_page(st: &AppState, list: &str, msgid: &str) -> Result<SeriesPage,
 }
 
 /// A patch of the ledger as the page shows it.
-fn ledger_row(h: &crate::archive::ledger::PatchHistory) -> LedgerRow {
+fn ledger_row(h: &crate::archive::ledger::PatchHistory, list: &str) -> LedgerRow {
+    let interdiffs = h
+        .postings
+        .windows(2)
+        .filter(|w| w[1].change == Some(crate::series::Change::Changed))
+        .map(|w| {
+            let label = format!("v{} → v{}", w[0].version, w[1].version);
+            let page = format!(
+                "{}interdiff/?from={}",
+                href(list, &w[1].message_id),
+                links::encode_message_id(&w[0].message_id)
+            );
+            (label, page)
+        })
+        .collect();
     let postings = h
         .postings
         .iter()
@@ -172,6 +188,7 @@ fn ledger_row(h: &crate::archive::ledger::PatchHistory) -> LedgerRow {
         subject: crate::series::parse_subject(&h.subject).base,
         postings,
         dropped_in: h.dropped_in,
+        interdiffs,
         tags,
         objections,
     }
@@ -273,4 +290,70 @@ pub fn version_links(
         series_href: page,
         versions: out,
     })
+}
+
+/// The interdiff of two postings of a patch.
+#[derive(Template, WebTemplate)]
+#[template(path = "interdiff.html")]
+pub struct InterdiffPage {
+    pub title: String,
+    pub subject: String,
+    /// (label `v2`, message page) of the older and the newer posting.
+    pub from: (String, String),
+    pub to: (String, String),
+    /// Each line of the unified diff with its class: `add`, `del`,
+    /// `hunk` or `ctx`.
+    pub lines: Vec<(&'static str, String)>,
+}
+
+/// The interdiff from the posting `from` to the posting `msgid` (both
+/// patches, any two versions).
+pub fn interdiff_page(
+    st: &AppState,
+    list: &str,
+    msgid: &str,
+    from: &str,
+) -> Result<InterdiffPage, WebError> {
+    let (old_label, old_body) = posting(st, from)?;
+    let (new_label, new_body) = posting(st, msgid)?;
+    let diff = crate::series::interdiff(&old_body, &new_body, &old_label, &new_label);
+    let lines = diff
+        .lines()
+        .map(|l| {
+            let class = match l.as_bytes().first() {
+                Some(b'@') => "hunk",
+                Some(b'+') if !l.starts_with("+++ ") => "add",
+                Some(b'-') if !l.starts_with("--- ") => "del",
+                _ => "ctx",
+            };
+            (class, l.to_string())
+        })
+        .collect();
+    let subject = st
+        .thread(msgid)?
+        .view
+        .nodes
+        .iter()
+        .find(|n| n.message_id == msgid)
+        .map(|n| crate::series::parse_subject(&n.subject).base)
+        .unwrap_or_default();
+    Ok(InterdiffPage {
+        title: format!("{subject}: {old_label} to {new_label} - whosaid"),
+        subject,
+        from: (old_label, href(list, from)),
+        to: (new_label, href(list, msgid)),
+        lines,
+    })
+}
+
+/// A posted patch's version label (`v2`) and body, or 404.
+fn posting(st: &AppState, msgid: &str) -> Result<(String, String), WebError> {
+    let a = st.thread(msgid)?;
+    let i = a
+        .view
+        .nodes
+        .iter()
+        .position(|n| n.message_id == msgid && n.posts_patch())
+        .ok_or_else(|| WebError::NotFound(format!("<{msgid}> is not a posted patch")))?;
+    Ok((format!("v{}", a.view.nodes[i].version), a.bodies[i].clone()))
 }

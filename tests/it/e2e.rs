@@ -358,6 +358,18 @@ fn tables_keep_their_columns_at_phone_and_desktop_widths() {
                 c.screenshot().await.unwrap(),
             )
             .unwrap();
+            // Its interdiff link shows what changed in the patch.
+            c.find(fantoccini::Locator::Css("a.interdiff")).await.unwrap().click().await.unwrap();
+            let diff = c
+                .execute(
+                    "return [document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+                             document.querySelectorAll('pre.interdiff .add').length,
+                             document.querySelectorAll('pre.interdiff .del').length];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(diff, serde_json::json!([true, 1, 1]), "{name}: interdiff");
             c.close().await.unwrap();
         }
     });

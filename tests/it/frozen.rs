@@ -51,6 +51,15 @@ fn pages_are_unchanged() {
         ("flat.html", format!("/linux-mm/{HMM}/T/")),
         ("nested.html", format!("/linux-kbuild/{SERIES}/t/")),
         ("series.html", format!("/linux-kbuild/{SERIES}/series/")),
+        // Four versions: the ledger, and what changed in a patch.
+        (
+            "series-ledger.html",
+            "/linux-kbuild/20240405-kconfig-v4-0-ksato@example.jp/series/".to_string(),
+        ),
+        (
+            "interdiff.html",
+            "/linux-kbuild/20240404-kconfig-v3-2-ksato@example.jp/interdiff/?from=20240403-kconfig-v2-2-ksato%40example.jp".to_string(),
+        ),
         (
             "who.html",
             "/who/dana.whitfield@intel.example.com".to_string(),

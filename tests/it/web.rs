@@ -154,6 +154,8 @@ const ROUTES: &str = "
 /linux-kbuild/20240311093000.1022-1-ksato@example.jp/series/ | 200 | text/html | change-id <code>20240311-modpost-hash-7d1c2a</code>; <h2>v2 <small>2024-03-18; <span class=\"state\">applied</span>; <td class=\"art\">1/1/1</td>; <span class=\"state\">superseded</span>; Tom Berglund: Nacked-by; What changed in v2
 /linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/ | 200 | text/html | <nav class=\"versions\"; href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/series/\">all versions, patch by patch</a>; <td class=\"oppose\"><a href=\"/linux-kbuild/20240311093000.1022-1-ksato@example.jp/T/#m-Ze8kL2ZqXb0Jx7aQ@berglund.example.se\">NAK</a></td>
 /input/lone@example.org/series/ | 404 | text/html | not part of a patch series
+/input/lone@example.org/interdiff/?from=lone@example.org | 404 | text/html | not a posted patch
+/input/lone@example.org/interdiff/ | 400 | | 
 /linux-kbuild/new.atom | 200 | application/atom+xml | <title>linux-kbuild: new messages</title>; <entry>; Applied to kbuild-next
 /nolist/new.atom | 200 | application/atom+xml | <feed
 /?q=modpost&x=A | 200 | application/atom+xml | <entry>; <title>modpost</title>
