@@ -321,3 +321,40 @@ fn git_patch_ids(stream: &str) -> std::collections::HashMap<usize, String> {
     }
     ids
 }
+
+/// The ledger follows a new version imported later, without a rebuild:
+/// v1-v3 of the four-version sample first, then v4.
+#[test]
+fn a_version_imported_later_joins_the_ledger() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-mboxes/linux-kbuild-kconfig-versions.mbox");
+    let text = std::fs::read_to_string(sample).unwrap();
+    let cut = text.find("Message-Id: <20240405-kconfig-v4-0").unwrap();
+    let cut = text[..cut].rfind("From mboxrd@z").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let ledger_of = |part: &str, name: &str| {
+        let file = data.path().join(name);
+        std::fs::write(&file, part).unwrap();
+        let out = crate::support::whosaid(data.path(), &["import", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+        let out = crate::support::whosaid(data.path(), &["series", "v3-tom@berglund.example.se"]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text[text.find("ledger:").unwrap()..].to_string()
+    };
+    let before = ledger_of(&text[..cut], "v1-v3.mbox");
+    let after = ledger_of(&text[cut..], "v4.mbox");
+    // v4 changed nothing: Nadia's v1 tag still carried, Tom's v3 request
+    // still open, and her v4 tag joins.
+    assert!(before.contains("posted v1 v2= v3=\n"), "{before}");
+    assert!(!before.contains("given on v4"), "{before}");
+    assert!(after.contains("posted v1 v2= v3= v4=\n"), "{after}");
+    assert!(
+        after.contains("Reviewed-by: Nadia Chen <nadia.chen@example.com>  (given on v4, holds)"),
+        "{after}"
+    );
+    assert!(after.contains("(given on v1, carried)"), "{after}");
+    assert!(
+        after.contains("open changes requested from Tom Berglund"),
+        "{after}"
+    );
+}
