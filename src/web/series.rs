@@ -48,6 +48,21 @@ pub struct SeriesPage {
     /// Each patch across versions: tags and objections and where they
     /// stand (empty for a series of one version).
     pub ledger: Vec<LedgerRow>,
+    /// The same as a patch x reviewer grid: reviewers, then per patch its
+    /// subject and a cell per reviewer.
+    pub grid: (Vec<String>, Vec<(String, Vec<GridCell>)>),
+}
+
+/// Where one reviewer stands on one patch now, and how they got there.
+#[derive(Default)]
+pub struct GridCell {
+    /// `holds`, `carried`, `stale`, `open`, `addressed`, `withdrawn`, or
+    /// empty.
+    pub state: &'static str,
+    /// What shows: `Reviewed-by`, `objection`.
+    pub what: String,
+    /// Every entry, oldest first: `v1 Reviewed-by (carried)`.
+    pub history: String,
 }
 
 /// One patch of the ledger.
@@ -116,20 +131,91 @@ pub fn series_page(st: &AppState, list: &str, msgid: &str) -> Result<SeriesPage,
             partial: v.partial,
         });
     }
-    let ledger = if series.versions.len() > 1 {
+    let (ledger, grid) = if series.versions.len() > 1 {
         let ledger = crate::archive::ledger::ledger(st, &series)?;
-        ledger.patches.iter().map(|h| ledger_row(h, list)).collect()
+        let rows = ledger.patches.iter().map(|h| ledger_row(h, list)).collect();
+        (rows, reviewer_grid(&ledger))
     } else {
-        Vec::new()
+        (Vec::new(), (Vec::new(), Vec::new()))
     };
     Ok(SeriesPage {
         ledger,
+        grid,
         title: format!("{} - series - whosaid", series.subject),
         subject: series.subject.clone(),
         sender: series.sender.display().to_string(),
         change_id: series.change_id.clone().unwrap_or_default(),
         versions,
     })
+}
+
+/// The ledger as a patch x reviewer grid: each cell the reviewer's newest
+/// tag or objection on the patch (an open objection outranks a tag), its
+/// history in the cell's title.
+fn reviewer_grid(
+    ledger: &crate::archive::ledger::Ledger,
+) -> (Vec<String>, Vec<(String, Vec<GridCell>)>) {
+    let mut people: Vec<(String, String)> = Vec::new();
+    for h in &ledger.patches {
+        let who = h
+            .tags
+            .iter()
+            .map(|t| &t.person)
+            .chain(h.objections.iter().map(|o| &o.person));
+        for p in who {
+            if !people.iter().any(|(e, _)| e.eq_ignore_ascii_case(&p.email)) {
+                people.push((p.email.clone(), p.display().to_string()));
+            }
+        }
+    }
+    let rows = ledger
+        .patches
+        .iter()
+        .map(|h| {
+            let cells = people
+                .iter()
+                .map(|(email, _)| grid_cell(h, email))
+                .collect();
+            (crate::series::parse_subject(&h.subject).base, cells)
+        })
+        .collect();
+    (people.into_iter().map(|(_, name)| name).collect(), rows)
+}
+
+/// One reviewer's cell for one patch.
+fn grid_cell(h: &crate::archive::ledger::PatchHistory, email: &str) -> GridCell {
+    let mine = |p: &crate::message::Person| p.email.eq_ignore_ascii_case(email);
+    let mut entries: Vec<(u32, &'static str, String)> = Vec::new();
+    for t in h.tags.iter().filter(|t| mine(&t.person)) {
+        entries.push((t.given_on, t.state, t.name.clone()));
+    }
+    for o in h.objections.iter().filter(|o| mine(&o.person)) {
+        let what = if o.grade == "objects" {
+            "objection"
+        } else {
+            "changes requested"
+        };
+        entries.push((o.given_on, o.state, what.to_string()));
+    }
+    entries.sort_by_key(|e| e.0);
+    let history = entries
+        .iter()
+        .map(|(v, state, what)| format!("v{v} {what} ({state})"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let shown = entries
+        .iter()
+        .rev()
+        .find(|e| e.1 == "open")
+        .or(entries.last());
+    match shown {
+        Some((_, state, what)) => GridCell {
+            state,
+            what: what.clone(),
+            history,
+        },
+        None => GridCell::default(),
+    }
 }
 
 /// A patch of the ledger as the page shows it.

@@ -353,6 +353,22 @@ fn tables_keep_their_columns_at_phone_and_desktop_widths() {
                 serde_json::json!([true, "Tested-by: Lars Højgaard", "line-through", [true]]),
                 "{name}"
             );
+            // The reviewer grid: Lars's cell on the changed patch is stale,
+            // Tom's is open, and each says its history.
+            let grid = c
+                .execute(
+                    "const cells = [...document.querySelectorAll('table.reviewers td')];
+                     const of = s => cells.filter(c => c.classList.contains('cell-' + s)).map(c => c.title);
+                     return [of('stale'), of('open')];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                grid,
+                serde_json::json!([["v2 Tested-by (stale)"], ["v1 objection (addressed); v3 changes requested (open)"]]),
+                "{name}: reviewer grid"
+            );
             std::fs::write(
                 screenshot_path(&format!("ledger-{name}.png")),
                 c.screenshot().await.unwrap(),
