@@ -5,7 +5,7 @@
 //! history of their signals, and the trailers credited to each patch. Signals
 //! come only from what a sender wrote ([`quote::segment`]'s original text):
 //! trailers, checked against the sender as b4 does, and prose, read by
-//! [`stance::analyze`]. Agreement takes the position of the person agreed
+//! [`crate::stance::analyze`]. Agreement takes the position of the person agreed
 //! with at that moment. The latest stance-bearing signal stands; a change of
 //! mind is marked. Nothing is stated without the sentence that shows it.
 

@@ -1,21 +1,29 @@
 //! Threading: reply trees from In-Reply-To and References, sans-IO.
 //!
 //! Strict JWZ-style threading without subject grouping (subject grouping fuses
-//! unrelated `[PATCH] fix typo` threads). The policies, one per hard case, are
-//! written down in ARCHITECTURE.md ("Threading policy") and tested in
-//! `tests/it/thread.rs`. In short:
+//! unrelated `[PATCH] fix typo` threads: two stay two). The policy, one rule
+//! per hard case, tested in `tests/it/thread.rs` and on real corpora by
+//! `real_corpora_thread_soundly`:
 //!
-//! * The reference chain of a message is its References, cut after the
-//!   In-Reply-To id when that id is among them, with the In-Reply-To id
-//!   appended when it is not. Ids that are not plausible Message-IDs (`yes`,
-//!   addresses, the message's own id) are dropped first. The parent is the
-//!   last id of the chain.
-//! * Ids that are referenced but not archived become ghosts; earlier ids of a
-//!   chain become the ghosts' ancestors (the first message to say so wins, in
-//!   date order, so the result does not depend on import order).
-//! * A reused Message-ID belongs to its earliest message; a later message with
-//!   that id and no parent of its own is shown as a child of the first.
-//! * Links that would close a cycle are cut.
+//! * **Parent**: the reference chain of a message is its References, cut
+//!   after the In-Reply-To id when that id is among them, with the
+//!   In-Reply-To id appended when it is not. Ids that are not plausible
+//!   Message-IDs (no `@`, addresses, the message's own id) are dropped
+//!   first; Gnus comments are skipped, their id kept. The parent is the last
+//!   id of the chain.
+//! * **Ghosts**: ids that are referenced but not archived become ghosts,
+//!   kept only as a missing parent or where branches meet; earlier ids of a
+//!   chain become the ghosts' ancestors (the first message to say so wins,
+//!   by date, id and hash, so the result does not depend on import order).
+//!   An arriving message replaces its ghost.
+//! * **Reused ids**: a reused Message-ID belongs to its earliest message; a
+//!   later message with that id and no parent of its own is shown as a
+//!   child of the first.
+//! * **Cycles**: self-references are dropped; links that would close a
+//!   cycle are cut at its earliest message, the new root.
+//! * **Thread names**: a thread is its root's Message-ID (a ghost's if the
+//!   root is missing); imposters never become roots. Dates only order
+//!   siblings, undated last.
 //!
 //! Everything is iterative and linear: reply chains of any depth cost no
 //! stack, References with thousands of ids cost one pass.

@@ -1,5 +1,5 @@
 //! Threading: one small archive per hard case, written as data, with its
-//! expected trees as text. See ARCHITECTURE.md, "Threading policy".
+//! expected trees as text. The policy is in `src/thread/mod.rs`'s docs.
 
 use std::fmt::Write as _;
 use std::path::Path;
