@@ -258,20 +258,11 @@ pub fn ledger_text(ledger: &crate::archive::ledger::Ledger) -> String {
     let mut out = String::from("ledger:\n");
     for h in &ledger.patches {
         let _ = writeln!(out, "  {}", crate::series::parse_subject(&h.subject).base);
-        let postings: Vec<String> = h
-            .postings
-            .iter()
-            .map(|p| match p.change {
-                Some(crate::series::Change::Unchanged) => format!("v{}=", p.version),
-                Some(crate::series::Change::Changed) => format!("v{}~", p.version),
-                _ => format!("v{}", p.version),
-            })
-            .collect();
         let dropped = h
             .dropped_in
             .map(|v| format!(", dropped in v{v}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "    posted {}{dropped}", postings.join(" "));
+        let _ = writeln!(out, "    posted {}{dropped}", postings_text(&h.postings));
         for t in &h.tags {
             let _ = writeln!(out, "    {}", tag_line(t));
         }
@@ -280,6 +271,19 @@ pub fn ledger_text(ledger: &crate::archive::ledger::Ledger) -> String {
         }
     }
     out
+}
+
+/// A patch's postings in short: `v1 v2= v3~` (= unchanged, ~ changed).
+pub fn postings_text(postings: &[crate::archive::ledger::Posting]) -> String {
+    postings
+        .iter()
+        .map(|p| match p.change {
+            Some(crate::series::Change::Unchanged) => format!("v{}=", p.version),
+            Some(crate::series::Change::Changed) => format!("v{}~", p.version),
+            _ => format!("v{}", p.version),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A tag with its state: `Reviewed-by: A <a@x>  (v1, carried)`.

@@ -129,14 +129,7 @@ pub fn build(series: &Series, threads: &HashMap<String, std::sync::Arc<Analysis>
     let mut chains = chains(series);
     for chain in &mut chains {
         for posting in &chain.postings {
-            let Some(v) = series
-                .versions
-                .iter()
-                .find(|v| v.version == posting.version)
-            else {
-                continue;
-            };
-            let Some(a) = threads.get(&v.thread_root) else {
+            let Some(a) = thread_of(series, threads, posting.version) else {
                 continue;
             };
             let tags = tags_on(a, &posting.message_id);
@@ -151,6 +144,16 @@ pub fn build(series: &Series, threads: &HashMap<String, std::sync::Arc<Analysis>
         follow_objections(chain, series, threads);
     }
     Ledger { patches: chains }
+}
+
+/// The thread version `v` of `series` was posted in, as read.
+fn thread_of<'a>(
+    series: &Series,
+    threads: &'a HashMap<String, std::sync::Arc<Analysis>>,
+    v: u32,
+) -> Option<&'a Analysis> {
+    let version = series.versions.iter().find(|x| x.version == v)?;
+    threads.get(&version.thread_root).map(|a| a.as_ref())
 }
 
 /// Each patch's postings, chained by their counterparts.
@@ -319,9 +322,20 @@ fn follow_objections(
     for o in &mut h.objections {
         o.because = None;
         o.state = "open";
-        if let Some(because) = concession(o, &postings, series, threads) {
+        let later = later_signals(o, &postings, series, threads);
+        let said = |what: &dyn Fn(&Signal) -> bool| {
+            later
+                .iter()
+                .find(|(_, s)| what(s))
+                .map(|(_, s)| (s.evidence.clone(), s.message_id.clone()))
+        };
+        // A concession or withdrawal, a later approval (a tag or "looks
+        // good"), a changelog naming them, the patch dropped.
+        let conceded = said(&|s| matches!(s.kind, Kind::Withdraws | Kind::Concedes));
+        let approved = said(&|s| s.stance == Some(Stance::Support) && s.grade == Grade::Approves);
+        if let Some(because) = conceded {
             (o.state, o.because) = ("withdrawn", Some(because));
-        } else if let Some(because) = approval_after(o, &postings, series, threads) {
+        } else if let Some(because) = approved {
             (o.state, o.because) = ("addressed", Some(because));
         } else if let Some(because) = changelog_naming(o, series) {
             (o.state, o.because) = ("addressed", Some(because));
@@ -342,14 +356,7 @@ fn later_signals<'a>(
 ) -> Vec<(&'a Posting, Signal)> {
     let mut out = Vec::new();
     for posting in postings.iter().filter(|p| p.version >= o.given_on) {
-        let Some(v) = series
-            .versions
-            .iter()
-            .find(|v| v.version == posting.version)
-        else {
-            continue;
-        };
-        let Some(a) = threads.get(&v.thread_root) else {
+        let Some(a) = thread_of(series, threads, posting.version) else {
             continue;
         };
         let mine = a
@@ -376,32 +383,6 @@ fn date_of(a: &Analysis, message_id: &str) -> Option<i64> {
         .iter()
         .find(|n| n.message_id == message_id)
         .and_then(|n| n.seconds())
-}
-
-/// A later concession or withdrawal by the objector.
-fn concession(
-    o: &ObjectionEntry,
-    postings: &[Posting],
-    series: &Series,
-    threads: &HashMap<String, std::sync::Arc<Analysis>>,
-) -> Option<(String, String)> {
-    later_signals(o, postings, series, threads)
-        .into_iter()
-        .find(|(_, s)| matches!(s.kind, Kind::Withdraws | Kind::Concedes))
-        .map(|(_, s)| (s.evidence, s.message_id))
-}
-
-/// A later approval (a tag or "looks good") by the objector.
-fn approval_after(
-    o: &ObjectionEntry,
-    postings: &[Posting],
-    series: &Series,
-    threads: &HashMap<String, std::sync::Arc<Analysis>>,
-) -> Option<(String, String)> {
-    later_signals(o, postings, series, threads)
-        .into_iter()
-        .find(|(_, s)| s.stance == Some(Stance::Support) && s.grade == Grade::Approves)
-        .map(|(_, s)| (s.evidence, s.message_id))
 }
 
 /// The cover letter (or first patch) of version `v`.

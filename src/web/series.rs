@@ -234,16 +234,7 @@ fn ledger_row(h: &crate::archive::ledger::PatchHistory, list: &str) -> LedgerRow
             (label, page)
         })
         .collect();
-    let postings = h
-        .postings
-        .iter()
-        .map(|p| match p.change {
-            Some(crate::series::Change::Unchanged) => format!("v{}=", p.version),
-            Some(crate::series::Change::Changed) => format!("v{}~", p.version),
-            _ => format!("v{}", p.version),
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let postings = crate::report::postings_text(&h.postings);
     let tags = h
         .tags
         .iter()
