@@ -55,6 +55,7 @@ pub mod archive;
 pub mod cli;
 pub mod consensus;
 pub mod error;
+pub mod git;
 pub mod gold;
 pub mod import;
 pub mod index;

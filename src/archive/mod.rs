@@ -7,6 +7,7 @@
 //! consensus engine: they open an [`Archive`] (the web keeps a pool of its
 //! stores and a cache of threads behind the same [`Reader`]).
 
+pub mod commits;
 pub mod ledger;
 mod reader;
 pub mod search;

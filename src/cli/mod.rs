@@ -89,6 +89,21 @@ pub enum Command {
         /// Message-ID, with or without <>, or a lore/whosaid URL.
         msgid: String,
     },
+    /// Where commits of a git repository were posted: each commit's
+    /// posting on the list (by Link:, patch-id, subject and author, or
+    /// subject), how it was found and how sure that is.
+    Commits {
+        /// The git repository.
+        #[arg(long)]
+        repo: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Commits: a range (v6.1..v6.2), hashes, or git log options such
+        /// as --since=2024-01-01; HEAD's history when none.
+        #[arg(allow_hyphen_values = true)]
+        revs: Vec<String>,
+    },
     /// The patch series that MSGID belongs to, with all its known versions.
     Series {
         /// Print JSON.
@@ -344,6 +359,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Reindex => cmd_reindex(&args.data),
         Command::Trailers { base_url, msgid } => cmd_trailers(&args.data, files, &base_url, &msgid),
+        Command::Commits { repo, json, revs } => cmd_commits(&args.data, &repo, json, &revs),
         Command::Who {
             json,
             threads,

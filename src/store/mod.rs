@@ -33,7 +33,7 @@ pub use self::db::DbError;
 use self::db::{Db, Param, Row};
 pub use self::pool::Pool;
 pub use self::raws::Packed;
-pub use self::series::{Series, SeriesPatch, SeriesVersion};
+pub use self::series::{PostingRow, Series, SeriesPatch, SeriesVersion};
 pub use self::threads::{RethreadReport, ThreadSummary};
 pub use self::writer::{Incoming, Put, PutOutcome, Writer};
 pub use crate::thread::{ThreadNode, ThreadView};

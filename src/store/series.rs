@@ -420,3 +420,59 @@ fn keys<'a>(patches: &'a [SeriesPatch], bases: &'a [String]) -> Vec<crate::serie
         })
         .collect()
 }
+
+/// A patch or cover letter as posted (not a reply), for finding commits'
+/// postings.
+#[derive(Debug, Clone)]
+pub struct PostingRow {
+    /// Message-ID.
+    pub message_id: String,
+    /// Subject without tags.
+    pub subject_base: String,
+    /// In-body `From:` address, else the sender's.
+    pub author_email: String,
+    /// The sender's address.
+    pub from_email: String,
+    /// Unix seconds.
+    pub date: Option<i64>,
+    /// Carries a diff.
+    pub has_diff: bool,
+}
+
+impl Store {
+    /// Every patch and cover letter posted (a `[PATCH]` subject, or a diff
+    /// in a message that answers none), oldest first.
+    pub fn patch_postings(&self) -> Result<Vec<PostingRow>> {
+        let rows = self.query(
+            "SELECT msgid, subject_base, author_email, from_email, date, has_diff FROM messages
+             WHERE (is_patch != 0 OR has_diff != 0) AND is_reply = 0 ORDER BY date, id",
+            &[],
+        )?;
+        let err = self.err();
+        rows.iter()
+            .map(|r| {
+                Ok(PostingRow {
+                    message_id: r.get(0).map_err(&err)?,
+                    subject_base: r.get(1).map_err(&err)?,
+                    author_email: r.get(2).map_err(&err)?,
+                    from_email: r.get(3).map_err(&err)?,
+                    date: r.get(4).map_err(&err)?,
+                    has_diff: r.get::<i64>(5).map_err(&err)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Every Message-ID in the archive.
+    pub fn message_ids(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .query_column::<String>("SELECT msgid FROM messages", &[])?
+            .into_iter()
+            .collect())
+    }
+
+    /// The body of the message stored under `message_id`, decoded.
+    pub fn body_of(&self, message_id: &str) -> Result<Option<String>> {
+        Ok(self.parsed(message_id)?.map(|m| m.body))
+    }
+}

@@ -2,6 +2,7 @@
 
 mod body_text;
 mod cluster;
+mod commits;
 mod crash;
 mod e2e;
 mod frozen;

@@ -1,0 +1,185 @@
+//! From a commit in git back to its posting on the list.
+//!
+//! Each commit is tried in order: a `Link:` or `Message-Id:` trailer that
+//! names a message in the archive; a posting whose diff has the commit's
+//! patch-id (`git patch-id --stable`); a posting with the commit's subject
+//! by the commit's author (in-body `From:` or sender); a posting with the
+//! subject alone. Postings after the commit (a day's slack) are not
+//! candidates, and of several the newest is taken: the version applied.
+//! A posting found by its Link or subject whose diff differs from the
+//! commit's was changed when applied.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::Reader;
+use crate::error::Result;
+use crate::git::Commit;
+use crate::store::PostingRow;
+
+/// Every posted patch of the archive, by patch-id and by subject.
+pub struct Postings {
+    rows: Vec<PostingRow>,
+    patch_ids: Vec<Option<String>>,
+    by_patch_id: HashMap<String, Vec<usize>>,
+    by_subject: HashMap<String, Vec<usize>>,
+    known: std::collections::HashSet<String>,
+}
+
+/// Where a commit was posted, and how sure that is.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitMatch {
+    /// The commit's hash.
+    pub sha: String,
+    /// Its subject.
+    pub subject: String,
+    /// The posting's Message-ID, if one was found.
+    pub posting: Option<String>,
+    /// `link`, `patch-id`, `subject-author`, `subject`, or `none`.
+    pub method: &'static str,
+    /// `high`, `medium` or `low` (none for no match).
+    pub confidence: Option<&'static str>,
+    /// Found by its Link or subject, and its diff is not the commit's.
+    pub changed_when_applied: bool,
+    /// What the commit's `Link:`/`Message-Id:` trailers name.
+    pub links: Vec<String>,
+}
+
+impl Postings {
+    /// Reads every posting of the archive and the patch-id of each that
+    /// carries a diff.
+    pub fn read(r: &impl Reader) -> Result<Postings> {
+        let rows = r.with_store(|s| s.patch_postings())?;
+        let bodies = r.with_store(|s| {
+            rows.iter()
+                .map(|p| {
+                    if p.has_diff {
+                        s.body_of(&p.message_id)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let patch_ids: Vec<Option<String>> =
+            crate::par::map(&bodies, |b| b.as_deref().and_then(crate::series::patch_id));
+        let mut by_patch_id: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(id) = &patch_ids[i] {
+                by_patch_id.entry(id.clone()).or_default().push(i);
+            }
+            by_subject
+                .entry(row.subject_base.clone())
+                .or_default()
+                .push(i);
+        }
+        let known = r.with_store(|s| s.message_ids())?;
+        Ok(Postings {
+            rows,
+            patch_ids,
+            by_patch_id,
+            by_subject,
+            known,
+        })
+    }
+
+    /// Where `c` was posted. With `use_links` false its trailers are not
+    /// read (to measure what the other ways find alone).
+    pub fn find(&self, c: &Commit, use_links: bool) -> CommitMatch {
+        let links = trailer_links(&c.message);
+        let patch_id = crate::series::patch_id(&c.patch);
+        let mut m = CommitMatch {
+            sha: c.sha.clone(),
+            subject: c.subject().to_string(),
+            posting: None,
+            method: "none",
+            confidence: None,
+            changed_when_applied: false,
+            links: links.clone(),
+        };
+        let linked = links
+            .iter()
+            .find(|l| self.known.contains(*l))
+            .filter(|_| use_links);
+        if let Some(l) = linked {
+            m.posting = Some(l.clone());
+            (m.method, m.confidence) = ("link", Some("high"));
+            let i = self.rows.iter().position(|p| &p.message_id == l);
+            m.changed_when_applied = i.is_some_and(|i| self.differs(i, &patch_id));
+            return m;
+        }
+        let before = |i: &usize| {
+            self.rows[*i]
+                .date
+                .is_none_or(|d| d <= c.commit_date + 86_400)
+        };
+        let newest = |found: &[usize]| {
+            found
+                .iter()
+                .copied()
+                .filter(before)
+                .max_by_key(|&i| (self.rows[i].date, i))
+        };
+        if let Some(i) = patch_id
+            .as_ref()
+            .and_then(|id| self.by_patch_id.get(id))
+            .and_then(|f| newest(f))
+        {
+            m.posting = Some(self.rows[i].message_id.clone());
+            (m.method, m.confidence) = ("patch-id", Some("high"));
+            return m;
+        }
+        let subject = crate::series::parse_subject(c.subject()).base;
+        let same_subject: &[usize] = self.by_subject.get(&subject).map_or(&[], Vec::as_slice);
+        let author = c.author_email.to_ascii_lowercase();
+        let by_author: Vec<usize> = same_subject
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let p = &self.rows[i];
+                p.author_email.eq_ignore_ascii_case(&author)
+                    || p.from_email.eq_ignore_ascii_case(&author)
+            })
+            .collect();
+        let (found, method, confidence) = match newest(&by_author) {
+            Some(i) => (Some(i), "subject-author", "medium"),
+            None => (newest(same_subject), "subject", "low"),
+        };
+        if let Some(i) = found {
+            m.posting = Some(self.rows[i].message_id.clone());
+            (m.method, m.confidence) = (method, Some(confidence));
+            m.changed_when_applied = self.differs(i, &patch_id);
+        }
+        m
+    }
+
+    /// Whether `message_id` was posted (a patch or a message with a diff
+    /// that answers none), and if so its subject without tags and its
+    /// patch-id.
+    pub fn posted(&self, message_id: &str) -> Option<(&str, Option<&str>)> {
+        let i = self.rows.iter().position(|p| p.message_id == message_id)?;
+        Some((&self.rows[i].subject_base, self.patch_ids[i].as_deref()))
+    }
+
+    /// The posting's diff is known and is not `patch_id`.
+    fn differs(&self, i: usize, patch_id: &Option<String>) -> bool {
+        self.patch_ids[i].is_some() && patch_id.is_some() && &self.patch_ids[i] != patch_id
+    }
+}
+
+/// The Message-IDs a commit's `Link:` and `Message-Id:` trailers name (a
+/// lore or msgid.link URL, or a bare id).
+pub fn trailer_links(message: &str) -> Vec<String> {
+    message
+        .lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            let name = name.trim().to_ascii_lowercase();
+            (name == "link" || name == "message-id").then(|| value.trim())
+        })
+        .map(crate::links::message_id_from_user)
+        .filter(|id| id.contains('@'))
+        .collect()
+}
