@@ -27,6 +27,10 @@ pub struct Commit {
     pub message: String,
     /// The diff (`git log -p` output after the message).
     pub patch: String,
+    /// Its patch-ids (`git patch-id --stable`) with git's diff algorithms
+    /// myers, histogram and patience, each once: a patch posted with
+    /// another algorithm than the reader's has another patch-id.
+    pub patch_ids: Vec<String>,
 }
 
 impl Commit {
@@ -40,12 +44,45 @@ impl Commit {
 const START: &str = "\u{1}whosaid-commit\u{1}";
 
 /// The commits `revs` names in `repo` (a range such as `v1..v2`, hashes, or
-/// `--all`), oldest first, merges left out. `on_commit` is told of each.
+/// `git log` options), oldest first, merges left out. `on_commit` is told
+/// of each.
 pub fn commits(
     repo: &Path,
     revs: &[String],
     mut on_commit: impl FnMut(usize),
 ) -> Result<Vec<Commit>> {
+    let format = format!("--format={START}%H%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00");
+    let mut out: Vec<Commit> = Vec::new();
+    log(repo, revs, &[&format], |text| {
+        out.extend(parse_one(text));
+        on_commit(out.len());
+    })?;
+    let mut at: std::collections::HashMap<String, usize> = Default::default();
+    for (i, c) in out.iter_mut().enumerate() {
+        c.patch_ids.extend(crate::series::patch_id(&c.patch));
+        at.insert(c.sha.clone(), i);
+    }
+    for algorithm in ["--diff-algorithm=histogram", "--diff-algorithm=patience"] {
+        let format = format!("--format={START}%H%x00");
+        log(repo, revs, &[&format, algorithm], |text| {
+            let Some((sha, patch)) = text.strip_prefix(START).and_then(|t| t.split_once('\0'))
+            else {
+                return;
+            };
+            let Some(&i) = at.get(sha) else { return };
+            if let Some(id) = crate::series::patch_id(patch)
+                && !out[i].patch_ids.contains(&id)
+            {
+                out[i].patch_ids.push(id);
+            }
+        })?;
+    }
+    Ok(out)
+}
+
+/// Runs `git log -p` over `revs` with `args` (its format starting each
+/// commit with [`START`]) and hands each commit's text to `each`.
+fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) -> Result<()> {
     let io = |cause| Error::Io {
         path: PathBuf::from(repo),
         cause,
@@ -61,9 +98,7 @@ pub fn commits(
             "--no-color",
             "--no-ext-diff",
         ])
-        .arg(format!(
-            "--format={START}%H%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00"
-        ))
+        .args(args)
         .args(if revs.is_empty() {
             vec!["HEAD".to_string()]
         } else {
@@ -75,7 +110,6 @@ pub fn commits(
         .spawn()
         .map_err(io)?;
     let stdout = child.stdout.take().expect("piped");
-    let mut out: Vec<Commit> = Vec::new();
     let mut reader = BufReader::new(stdout);
     let mut pending = String::new();
     let mut line = Vec::new();
@@ -86,13 +120,14 @@ pub fn commits(
         }
         let text = String::from_utf8_lossy(&line);
         if text.starts_with(START) && !pending.is_empty() {
-            out.extend(parse_one(&pending));
-            on_commit(out.len());
+            each(&pending);
             pending.clear();
         }
         pending.push_str(&text);
     }
-    out.extend(parse_one(&pending));
+    if !pending.is_empty() {
+        each(&pending);
+    }
     let status = child.wait_with_output().map_err(io)?;
     if !status.status.success() {
         return Err(Error::Config {
@@ -104,7 +139,7 @@ pub fn commits(
             ),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One commit's text: the header fields, NUL-separated, then the patch.
@@ -125,5 +160,6 @@ fn parse_one(text: &str) -> Option<Commit> {
         commit_date,
         message,
         patch,
+        patch_ids: Vec::new(),
     })
 }

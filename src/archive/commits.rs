@@ -89,7 +89,6 @@ impl Postings {
     /// read (to measure what the other ways find alone).
     pub fn find(&self, c: &Commit, use_links: bool) -> CommitMatch {
         let links = trailer_links(&c.message);
-        let patch_id = crate::series::patch_id(&c.patch);
         let mut m = CommitMatch {
             sha: c.sha.clone(),
             subject: c.subject().to_string(),
@@ -107,7 +106,7 @@ impl Postings {
             m.posting = Some(l.clone());
             (m.method, m.confidence) = ("link", Some("high"));
             let i = self.rows.iter().position(|p| &p.message_id == l);
-            m.changed_when_applied = i.is_some_and(|i| self.differs(i, &patch_id));
+            m.changed_when_applied = i.is_some_and(|i| self.differs(i, &c.patch_ids));
             return m;
         }
         let before = |i: &usize| {
@@ -122,10 +121,11 @@ impl Postings {
                 .filter(before)
                 .max_by_key(|&i| (self.rows[i].date, i))
         };
-        if let Some(i) = patch_id
-            .as_ref()
-            .and_then(|id| self.by_patch_id.get(id))
-            .and_then(|f| newest(f))
+        // Any of the commit's patch-ids (one per diff algorithm).
+        let by_id = c.patch_ids.iter().filter_map(|id| self.by_patch_id.get(id));
+        if let Some(i) = by_id
+            .filter_map(|f| newest(f))
+            .max_by_key(|&i| (self.rows[i].date, i))
         {
             m.posting = Some(self.rows[i].message_id.clone());
             (m.method, m.confidence) = ("patch-id", Some("high"));
@@ -150,7 +150,7 @@ impl Postings {
         if let Some(i) = found {
             m.posting = Some(self.rows[i].message_id.clone());
             (m.method, m.confidence) = (method, Some(confidence));
-            m.changed_when_applied = self.differs(i, &patch_id);
+            m.changed_when_applied = self.differs(i, &c.patch_ids);
         }
         m
     }
@@ -163,9 +163,11 @@ impl Postings {
         Some((&self.rows[i].subject_base, self.patch_ids[i].as_deref()))
     }
 
-    /// The posting's diff is known and is not `patch_id`.
-    fn differs(&self, i: usize, patch_id: &Option<String>) -> bool {
-        self.patch_ids[i].is_some() && patch_id.is_some() && &self.patch_ids[i] != patch_id
+    /// The posting's diff is known and is none of the commit's.
+    fn differs(&self, i: usize, patch_ids: &[String]) -> bool {
+        self.patch_ids[i]
+            .as_ref()
+            .is_some_and(|id| !patch_ids.is_empty() && !patch_ids.contains(id))
     }
 }
 

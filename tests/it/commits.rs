@@ -63,7 +63,7 @@ fn kmod_commits_find_their_postings() {
         let c = &commits[i];
         postings.posted(p).is_some_and(|(subject, id)| {
             subject == whosaid::series::parse_subject(c.subject()).base
-                || id.is_some() && id == whosaid::series::patch_id(&c.patch).as_deref()
+                || id.is_some_and(|id| c.patch_ids.iter().any(|p| p == id))
         })
     };
     let linked: Vec<(usize, &String)> = with
