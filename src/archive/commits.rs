@@ -185,3 +185,157 @@ pub fn trailer_links(message: &str) -> Vec<String> {
         .filter(|id| id.contains('@'))
         .collect()
 }
+
+/// What was said about a commit on the list: its posting's thread, the
+/// tags given there, the commit's tags nobody gave there, objections left
+/// open, and later messages that name the commit by its hash.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Discussion {
+    /// The posting's thread.
+    pub thread: String,
+    /// The posting's version.
+    pub version: u32,
+    /// Tags credited to the posting (or carried to it) on the list.
+    pub credited: Vec<String>,
+    /// The commit's `Acked-by`/`Reviewed-by`/`Tested-by` lines that no
+    /// version of the posting was given by that person on the list.
+    pub not_on_list: Vec<String>,
+    /// Objections to the posting still open when it was applied.
+    pub open_objections: Vec<String>,
+    /// Later messages naming the commit's 12-character hash (a `Fixes:`
+    /// tag, `commit abc123 ("...")`), newest first: (Message-ID, subject).
+    pub mentions: Vec<(String, String)>,
+}
+
+/// The discussion of the commit `c`, posted as `posting`.
+pub fn discussion(r: &impl Reader, c: &Commit, posting: &str) -> Result<Discussion> {
+    let mut d = Discussion::default();
+    if let Some(a) = r.analysis(posting)? {
+        d.thread = a.view.root.clone();
+        d.version = a
+            .view
+            .nodes
+            .iter()
+            .find(|n| n.message_id == posting)
+            .map_or(1, |n| n.version);
+    }
+    let mut given = tags_given(r, posting, &mut d)?;
+    given.extend(tags_said(r, posting)?);
+    d.not_on_list = commit_tags(&c.message)
+        .into_iter()
+        .filter(|(name, email, _)| !given.iter().any(|(n, e)| n == name && e == email))
+        .map(|(_, _, line)| line)
+        .collect();
+    d.mentions = mentions(r, &c.sha)?;
+    Ok(d)
+}
+
+/// The tags given to any version of the posting, as (name, address), all
+/// lower-case; fills the posting's credited tags and open objections.
+fn tags_given(r: &impl Reader, posting: &str, d: &mut Discussion) -> Result<Vec<(String, String)>> {
+    let Some(series) = r.with_store(|s| s.series(posting))? else {
+        return Ok(Vec::new());
+    };
+    let ledger = super::ledger::ledger(r, &series)?;
+    let mut given = Vec::new();
+    for h in &ledger.patches {
+        let this = h.postings.iter().any(|p| p.message_id == posting);
+        for t in &h.tags {
+            given.push((
+                t.name.to_ascii_lowercase(),
+                t.person.email.to_ascii_lowercase(),
+            ));
+            if this && t.state != "stale" {
+                d.credited.push(format!(
+                    "{}: {} <{}>",
+                    t.name, t.person.name, t.person.email
+                ));
+            }
+        }
+        if this {
+            d.open_objections
+                .extend(h.objections.iter().filter(|o| o.state == "open").map(|o| {
+                    format!(
+                        "{} (v{}): \"{}\" <{}>",
+                        o.person.display(),
+                        o.given_on,
+                        o.evidence,
+                        o.source
+                    )
+                }));
+        }
+    }
+    Ok(given)
+}
+
+/// The tags anyone said they give in the posting's thread (a trailer, a
+/// trailer carried in a re-post, an offer in prose), as (name, address).
+fn tags_said(r: &impl Reader, posting: &str) -> Result<Vec<(String, String)>> {
+    let Some(a) = r.analysis(posting)? else {
+        return Ok(Vec::new());
+    };
+    let name = |k: crate::stance::Kind| match k {
+        crate::stance::Kind::AckedBy => Some("acked-by"),
+        crate::stance::Kind::ReviewedBy => Some("reviewed-by"),
+        crate::stance::Kind::TestedBy => Some("tested-by"),
+        _ => None,
+    };
+    Ok(a.consensus
+        .positions
+        .iter()
+        .flat_map(|p| p.signals.iter().map(move |s| (p, s)))
+        .filter_map(|(p, s)| {
+            Some((
+                name(s.kind)?.to_string(),
+                p.person.email.to_ascii_lowercase(),
+            ))
+        })
+        .collect())
+}
+
+/// The commit's Acked-by, Reviewed-by and Tested-by lines: (name lower,
+/// address lower, the line).
+pub fn commit_tags(message: &str) -> Vec<(String, String, String)> {
+    message
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(':')?;
+            let lower = name.trim().to_ascii_lowercase();
+            if !matches!(lower.as_str(), "acked-by" | "reviewed-by" | "tested-by") {
+                return None;
+            }
+            let email = rest
+                .split_once('<')?
+                .1
+                .split_once('>')?
+                .0
+                .trim()
+                .to_ascii_lowercase();
+            Some((lower, email, l.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Messages naming the commit by the first 12 characters of its hash,
+/// newest first.
+fn mentions(r: &impl Reader, sha: &str) -> Result<Vec<(String, String)>> {
+    let Some(short) = sha.get(..12) else {
+        return Ok(Vec::new());
+    };
+    let Ok(index) = r.search_index() else {
+        return Ok(Vec::new());
+    };
+    let parsed = crate::query::parse(short, chrono::Utc::now().timestamp())?;
+    let opts = crate::index::SearchOptions {
+        limit: 50,
+        offset: 0,
+        sort: crate::index::Sort::Date,
+        snippets: false,
+    };
+    let hits = index.search(&parsed, opts, &|_| None)?;
+    Ok(hits
+        .hits
+        .into_iter()
+        .map(|h| (h.message_id, h.subject))
+        .collect())
+}

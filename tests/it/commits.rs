@@ -139,3 +139,47 @@ fn github_era_commits_are_not_claimed() {
     // PROVENANCE.md: one carries a Link: into the list, four were posted.
     assert!(claimed.len() <= 10, "{}", claimed.join("\n"));
 }
+
+/// What was said of a commit, on three real kmod commits checked by hand:
+/// a Reviewed-by in git nobody gave on the list (Emil Velikov's on the CI
+/// series, written "Reviewed-by: Reviewed-by:" in git), tags given on the
+/// list, and later patches whose Fixes: names the commit.
+#[test]
+fn kmod_commits_say_what_the_list_said() {
+    let clone = kmod_clone();
+    let repo = clone.path().join("kmod");
+    let revs = [
+        "--since=2019-09-25".to_string(),
+        "--until=2024-08-01".to_string(),
+    ];
+    let commits = whosaid::git::commits(&repo, &revs, |_| {}).unwrap();
+    let (archive, _) = Archive::open_searchable(crate::support::modules_data()).unwrap();
+    let postings = Postings::read(&archive).unwrap();
+    let said = |sha: &str| {
+        let c = commits.iter().find(|c| c.sha.starts_with(sha)).unwrap();
+        let m = postings.find(c, true);
+        let posting = m.posting.expect("found on the list");
+        whosaid::archive::commits::discussion(&archive, c, &posting).unwrap()
+    };
+    let ci = said("da6345d17ac5");
+    assert!(
+        ci.not_on_list.iter().any(|t| t.contains("Emil Velikov")),
+        "{ci:?}"
+    );
+    let holders = said("42b32d30c38e");
+    assert!(
+        holders
+            .credited
+            .iter()
+            .any(|t| t == "Reviewed-by: Luis Chamberlain <mcgrof@kernel.org>"),
+        "{holders:?}"
+    );
+    let builtin = said("e7e2cb61fa9f");
+    assert!(
+        builtin
+            .mentions
+            .iter()
+            .any(|(m, _)| m == "20210818212440.2224127-1-lucas.demarchi@intel.com"),
+        "{builtin:?}"
+    );
+}

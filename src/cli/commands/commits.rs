@@ -1,6 +1,6 @@
 //! `whosaid commits`: from commits in git back to their postings.
 
-use crate::archive::commits::{CommitMatch, Postings};
+use crate::archive::commits::{CommitMatch, Discussion, Postings};
 use crate::cli::*;
 
 pub(in crate::cli) fn cmd_commits(
@@ -9,7 +9,8 @@ pub(in crate::cli) fn cmd_commits(
     json: bool,
     revs: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let archive = open_archive(data)?;
+    // The index finds later messages that name a commit.
+    let archive = open_searchable(data)?;
     let bar = progress_bar().inspect(|b| {
         b.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} commits")
@@ -28,13 +29,28 @@ pub(in crate::cli) fn cmd_commits(
     }
     let postings = Postings::read(&archive)?;
     let found: Vec<CommitMatch> = commits.iter().map(|c| postings.find(c, true)).collect();
+    let mut said = Vec::new();
+    for (c, m) in commits.iter().zip(&found) {
+        said.push(match &m.posting {
+            Some(p) => Some(crate::archive::commits::discussion(&archive, c, p)?),
+            None => None,
+        });
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&found)?);
+        let docs: Vec<CommitDoc> = found
+            .iter()
+            .zip(&said)
+            .map(|(m, d)| CommitDoc {
+                found: m,
+                discussion: d.as_ref(),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&docs)?);
     } else {
-        print_matches(&found);
+        print_matches(&found, &said);
     }
     Ok(if found.iter().any(|m| m.posting.is_some()) {
         ExitCode::SUCCESS
@@ -43,10 +59,19 @@ pub(in crate::cli) fn cmd_commits(
     })
 }
 
-/// A line per commit: hash, how found and how sure, the posting.
-fn print_matches(found: &[CommitMatch]) {
+/// A commit's match and its discussion, as `--json` prints them.
+#[derive(serde::Serialize)]
+struct CommitDoc<'a> {
+    #[serde(flatten)]
+    found: &'a CommitMatch,
+    discussion: Option<&'a Discussion>,
+}
+
+/// A line per commit: hash, how found and how sure, the posting; then
+/// what the list said of it.
+fn print_matches(found: &[CommitMatch], said: &[Option<Discussion>]) {
     let mut out = visible_stdout();
-    for m in found {
+    for (m, d) in found.iter().zip(said) {
         let sha = m.sha.get(..12).unwrap_or(&m.sha);
         match &m.posting {
             Some(p) => {
@@ -62,6 +87,9 @@ fn print_matches(found: &[CommitMatch]) {
                     m.confidence.unwrap_or(""),
                     m.subject
                 );
+                if let Some(d) = d {
+                    print_discussion(&mut out, d);
+                }
             }
             None => {
                 let _ = writeln!(out, "{sha}  {:<14} {:<6}  {}", "none", "", m.subject);
@@ -70,4 +98,21 @@ fn print_matches(found: &[CommitMatch]) {
     }
     let n = found.iter().filter(|m| m.posting.is_some()).count();
     let _ = writeln!(out, "\n{n} of {} commits found on the list", found.len());
+}
+
+/// What the list said of a commit, indented under it.
+fn print_discussion(out: &mut impl Write, d: &Discussion) {
+    let _ = writeln!(out, "              thread <{}>, v{}", d.thread, d.version);
+    for t in &d.credited {
+        let _ = writeln!(out, "              given on the list: {t}");
+    }
+    for t in &d.not_on_list {
+        let _ = writeln!(out, "              not given on the list: {t}");
+    }
+    for o in &d.open_objections {
+        let _ = writeln!(out, "              open objection: {o}");
+    }
+    for (mid, subject) in &d.mentions {
+        let _ = writeln!(out, "              mentioned by: {subject} <{mid}>");
+    }
 }
