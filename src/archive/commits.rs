@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Reader;
+use super::ledger::Ledger;
 use crate::error::Result;
 use crate::git::Commit;
 use crate::store::PostingRow;
@@ -24,6 +25,8 @@ pub struct Postings {
     patch_ids: Vec<Option<String>>,
     by_patch_id: HashMap<String, Vec<usize>>,
     by_subject: HashMap<String, Vec<usize>>,
+    /// Each posting's place in `rows`, by Message-ID.
+    at: HashMap<String, usize>,
     known: std::collections::HashSet<String>,
 }
 
@@ -76,7 +79,13 @@ impl Postings {
                 .push(i);
         }
         let known = r.with_store(|s| s.message_ids())?;
+        let at = rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.message_id.clone(), i))
+            .collect();
         Ok(Postings {
+            at,
             rows,
             patch_ids,
             by_patch_id,
@@ -105,7 +114,7 @@ impl Postings {
         if let Some(l) = linked {
             m.posting = Some(l.clone());
             (m.method, m.confidence) = ("link", Some("high"));
-            let i = self.rows.iter().position(|p| &p.message_id == l);
+            let i = self.at.get(l).copied();
             m.changed_when_applied = i.is_some_and(|i| self.differs(i, &c.patch_ids));
             return m;
         }
@@ -159,7 +168,7 @@ impl Postings {
     /// that answers none), and if so its subject without tags and its
     /// patch-id.
     pub fn posted(&self, message_id: &str) -> Option<(&str, Option<&str>)> {
-        let i = self.rows.iter().position(|p| p.message_id == message_id)?;
+        let i = *self.at.get(message_id)?;
         Some((&self.rows[i].subject_base, self.patch_ids[i].as_deref()))
     }
 
@@ -207,36 +216,72 @@ pub struct Discussion {
     pub mentions: Vec<(String, String)>,
 }
 
-/// The discussion of the commit `c`, posted as `posting`.
+/// The discussion of the commit `c`, posted as `posting` (for one commit;
+/// [`Discussions`] for many).
 pub fn discussion(r: &impl Reader, c: &Commit, posting: &str) -> Result<Discussion> {
-    let mut d = Discussion::default();
-    if let Some(a) = r.analysis(posting)? {
-        d.thread = a.view.root.clone();
-        d.version = a
-            .view
-            .nodes
-            .iter()
-            .find(|n| n.message_id == posting)
-            .map_or(1, |n| n.version);
+    Discussions::new(r).of(c, posting)
+}
+
+/// Discussions of many commits: the ledger of a series is read once for
+/// all its commits (a series' patches share their thread).
+pub struct Discussions<'a, R> {
+    r: &'a R,
+    /// By the posting's thread root.
+    ledgers: HashMap<String, Option<std::rc::Rc<Ledger>>>,
+}
+
+impl<'a, R: Reader> Discussions<'a, R> {
+    /// No ledger read yet.
+    pub fn new(r: &'a R) -> Discussions<'a, R> {
+        Discussions {
+            r,
+            ledgers: HashMap::new(),
+        }
     }
-    let mut given = tags_given(r, posting, &mut d)?;
-    given.extend(tags_said(r, posting)?);
-    d.not_on_list = commit_tags(&c.message)
-        .into_iter()
-        .filter(|(name, email, _)| !given.iter().any(|(n, e)| n == name && e == email))
-        .map(|(_, _, line)| line)
-        .collect();
-    d.mentions = mentions(r, &c.sha)?;
-    Ok(d)
+
+    /// The discussion of the commit `c`, posted as `posting`.
+    pub fn of(&mut self, c: &Commit, posting: &str) -> Result<Discussion> {
+        let mut d = Discussion::default();
+        let mut given = Vec::new();
+        if let Some(a) = self.r.analysis(posting)? {
+            d.thread = a.view.root.clone();
+            d.version = a
+                .view
+                .nodes
+                .iter()
+                .find(|n| n.message_id == posting)
+                .map_or(1, |n| n.version);
+            given.extend(tags_said(&a));
+        }
+        if let Some(ledger) = self.ledger(&d.thread, posting)? {
+            given.extend(tags_given(&ledger, posting, &mut d));
+        }
+        d.not_on_list = commit_tags(&c.message)
+            .into_iter()
+            .filter(|(name, email, _)| !given.iter().any(|(n, e)| n == name && e == email))
+            .map(|(_, _, line)| line)
+            .collect();
+        d.mentions = mentions(self.r, &c.sha)?;
+        Ok(d)
+    }
+
+    /// The ledger of the series `posting` belongs to, read once per thread.
+    fn ledger(&mut self, thread: &str, posting: &str) -> Result<Option<std::rc::Rc<Ledger>>> {
+        if let Some(l) = self.ledgers.get(thread) {
+            return Ok(l.clone());
+        }
+        let ledger = match self.r.with_store(|s| s.series(posting))? {
+            Some(series) => Some(std::rc::Rc::new(super::ledger::ledger(self.r, &series)?)),
+            None => None,
+        };
+        self.ledgers.insert(thread.to_string(), ledger.clone());
+        Ok(ledger)
+    }
 }
 
 /// The tags given to any version of the posting, as (name, address), all
 /// lower-case; fills the posting's credited tags and open objections.
-fn tags_given(r: &impl Reader, posting: &str, d: &mut Discussion) -> Result<Vec<(String, String)>> {
-    let Some(series) = r.with_store(|s| s.series(posting))? else {
-        return Ok(Vec::new());
-    };
-    let ledger = super::ledger::ledger(r, &series)?;
+fn tags_given(ledger: &Ledger, posting: &str, d: &mut Discussion) -> Vec<(String, String)> {
     let mut given = Vec::new();
     for h in &ledger.patches {
         let this = h.postings.iter().any(|p| p.message_id == posting);
@@ -265,22 +310,19 @@ fn tags_given(r: &impl Reader, posting: &str, d: &mut Discussion) -> Result<Vec<
                 }));
         }
     }
-    Ok(given)
+    given
 }
 
 /// The tags anyone said they give in the posting's thread (a trailer, a
 /// trailer carried in a re-post, an offer in prose), as (name, address).
-fn tags_said(r: &impl Reader, posting: &str) -> Result<Vec<(String, String)>> {
-    let Some(a) = r.analysis(posting)? else {
-        return Ok(Vec::new());
-    };
+fn tags_said(a: &super::Analysis) -> Vec<(String, String)> {
     let name = |k: crate::stance::Kind| match k {
         crate::stance::Kind::AckedBy => Some("acked-by"),
         crate::stance::Kind::ReviewedBy => Some("reviewed-by"),
         crate::stance::Kind::TestedBy => Some("tested-by"),
         _ => None,
     };
-    Ok(a.consensus
+    a.consensus
         .positions
         .iter()
         .flat_map(|p| p.signals.iter().map(move |s| (p, s)))
@@ -290,7 +332,7 @@ fn tags_said(r: &impl Reader, posting: &str) -> Result<Vec<(String, String)>> {
                 p.person.email.to_ascii_lowercase(),
             ))
         })
-        .collect())
+        .collect()
 }
 
 /// The commit's Acked-by, Reviewed-by and Tested-by lines: (name lower,

@@ -29,10 +29,11 @@ pub(in crate::cli) fn cmd_commits(
     }
     let postings = Postings::read(&archive)?;
     let found: Vec<CommitMatch> = commits.iter().map(|c| postings.find(c, true)).collect();
+    let mut discussions = crate::archive::commits::Discussions::new(&archive);
     let mut said = Vec::new();
     for (c, m) in commits.iter().zip(&found) {
         said.push(match &m.posting {
-            Some(p) => Some(crate::archive::commits::discussion(&archive, c, p)?),
+            Some(p) => Some(discussions.of(c, p)?),
             None => None,
         });
     }
