@@ -108,7 +108,13 @@ fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(io)?;
+        .map_err(|cause| match cause.kind() {
+            std::io::ErrorKind::NotFound => Error::Config {
+                path: PathBuf::from(repo),
+                detail: "the git command was not found: install git to read commits".into(),
+            },
+            _ => io(cause),
+        })?;
     let stdout = child.stdout.take().expect("piped");
     let mut reader = BufReader::new(stdout);
     let mut pending = String::new();
