@@ -228,10 +228,7 @@ fn fresh_test_database(data_dir: &Path, base: &str) -> Result<Location> {
     h.update(nonce.to_le_bytes());
     h.update(std::process::id().to_le_bytes());
     let name = format!("whosaid_t_{}", &super::hex(&h.finalize())[..20]);
-    let mut client = super::db::tls::connect(base).map_err(err)?;
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .map_err(|e| err(super::DbError::Postgres(e)))?;
+    super::db::create_test_database(base, &name, &dir).map_err(err)?;
     let url = with_database(base, &name);
     let file = data_dir.join(CONFIG_FILE);
     let text = format!("# A database of its own for a test data dir.\nstore = {url}\n");
@@ -249,7 +246,7 @@ fn fresh_test_database(data_dir: &Path, base: &str) -> Result<Location> {
             Ok(Location::Postgres(url))
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let _ = client.batch_execute(&format!("DROP DATABASE {name}"));
+            let _ = super::db::drop_test_database(base, &name);
             location(data_dir)
         }
         Err(cause) => Err(Error::Io { path: file, cause }),

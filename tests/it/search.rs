@@ -9,17 +9,14 @@ use whosaid::index::{Index, SearchOptions, Sort};
 
 /// The samples, imported once for all tests here.
 fn data() -> &'static Path {
-    static DATA: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DATA
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-            let out = crate::support::whosaid(dir.path(), &["import", samples.to_str().unwrap()]);
-            assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
-            let path = dir.path().to_path_buf();
-            (dir, path)
-        })
-        .1
+    static DATA: OnceLock<PathBuf> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = crate::support::lasting_dir();
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+        let out = crate::support::whosaid(&dir, &["import", samples.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+        dir
+    })
 }
 
 /// 2024-04-01 00:00 UTC, for relative dates.

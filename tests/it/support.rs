@@ -159,21 +159,30 @@ pub fn import_spec(data: &Path, spec: &str) -> whosaid::import::ImportReport {
 
 /// linux-kbuild imported once for all tests that read it.
 pub fn kbuild_data() -> &'static Path {
-    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| imported("linux-kbuild")).path()
+    static DATA: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| imported("linux-kbuild"))
 }
 
 /// linux-modules imported once for all tests that read it.
 pub fn modules_data() -> &'static Path {
-    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| imported("linux-modules")).path()
+    static DATA: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| imported("linux-modules"))
 }
 
-/// A shared corpus imported into a fresh data dir.
-fn imported(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = whosaid(dir.path(), &["import", corpus(name).to_str().unwrap()]);
+/// A shared corpus imported into a fresh [`lasting_dir`].
+fn imported(name: &str) -> PathBuf {
+    let dir = lasting_dir();
+    let out = whosaid(&dir, &["import", corpus(name).to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    dir
+}
+
+/// A new temporary directory that lasts until the test process exits, for
+/// data shared by tests (a `TempDir` in a static is never dropped: each
+/// run used to leave its shared imports in /tmp).
+pub fn lasting_dir() -> PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep();
+    at_exit(Cleanup::Remove(dir.clone()));
     dir
 }
 
@@ -243,15 +252,7 @@ fn pg_script(verb: &str, port: &str, args: &[&str]) -> String {
         text(&out).trim(),
         whosaid::store::config::TEST_POSTGRES_ENV,
     );
-    let mut dirs = PG_DIRS.lock().unwrap();
-    if dirs.is_empty() {
-        // SAFETY: registers a plain function to run at exit; it touches no
-        // Rust state that exit tears down but this mutex.
-        unsafe {
-            libc::atexit(stop_postgres);
-        }
-    }
-    dirs.push(dir);
+    at_exit(Cleanup::StopPostgres(dir));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -260,18 +261,46 @@ fn pg_dir(port: &str) -> String {
     format!("/tmp/whosaid-test-pg-{}-{port}", std::process::id())
 }
 
-static PG_DIRS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// What the test process undoes when it exits.
+enum Cleanup {
+    /// Stop the cluster in this directory and remove it.
+    StopPostgres(String),
+    /// Remove this directory.
+    Remove(PathBuf),
+}
 
-extern "C" fn stop_postgres() {
+static CLEANUPS: std::sync::Mutex<Vec<Cleanup>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers `c` to run when the test process exits.
+fn at_exit(c: Cleanup) {
+    let mut all = CLEANUPS.lock().unwrap();
+    if all.is_empty() {
+        // SAFETY: registers a plain function to run at exit; it touches no
+        // Rust state that exit tears down but this mutex.
+        unsafe {
+            libc::atexit(clean_up);
+        }
+    }
+    all.push(c);
+}
+
+extern "C" fn clean_up() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
-    // Replicas first (started last).
-    let dirs = PG_DIRS.lock().map(|d| d.clone()).unwrap_or_default();
-    for dir in dirs.iter().rev() {
-        let _ = Command::new("bash")
-            .arg(&script)
-            .args(["stop", dir])
-            .output();
-        let _ = std::fs::remove_dir_all(dir);
+    let all = std::mem::take(&mut *CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()));
+    // Last registered first: replicas before their primary.
+    for c in all.into_iter().rev() {
+        match c {
+            Cleanup::StopPostgres(dir) => {
+                let _ = Command::new("bash")
+                    .arg(&script)
+                    .args(["stop", &dir])
+                    .output();
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Remove(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 mod open;
+pub(in crate::store) use open::{create_test_database, drop_test_database};
 pub(in crate::store) mod tls;
 mod values;
 

@@ -137,3 +137,40 @@ impl Db {
         }
     }
 }
+
+/// Creates the database `name` on `base`'s server for a test data dir
+/// `dir` (see `store::config`), first dropping the test databases whose
+/// data dirs are gone: each names its dir in its comment, so a suite's
+/// server holds only the databases of the data dirs still alive, not all
+/// the run ever made (a suite once filled CI's disk so). A database still
+/// in use is left for a later call.
+pub(in crate::store) fn create_test_database(
+    base: &str,
+    name: &str,
+    dir: &Path,
+) -> Result<(), DbError> {
+    let mut client = super::tls::connect(base)?;
+    let rows = client.query(
+        "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database \
+         WHERE datname LIKE 'whosaid\\_t\\_%'",
+        &[],
+    )?;
+    for row in rows {
+        let (old, its_dir): (String, Option<String>) = (row.get(0), row.get(1));
+        if its_dir.is_some_and(|d| !Path::new(&d).exists()) {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {old}"));
+        }
+    }
+    let comment = dir.to_string_lossy().replace('\'', "''");
+    // Two statements: CREATE DATABASE refuses the implicit transaction of
+    // a multi-statement query.
+    client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    client.batch_execute(&format!("COMMENT ON DATABASE {name} IS '{comment}'"))?;
+    Ok(())
+}
+
+/// Drops the test database `name` on `base`'s server.
+pub(in crate::store) fn drop_test_database(base: &str, name: &str) -> Result<(), DbError> {
+    super::tls::connect(base)?.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))?;
+    Ok(())
+}
