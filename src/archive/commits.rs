@@ -54,19 +54,7 @@ impl Postings {
     /// carries a diff.
     pub fn read(r: &impl Reader) -> Result<Postings> {
         let rows = r.with_store(|s| s.patch_postings())?;
-        let bodies = r.with_store(|s| {
-            rows.iter()
-                .map(|p| {
-                    if p.has_diff {
-                        s.body_of(&p.message_id)
-                    } else {
-                        Ok(None)
-                    }
-                })
-                .collect::<Result<Vec<_>>>()
-        })?;
-        let patch_ids: Vec<Option<String>> =
-            crate::par::map(&bodies, |b| b.as_deref().and_then(crate::series::patch_id));
+        let patch_ids = patch_ids_of(r, &rows)?;
         let mut by_patch_id: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
@@ -94,9 +82,8 @@ impl Postings {
         })
     }
 
-    /// Where `c` was posted. With `use_links` false its trailers are not
-    /// read (to measure what the other ways find alone).
-    pub fn find(&self, c: &Commit, use_links: bool) -> CommitMatch {
+    /// Where `c` was posted.
+    pub fn find(&self, c: &Commit) -> CommitMatch {
         let links = trailer_links(&c.message);
         let mut m = CommitMatch {
             sha: c.sha.clone(),
@@ -107,10 +94,7 @@ impl Postings {
             changed_when_applied: false,
             links: links.clone(),
         };
-        let linked = links
-            .iter()
-            .find(|l| self.known.contains(*l))
-            .filter(|_| use_links);
+        let linked = links.iter().find(|l| self.known.contains(*l));
         if let Some(l) = linked {
             m.posting = Some(l.clone());
             (m.method, m.confidence) = ("link", Some("high"));
@@ -178,6 +162,41 @@ impl Postings {
             .as_ref()
             .is_some_and(|id| !patch_ids.is_empty() && !patch_ids.contains(id))
     }
+}
+
+/// The patch-id of each posting: kept by the import, computed here (and
+/// kept, where the store takes writes) for messages a store held before
+/// patch-ids were kept.
+fn patch_ids_of(r: &impl Reader, rows: &[PostingRow]) -> Result<Vec<Option<String>>> {
+    let missing: Vec<i64> = rows
+        .iter()
+        .filter(|p| p.has_diff && p.patch_id.is_none())
+        .map(|p| p.row)
+        .collect();
+    let bodies = r.with_store(|s| {
+        missing
+            .iter()
+            .map(|&row| s.body_at(row))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let computed: Vec<(i64, Option<String>)> = missing
+        .iter()
+        .copied()
+        .zip(crate::par::map(&bodies, |b| {
+            b.as_deref().and_then(crate::series::patch_id)
+        }))
+        .collect();
+    if !computed.is_empty() && !r.with_store(|s| Ok(s.is_replica()))? {
+        r.with_store(|s| s.put_patch_ids(&computed))?;
+    }
+    let mut computed: HashMap<i64, Option<String>> = computed.into_iter().collect();
+    Ok(rows
+        .iter()
+        .map(|p| match &p.patch_id {
+            Some(known) => known.clone(),
+            None => computed.remove(&p.row).flatten(),
+        })
+        .collect())
 }
 
 /// The Message-IDs a commit's `Link:` and `Message-Id:` trailers name (a

@@ -181,6 +181,8 @@ pub struct PatchFacts {
     pub change_id: Option<String>,
     /// The patch author: the in-body `From:` when present, else the sender.
     pub author: crate::message::Person,
+    /// The patch-id of its diff ([`patch_id`]), when it has one.
+    pub patch_id: Option<String>,
 }
 
 /// Reads the series facts of a parsed message.
@@ -204,6 +206,7 @@ pub fn facts(message: &crate::message::Message, has_diff: bool) -> PatchFacts {
         has_diff,
         change_id,
         author,
+        patch_id: has_diff.then(|| patch_id(&message.body)).flatten(),
     }
 }
 

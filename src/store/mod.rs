@@ -42,8 +42,10 @@ use crate::error::{Error, Result};
 use crate::message::Message;
 
 /// The schema this build writes. 2: raws may be compressed with a trained
-/// dictionary (table `zdicts`), which version 1 cannot read.
-pub const SCHEMA_VERSION: i64 = 2;
+/// dictionary (table `zdicts`), which version 1 cannot read. 3: the derived
+/// table `patch_ids` (a version-2 store gains it when opened, and its rows
+/// are computed on first use).
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How much of a body [`Store::quoted_text`] reads for a snippet.
 pub const QUOTED_SNIPPET_BYTES: usize = 32 * 1024;

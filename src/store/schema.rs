@@ -41,6 +41,13 @@ CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_root);
 CREATE INDEX IF NOT EXISTS messages_unthreaded ON messages(id) WHERE threaded = 0;
 CREATE INDEX IF NOT EXISTS messages_series ON messages(from_email, subject_base) WHERE is_patch != 0;
 CREATE INDEX IF NOT EXISTS messages_change_id ON messages(change_id) WHERE change_id IS NOT NULL;
+-- Derived (rebuilt from the raws when missing): the patch-id of each
+-- message with a diff, NULL when its diff gives none.
+CREATE TABLE IF NOT EXISTS patch_ids(
+    message INTEGER PRIMARY KEY REFERENCES messages(id),
+    patch_id TEXT
+);
+CREATE INDEX IF NOT EXISTS patch_ids_patch_id ON patch_ids(patch_id);
 CREATE TABLE IF NOT EXISTS msg_refs(
     mid TEXT NOT NULL,
     message INTEGER NOT NULL REFERENCES messages(id),
@@ -113,6 +120,11 @@ CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_root);
 CREATE INDEX IF NOT EXISTS messages_unthreaded ON messages(id) WHERE threaded = 0;
 CREATE INDEX IF NOT EXISTS messages_series ON messages(from_email, subject_base) WHERE is_patch != 0;
 CREATE INDEX IF NOT EXISTS messages_change_id ON messages(change_id) WHERE change_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS patch_ids(
+    message BIGINT PRIMARY KEY REFERENCES messages(id),
+    patch_id TEXT COLLATE \"C\"
+);
+CREATE INDEX IF NOT EXISTS patch_ids_patch_id ON patch_ids(patch_id);
 CREATE TABLE IF NOT EXISTS msg_refs(
     mid TEXT COLLATE \"C\" NOT NULL,
     message BIGINT NOT NULL REFERENCES messages(id),

@@ -425,6 +425,8 @@ fn keys<'a>(patches: &'a [SeriesPatch], bases: &'a [String]) -> Vec<crate::serie
 /// postings.
 #[derive(Debug, Clone)]
 pub struct PostingRow {
+    /// Its store row.
+    pub row: i64,
     /// Message-ID.
     pub message_id: String,
     /// Subject without tags.
@@ -437,6 +439,9 @@ pub struct PostingRow {
     pub date: Option<i64>,
     /// Carries a diff.
     pub has_diff: bool,
+    /// Its patch-id: `Some(None)` when its diff gives none, `None` when
+    /// not computed yet (a store written before patch-ids were kept).
+    pub patch_id: Option<Option<String>>,
 }
 
 impl Store {
@@ -444,7 +449,9 @@ impl Store {
     /// in a message that answers none), oldest first.
     pub fn patch_postings(&self) -> Result<Vec<PostingRow>> {
         let rows = self.query(
-            "SELECT msgid, subject_base, author_email, from_email, date, has_diff FROM messages
+            "SELECT msgid, subject_base, author_email, from_email, date, has_diff,
+                    p.message IS NOT NULL, p.patch_id, id
+             FROM messages LEFT JOIN patch_ids p ON p.message = messages.id
              WHERE (is_patch != 0 OR has_diff != 0) AND is_reply = 0 ORDER BY date, id",
             &[],
         )?;
@@ -452,15 +459,43 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(PostingRow {
+                    row: r.get(8).map_err(&err)?,
                     message_id: r.get(0).map_err(&err)?,
                     subject_base: r.get(1).map_err(&err)?,
                     author_email: r.get(2).map_err(&err)?,
                     from_email: r.get(3).map_err(&err)?,
                     date: r.get(4).map_err(&err)?,
                     has_diff: r.get::<i64>(5).map_err(&err)? != 0,
+                    patch_id: match r.get::<bool>(6).map_err(&err)? {
+                        true => Some(r.get(7).map_err(&err)?),
+                        false => None,
+                    },
                 })
             })
             .collect()
+    }
+
+    /// Keeps the patch-ids of messages stored before patch-ids were (by
+    /// store row).
+    pub fn put_patch_ids(&self, ids: &[(i64, Option<String>)]) -> Result<()> {
+        let w = self.writer()?;
+        for (row, patch_id) in ids {
+            self.execute(
+                "INSERT INTO patch_ids(message, patch_id) VALUES(?1, ?2)
+                 ON CONFLICT(message) DO NOTHING",
+                &[row, patch_id],
+            )?;
+        }
+        w.commit()
+    }
+
+    /// The body of the message in store row `row` (its canonical copy),
+    /// decoded.
+    pub fn body_at(&self, row: i64) -> Result<Option<String>> {
+        Ok(match message::parse(&self.canonical_raw(row)?) {
+            message::ParseOutcome::Message(m, _) => Some(m.body),
+            message::ParseOutcome::NotAMessage(_) => None,
+        })
     }
 
     /// Every Message-ID in the archive.
@@ -469,10 +504,5 @@ impl Store {
             .query_column::<String>("SELECT msgid FROM messages", &[])?
             .into_iter()
             .collect())
-    }
-
-    /// The body of the message stored under `message_id`, decoded.
-    pub fn body_of(&self, message_id: &str) -> Result<Option<String>> {
-        Ok(self.parsed(message_id)?.map(|m| m.body))
     }
 }

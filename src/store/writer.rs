@@ -75,6 +75,8 @@ pub(super) struct Deferred {
     refs: Vec<(String, i64)>,
     /// Message row, list name.
     lists: Vec<(i64, String)>,
+    /// Message row, patch-id, for each message with a diff.
+    patch_ids: Vec<(i64, Option<String>)>,
     /// The sha256 of every raw in `raws`.
     shas: std::collections::HashSet<[u8; 32]>,
 }
@@ -214,6 +216,14 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Drops the patch-id of a summary being replaced, written or deferred.
+    fn forget_patch_id(&mut self, id: i64) -> Result<()> {
+        self.deferred.patch_ids.retain(|(row, _)| *row != id);
+        self.store
+            .execute("DELETE FROM patch_ids WHERE message = ?1", &[&id])?;
+        Ok(())
+    }
+
     /// Inserts (id None) or replaces the summary row from this copy, and
     /// marks the message for threading.
     fn write_summary(&mut self, id: Option<i64>, m: &Incoming) -> Result<i64> {
@@ -248,6 +258,7 @@ impl Writer<'_> {
         let id = match id {
             Some(id) => {
                 self.forget_refs(id)?;
+                self.forget_patch_id(id)?;
                 let mut params = summary.to_vec();
                 params.push(&id);
                 s.execute(
@@ -281,6 +292,9 @@ impl Writer<'_> {
                 .ok_or_else(|| s.missing("an insert returned no row id".into()))?
             }
         };
+        if f.has_diff {
+            self.deferred.patch_ids.push((id, f.patch_id.clone()));
+        }
         // The ids this message mentions (its own and its reference chain):
         // how threading finds the messages a new one can touch.
         let chain = crate::thread::reference_chain(
@@ -340,6 +354,12 @@ impl Writer<'_> {
             s,
             "INSERT OR IGNORE INTO message_lists(message, list)",
             &d.lists,
+            |r| vec![&r.0, &r.1],
+        )?;
+        write_rows(
+            s,
+            "INSERT INTO patch_ids(message, patch_id)",
+            &d.patch_ids,
             |r| vec![&r.0, &r.1],
         )
     }

@@ -1,6 +1,10 @@
 //! From commits back to their postings: kmod's history against the
 //! linux-modules list it was reviewed on (`../shared/corpora/kmod`).
 
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
 use whosaid::archive::Archive;
 use whosaid::archive::commits::Postings;
 
@@ -18,10 +22,102 @@ fn kmod_clone() -> tempfile::TempDir {
     dir
 }
 
+/// `git ARGS` in `dir`, which must succeed: its output.
+fn git(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Vec<u8> {
+    let mut child = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("this test needs git on PATH");
+    let mut input = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        if let Some(bytes) = stdin {
+            input.write_all(&bytes).unwrap();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    assert!(out.status.success(), "git {args:?} in {}", dir.display());
+    out.stdout
+}
+
+/// A copy of `repo`'s history with every `Link:` and `Message-Id:` line
+/// taken out of its commit messages (through `git fast-export` and
+/// `fast-import`: trees, authors and dates unchanged).
+fn without_links(repo: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("kmod");
+    std::fs::create_dir(&copy).unwrap();
+    git(&copy, &["init", "--quiet"], None);
+    let stream = git(repo, &["fast-export", "--all", "--signed-tags=strip"], None);
+    git(
+        &copy,
+        &["fast-import", "--quiet"],
+        Some(strip_links(&stream)),
+    );
+    let head = String::from_utf8(git(repo, &["symbolic-ref", "HEAD"], None)).unwrap();
+    git(&copy, &["symbolic-ref", "HEAD", head.trim()], None);
+    dir
+}
+
+/// A fast-export stream with the `Link:`/`Message-Id:` lines of its
+/// commit messages removed (each `data N` count rewritten to match).
+fn strip_links(stream: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(stream.len());
+    let (mut rest, mut in_commit) = (stream, false);
+    while !rest.is_empty() {
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        if line.starts_with(b"commit ") {
+            in_commit = true;
+        } else if line.starts_with(b"blob")
+            || line.starts_with(b"tag ")
+            || line.starts_with(b"reset ")
+        {
+            in_commit = false;
+        }
+        let Some(count) = line.strip_prefix(b"data ") else {
+            out.extend_from_slice(line);
+            continue;
+        };
+        let n: usize = std::str::from_utf8(count).unwrap().trim().parse().unwrap();
+        let (data, tail) = rest.split_at(n);
+        rest = tail;
+        let data = if in_commit {
+            drop_link_lines(data)
+        } else {
+            data.to_vec()
+        };
+        out.extend_from_slice(format!("data {}\n", data.len()).as_bytes());
+        out.extend_from_slice(&data);
+    }
+    out
+}
+
+/// `message` without its `Link:` and `Message-Id:` lines.
+fn drop_link_lines(message: &[u8]) -> Vec<u8> {
+    message
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| {
+            let lower = l.to_ascii_lowercase();
+            !lower.starts_with(b"link:") && !lower.starts_with(b"message-id:")
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
 /// The list era (2019-09-25 to 2024-07-31, 214 commits): as many found
 /// as kmod's PROVENANCE.md baseline less its one false match; every Link:
-/// followed; with the Link: trailers not read, the postings they name are
-/// found again by the other ways, and none wrongly with high confidence.
+/// followed; in a copy of the history without its Link: trailers, the
+/// postings they named are found again by the other ways, and none
+/// wrongly with high confidence.
 #[test]
 fn kmod_commits_find_their_postings() {
     let clone = kmod_clone();
@@ -34,8 +130,19 @@ fn kmod_commits_find_their_postings() {
     assert_eq!(commits.len(), 214);
     let archive = Archive::open(crate::support::modules_data()).unwrap();
     let postings = Postings::read(&archive).unwrap();
-    let with: Vec<_> = commits.iter().map(|c| postings.find(c, true)).collect();
-    let without: Vec<_> = commits.iter().map(|c| postings.find(c, false)).collect();
+    let with: Vec<_> = commits.iter().map(|c| postings.find(c)).collect();
+    let rewritten = without_links(&repo);
+    let unlinked = whosaid::git::commits(&rewritten.path().join("kmod"), &range, |_| {}).unwrap();
+    assert_eq!(unlinked.len(), commits.len());
+    for (c, u) in commits.iter().zip(&unlinked) {
+        assert_eq!(
+            c.subject(),
+            u.subject(),
+            "the same history, in the same order"
+        );
+        assert!(whosaid::archive::commits::trailer_links(&u.message).is_empty());
+    }
+    let without: Vec<_> = unlinked.iter().map(|c| postings.find(c)).collect();
     let count = |ms: &[whosaid::archive::commits::CommitMatch], method: &str| {
         ms.iter().filter(|m| m.method == method).count()
     };
@@ -126,7 +233,7 @@ fn github_era_commits_are_not_claimed() {
     let postings = Postings::read(&archive).unwrap();
     let claimed: Vec<String> = commits
         .iter()
-        .map(|c| postings.find(c, true))
+        .map(|c| postings.find(c))
         .filter(|m| m.posting.is_some())
         .map(|m| format!("{} {} {}", &m.sha[..12], m.method, m.subject))
         .collect();
@@ -157,7 +264,7 @@ fn kmod_commits_say_what_the_list_said() {
     let postings = Postings::read(&archive).unwrap();
     let said = |sha: &str| {
         let c = commits.iter().find(|c| c.sha.starts_with(sha)).unwrap();
-        let m = postings.find(c, true);
+        let m = postings.find(c);
         let posting = m.posting.expect("found on the list");
         whosaid::archive::commits::discussion(&archive, c, &posting).unwrap()
     };
@@ -182,4 +289,49 @@ fn kmod_commits_say_what_the_list_said() {
             .any(|(m, _)| m == "20210818212440.2224127-1-lucas.demarchi@intel.com"),
         "{builtin:?}"
     );
+}
+
+/// The import keeps each posting's patch-id (as `git patch-id --stable`
+/// gives it for the posting's diff); a store without them (written before
+/// they were kept) has them computed and kept on first use.
+#[test]
+fn patch_ids_are_kept_at_import_and_rebuilt_when_missing() {
+    let data = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-mboxes/linux-kbuild-kconfig-versions.mbox");
+    let out = crate::support::whosaid(data.path(), &["import", sample.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    let kept = |archive: &Archive| {
+        use whosaid::archive::Reader;
+        let rows = archive.with_store(|s| s.patch_postings()).unwrap();
+        rows.iter()
+            .filter(|r| r.has_diff)
+            .map(|r| {
+                let body = archive.with_store(|s| s.body_at(r.row)).unwrap().unwrap();
+                let computed = whosaid::series::patch_id(&body);
+                (r.message_id.clone(), r.patch_id.clone(), computed)
+            })
+            .collect::<Vec<_>>()
+    };
+    let archive = Archive::open(data.path()).unwrap();
+    let at_import = kept(&archive);
+    assert_eq!(at_import.len(), 9, "the patches of v1 to v4: {at_import:?}");
+    for (mid, stored, computed) in &at_import {
+        assert!(computed.is_some(), "{mid}");
+        assert_eq!(stored.as_ref(), Some(computed), "{mid}");
+    }
+    let found = |archive: &Archive| {
+        let postings = Postings::read(archive).unwrap();
+        at_import
+            .iter()
+            .map(|(mid, _, _)| postings.posted(mid).map(|(_, id)| id.map(str::to_string)))
+            .collect::<Vec<_>>()
+    };
+    let before = found(&archive);
+    drop(archive);
+    crate::support::store_sql(data.path(), "DELETE FROM patch_ids");
+    let archive = Archive::open(data.path()).unwrap();
+    assert!(kept(&archive).iter().all(|(_, stored, _)| stored.is_none()));
+    assert_eq!(found(&archive), before, "computed from the raws");
+    assert_eq!(kept(&archive), at_import, "and kept again");
 }

@@ -325,3 +325,22 @@ fn rand_suffix() -> u32 {
     );
     h.finish() as u32
 }
+
+/// Runs `sql` on the store of the data dir `data`, whichever engine it is
+/// (for tests that take a store back to an older state).
+pub fn store_sql(data: &Path, sql: &str) {
+    match whosaid::store::config::location(data).unwrap() {
+        whosaid::store::config::Location::Sqlite(file) => {
+            rusqlite::Connection::open(file)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap();
+        }
+        whosaid::store::config::Location::Postgres(url) => {
+            postgres::Client::connect(&url, postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .unwrap();
+        }
+    }
+}

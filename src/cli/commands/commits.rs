@@ -28,7 +28,7 @@ pub(in crate::cli) fn cmd_commits(
         b.set_message("matching");
     }
     let postings = Postings::read(&archive)?;
-    let found: Vec<CommitMatch> = commits.iter().map(|c| postings.find(c, true)).collect();
+    let found: Vec<CommitMatch> = commits.iter().map(|c| postings.find(c)).collect();
     let mut discussions = crate::archive::commits::Discussions::new(&archive);
     let mut said = Vec::new();
     for (c, m) in commits.iter().zip(&found) {
