@@ -94,6 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             base_url: Some("https://example.org".into()),
             mailmap: None,
             maintainers: None,
+            repo: None,
         })
         .unwrap();
         whosaid::web::router(Arc::new(state))
@@ -125,6 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         base_url: Some("https://example.org".into()),
         mailmap: None,
         maintainers: None,
+        repo: None,
     })?);
     let app = whosaid::web::router(state.clone());
     println!("page bytes       {:7}", get(&app));

@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         base_url: Some("https://example.org".into()),
         mailmap: None,
         maintainers: None,
+        repo: None,
     })?);
     let app = whosaid::web::router(state.clone());
     let rt = tokio::runtime::Builder::new_current_thread()

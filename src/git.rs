@@ -169,3 +169,105 @@ fn parse_one(text: &str) -> Option<Commit> {
         patch_ids: Vec::new(),
     })
 }
+
+/// Fails, saying why, unless `repo` is a git repository the git command
+/// can read.
+pub fn check_repository(repo: &Path) -> Result<()> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["rev-parse", "--git-dir"])
+        .output()
+        .map_err(|cause| match cause.kind() {
+            std::io::ErrorKind::NotFound => Error::Config {
+                path: PathBuf::from(repo),
+                detail: "the git command was not found: install git to read commits".into(),
+            },
+            _ => Error::Io {
+                path: PathBuf::from(repo),
+                cause,
+            },
+        })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(Error::Config {
+        path: PathBuf::from(repo),
+        detail: format!(
+            "not a git repository ({}); give --repo the path of a clone",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    })
+}
+
+/// One commit named by `rev` (a hash or any revision), if the repository
+/// has it.
+pub fn commit(repo: &Path, rev: &str) -> Result<Option<Commit>> {
+    if rev.starts_with('-') {
+        return Ok(None);
+    }
+    match commits(repo, &["-1".to_string(), rev.to_string()], |_| {}) {
+        Ok(mut found) => Ok(found.pop()),
+        Err(Error::Config { detail, .. })
+            if detail.contains("unknown revision") || detail.contains("bad revision") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Where each of `shas` first went in: the first tag that contains it
+/// (`v31`), else the branch it is on (`master`); shas on neither are left
+/// out. One `git name-rev` per 500 commits.
+pub fn first_contained_in(
+    repo: &Path,
+    shas: &[&str],
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for refs in [&["--tags"][..], &[]] {
+        let wanted: Vec<&str> = shas
+            .iter()
+            .copied()
+            .filter(|s| !out.contains_key(*s))
+            .collect();
+        for chunk in wanted.chunks(500) {
+            let names = name_rev(repo, refs, chunk)?;
+            for (sha, name) in chunk.iter().zip(names) {
+                let name = name.split(['~', '^']).next().unwrap_or("").to_string();
+                if !name.is_empty() && name != "undefined" {
+                    out.insert(sha.to_string(), name);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `git name-rev --name-only ARGS SHAS`: a name per sha, in order.
+fn name_rev(repo: &Path, args: &[&str], shas: &[&str]) -> Result<Vec<String>> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["name-rev", "--name-only"])
+        .args(args)
+        .args(shas)
+        .output()
+        .map_err(|cause| Error::Io {
+            path: PathBuf::from(repo),
+            cause,
+        })?;
+    if !out.status.success() {
+        return Err(Error::Config {
+            path: PathBuf::from(repo),
+            detail: format!(
+                "git name-rev failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
+}

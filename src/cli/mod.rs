@@ -170,6 +170,10 @@ pub enum Command {
         /// Rows a node following a shared store indexes per index commit.
         #[arg(long, hide = true, default_value_t = import::FOLLOW_CHUNK)]
         follow_chunk: usize,
+        /// A git repository: commit pages (/c/SHA) and "applied as" on
+        /// thread pages, from its HEAD's history (read once at start).
+        #[arg(long)]
+        repo: Option<PathBuf>,
     },
     /// Rebuild the search index from the store.
     Reindex,
@@ -371,12 +375,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             addr,
             base_url,
             follow_chunk,
+            repo,
         } => {
             let files = serve_files.expect("loaded for serve");
             let serve = Serve {
                 addr,
                 base_url,
                 follow_chunk: follow_chunk.max(1),
+                repo,
             };
             cmd_serve(&args.data, args.data_named, files, serve)
         }

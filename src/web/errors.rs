@@ -14,6 +14,9 @@ pub enum WebError {
     Internal(String),
     /// 503: every search slot stayed busy; try again shortly.
     Busy,
+    /// 503: what the page needs is still being read (the reason says
+    /// what); try again shortly.
+    NotReady(String),
 }
 
 impl From<crate::error::Error> for WebError {
@@ -45,10 +48,14 @@ impl IntoResponse for WebError {
             WebError::NotFound(w) => (StatusCode::NOT_FOUND, w),
             WebError::BadRequest(w) => (StatusCode::BAD_REQUEST, w),
             WebError::Internal(w) => (StatusCode::INTERNAL_SERVER_ERROR, logged(&w)),
-            WebError::Busy => {
+            WebError::Busy | WebError::NotReady(_) => {
+                let why = match self {
+                    WebError::NotReady(w) => w,
+                    _ => "too many searches are running; try again in a few seconds".into(),
+                };
                 let page = pages::ErrorPage {
                     title: "Busy".into(),
-                    why: "too many searches are running; try again in a few seconds".into(),
+                    why,
                 };
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -87,6 +94,7 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too many searches are running; try again in a few seconds".to_string(),
             ),
+            WebError::NotReady(w) => (StatusCode::SERVICE_UNAVAILABLE, w),
         };
         let body = axum::Json(serde_json::json!({"status": status.as_u16(), "error": why}));
         let mut resp = (status, body).into_response();

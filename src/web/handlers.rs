@@ -172,14 +172,20 @@ pub(super) async fn thread_page<const LAYOUT: u8>(
     let (etag, html) = blocking(move || {
         let a = st.thread(&id)?;
         let etag = format!(
-            "W/\"{}-{}-{}-{}\"",
+            "W/\"{}-{}-{}-{}-{}\"",
             a.key.1,
             a.key.2,
             layout as u8,
-            links.key()
+            links.key(),
+            st.commits_generation()
         );
         let key = (
-            format!("{list}\u{0}{id}\u{0}{}\u{0}{}", layout as u8, links.key()),
+            format!(
+                "{list}\u{0}{id}\u{0}{}\u{0}{}\u{0}{}",
+                layout as u8,
+                links.key(),
+                st.commits_generation()
+            ),
             a.key.clone(),
         );
         let html = st.cached_page(key, || {
@@ -189,7 +195,9 @@ pub(super) async fn thread_page<const LAYOUT: u8>(
                 pages::ReplyInfo::default()
             };
             let versions = series::version_links(&st, &list, &a)?;
-            pages::thread(&list, &id, layout, &a, &links, reply, versions)
+            let mut page = pages::thread(&list, &id, layout, &a, &links, reply, versions)?;
+            page.applied = super::commits::applied_in_thread(&st, &a);
+            Ok(page)
         })?;
         Ok((etag, html))
     })
@@ -243,6 +251,25 @@ pub(super) async fn series_page(
 ) -> Result<Response, WebError> {
     let id = checked_id(&msgid)?;
     blocking(move || series::series_page(&st, &list, &id))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+/// A commit and what the list said of it (`serve --repo`).
+pub(super) async fn commit_page(
+    State(st): State<Arc<AppState>>,
+    UrlPath(sha): UrlPath<String>,
+) -> Result<Response, WebError> {
+    if sha.is_empty()
+        || sha.len() > 64
+        || !sha
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        || sha.starts_with('-')
+    {
+        return Err(WebError::NotFound("not a commit".into()));
+    }
+    blocking(move || super::commits::commit_page(&st, &sha))
         .await
         .map(IntoResponse::into_response)
 }

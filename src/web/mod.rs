@@ -6,6 +6,7 @@
 //! the consensus engine runs on the blocking pool. Mail text reaches HTML
 //! only through askama's auto-escaping; no template marks mail data safe.
 
+mod commits;
 mod errors;
 mod feeds;
 mod handlers;
@@ -110,6 +111,8 @@ pub struct AppState {
     searches: Arc<tokio::sync::Semaphore>,
     /// How long a search waits for a slot before the answer is 503.
     search_wait: Duration,
+    /// The repository whose commits the pages show (`serve --repo`).
+    repo: Option<commits::Repo>,
 }
 
 /// Searches that may run at once, per core: a search is CPU work on a
@@ -135,6 +138,8 @@ pub struct Config {
     pub mailmap: Option<crate::mailmap::Mailmap>,
     /// A MAINTAINERS file.
     pub maintainers: Option<crate::maintainers::Maintainers>,
+    /// A git repository whose commits the pages link to their postings.
+    pub repo: Option<PathBuf>,
 }
 
 impl AppState {
@@ -155,6 +160,7 @@ impl AppState {
                 SEARCHES_PER_CORE * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             search_wait: SEARCH_WAIT,
+            repo: config.repo.map(commits::Repo::new),
         })
     }
 
@@ -302,6 +308,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/who", get(api_who))
         .route("/api/{*rest}", get(api_unknown))
         .route("/who/{email}", get(who_page))
+        .route("/c/{sha}", get(commit_page))
         .route("/{list}/", get(list_index))
         .route("/{list}/new.atom", get(list_atom))
         .route(

@@ -394,18 +394,7 @@ pub fn interdiff_page(
     let (old_label, old_body) = posting(st, from)?;
     let (new_label, new_body) = posting(st, msgid)?;
     let diff = crate::series::interdiff(&old_body, &new_body, &old_label, &new_label);
-    let lines = diff
-        .lines()
-        .map(|l| {
-            let class = match l.as_bytes().first() {
-                Some(b'@') => "hunk",
-                Some(b'+') if !l.starts_with("+++ ") => "add",
-                Some(b'-') if !l.starts_with("--- ") => "del",
-                _ => "ctx",
-            };
-            (class, l.to_string())
-        })
-        .collect();
+    let lines = diff_lines(&diff);
     let subject = st
         .thread(msgid)?
         .view
@@ -421,6 +410,22 @@ pub fn interdiff_page(
         to: (new_label, href(list, msgid)),
         lines,
     })
+}
+
+/// Each line of a unified diff with its class: `add`, `del`, `hunk` or
+/// `ctx`.
+pub(super) fn diff_lines(diff: &str) -> Vec<(&'static str, String)> {
+    diff.lines()
+        .map(|l| {
+            let class = match l.as_bytes().first() {
+                Some(b'@') => "hunk",
+                Some(b'+') if !l.starts_with("+++ ") => "add",
+                Some(b'-') if !l.starts_with("--- ") => "del",
+                _ => "ctx",
+            };
+            (class, l.to_string())
+        })
+        .collect()
 }
 
 /// A posted patch's version label (`v2`) and body, or 404.

@@ -9,7 +9,7 @@ use whosaid::archive::Archive;
 use whosaid::archive::commits::Postings;
 
 /// kmod cloned from its bundle into a temporary directory.
-fn kmod_clone() -> tempfile::TempDir {
+pub fn kmod_clone() -> tempfile::TempDir {
     let bundle = crate::support::corpus("kmod").join("kmod.bundle");
     let dir = tempfile::tempdir().unwrap();
     let status = std::process::Command::new("git")

@@ -442,3 +442,103 @@ fn the_timeline_is_one_tab_stop_walked_by_arrow_keys() {
         c.close().await.unwrap();
     });
 }
+
+/// `serve --repo`: a thread page links each patch to the commit it was
+/// applied as, and the commit page says how the posting was found, what
+/// changed when it was applied, which tags nobody gave on the list, and
+/// who named the commit later (linux-modules against kmod's history).
+#[test]
+fn commit_pages_and_the_applied_link_in_a_real_browser() {
+    let data = tempfile::tempdir().unwrap();
+    let list = crate::support::corpus("linux-modules");
+    let out = crate::support::whosaid(data.path(), &["import", list.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", crate::support::text(&out));
+    let clone = crate::commits::kmod_clone();
+    let port = free_port();
+    let _server = start(
+        Command::new(env!("CARGO_BIN_EXE_whosaid"))
+            .arg("--data")
+            .arg(data.path())
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--repo"])
+            .arg(clone.path().join("kmod")),
+    );
+    wait_for(port, "whosaid serve");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for_commits(port, "/c/da6345d17ac5");
+    let (_driver, dport) = driver();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(dport, 1280, 1800).await;
+        // The CI series: patch 1/5 went in as da6345d17ac5.
+        c.goto(&format!(
+            "{base}/r/20240712202011.906033-2-lucas.de.marchi@gmail.com"
+        ))
+        .await
+        .unwrap();
+        let link = c
+            .find(Locator::Css(
+                "section.applied a[href='/c/da6345d17ac5797bebfb4eccaf8bbc31301c442e']",
+            ))
+            .await
+            .expect("the thread page links the commit");
+        assert_eq!(link.text().await.unwrap(), "da6345d17ac5");
+        link.click().await.unwrap();
+        let h1 = c
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(h1, "ci: Replace package installation with local action");
+        let missing = c.find(Locator::Css("li.not-on-list")).await.unwrap();
+        assert!(missing.text().await.unwrap().contains("Emil Velikov"));
+        let found = c
+            .find(Locator::Css("p.found"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(found.contains("patch-id, high"), "{found}");
+        // Applied with changes: the diff of the posted diff to the commit's.
+        c.goto(&format!("{base}/c/b5683f45d9f4")).await.unwrap();
+        let changed = c.find(Locator::Css("pre.interdiff")).await.unwrap();
+        assert!(!changed.text().await.unwrap().is_empty());
+        // Named later by a Fixes: tag.
+        c.goto(&format!("{base}/c/e7e2cb61fa9f")).await.unwrap();
+        c.find(Locator::Css(
+            "section.mentions a[href*='20210818212440.2224127-1-lucas.demarchi@intel.com']",
+        ))
+        .await
+        .expect("the later fix is listed");
+        c.close().await.unwrap();
+    });
+}
+
+/// Waits until the server on `port` has read the repository: `path`, a
+/// commit page, stops answering 503.
+fn wait_for_commits(port: u16, path: &str) {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    loop {
+        let mut status = String::new();
+        if let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = write!(conn, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            let mut head = [0u8; 12];
+            let _ = conn.read_exact(&mut head);
+            status = String::from_utf8_lossy(&head[9..]).to_string();
+        }
+        if status == "200" {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "{path} still answers {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -54,6 +54,7 @@ fn state(data: &Path) -> whosaid::web::AppState {
         base_url: Some("https://archive.example".into()),
         mailmap: None,
         maintainers: None,
+        repo: None,
     })
     .unwrap()
 }
@@ -463,6 +464,7 @@ fn links_name_the_address_asked_on_or_the_archive_picked() {
         base_url: None,
         mailmap: None,
         maintainers: None,
+        repo: None,
     })
     .unwrap();
     let app = whosaid::web::router(Arc::new(state));

@@ -24,6 +24,7 @@ pub(in crate::cli) struct Serve {
     pub(in crate::cli) addr: std::net::SocketAddr,
     pub(in crate::cli) base_url: Option<String>,
     pub(in crate::cli) follow_chunk: usize,
+    pub(in crate::cli) repo: Option<std::path::PathBuf>,
 }
 
 pub(in crate::cli) fn cmd_serve(
@@ -36,7 +37,11 @@ pub(in crate::cli) fn cmd_serve(
         addr,
         base_url,
         follow_chunk,
+        repo,
     } = serve;
+    if let Some(repo) = &repo {
+        crate::git::check_repository(repo)?;
+    }
     let archive = open_store_only(data)?;
     let empty = archive.store().message_count()? == 0;
     let shared = archive.store().is_shared();
@@ -87,15 +92,18 @@ pub(in crate::cli) fn cmd_serve(
         base_url,
         mailmap: files.mailmap,
         maintainers: files.maintainers,
+        repo,
     })
     .with_context(|| format!("cannot open the archive in {}", data.display()))?;
+    let state = std::sync::Arc::new(state);
+    state.start_reading_repo();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     eprintln!("whosaid: serving {} at http://{addr}/", data.display());
     runtime
-        .block_on(crate::web::serve(std::sync::Arc::new(state), addr))
+        .block_on(crate::web::serve(state, addr))
         .with_context(|| format!("cannot serve on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }

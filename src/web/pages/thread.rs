@@ -61,6 +61,8 @@ pub struct ThreadPage<'a> {
     pub link_choices: Vec<(&'static str, String, bool)>,
     /// Says so when the thread is longer than the page shows.
     pub partial: String,
+    /// The commits the thread's patches were applied as (`serve --repo`).
+    pub applied: Vec<crate::web::commits::AppliedView>,
 }
 
 /// Where a thread page's changelog `Link:` lines point: this archive (as
@@ -250,6 +252,7 @@ pub fn thread<'a>(
         subject: view.subject().to_string(),
         changelog,
         partial,
+        applied: Vec::new(),
     })
 }
 
