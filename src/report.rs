@@ -122,17 +122,71 @@ pub fn patch_of<'a>(
     None
 }
 
+/// The message a changelog's `Link:` names, by the rule that a Link: is
+/// for the discussion, not the posting alone: the patch when someone other
+/// than its author and sender replied to it; else its version's cover
+/// letter when someone did there; else none.
+pub fn link_target<'a>(
+    view: &ThreadView,
+    consensus: &'a Consensus,
+    patch: &'a PatchCredits,
+) -> Option<&'a str> {
+    let discussed = |id: &str| others_replied(view, id, &patch.author.email);
+    if discussed(&patch.message_id) {
+        return Some(&patch.message_id);
+    }
+    consensus
+        .patches
+        .iter()
+        .find(|c| c.cover && c.version == patch.version && c.message_id != patch.message_id)
+        .filter(|c| discussed(&c.message_id))
+        .map(|c| c.message_id.as_str())
+}
+
+/// Someone other than `author` and the message's sender wrote in the
+/// subtree under the message `id` (the run after it in depth-first order
+/// that is deeper than it).
+fn others_replied(view: &ThreadView, id: &str, author: &str) -> bool {
+    let Some(at) = view
+        .order
+        .iter()
+        .position(|&(i, _)| view.nodes[i].message_id == id && !view.nodes[i].ghost)
+    else {
+        return false;
+    };
+    let (top, depth) = view.order[at];
+    let sender = &view.nodes[top].from.email;
+    view.order[at + 1..]
+        .iter()
+        .take_while(|&&(_, d)| d > depth)
+        .map(|&(i, _)| &view.nodes[i])
+        .any(|n| {
+            !n.ghost
+                && !n.from.email.eq_ignore_ascii_case(sender)
+                && !n.from.email.eq_ignore_ascii_case(author)
+        })
+}
+
 /// The block to paste into a changelog: `Link:`, the credited trailers
 /// (b4's order: Reported, Suggested, Acked, Reviewed, Tested), conditional
 /// and uncredited ones as `#` lines, then the open objections that bear on
 /// this patch.
-pub fn changelog_block(consensus: &Consensus, patch: &PatchCredits, base_url: &str) -> String {
+pub fn changelog_block(
+    consensus: &Consensus,
+    patch: &PatchCredits,
+    link: Option<&str>,
+    base_url: &str,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Link: {}",
-        links::link_url(base_url, &patch.message_id)
-    );
+    match link {
+        Some(id) => writeln!(out, "Link: {}", links::link_url(base_url, id)),
+        None => writeln!(
+            out,
+            "# no Link: nobody but the author replied to {}",
+            links::link_url(base_url, &patch.message_id)
+        ),
+    }
+    .expect("writing to a String");
     let order = |name: &str| match name.to_ascii_lowercase().as_str() {
         "reported-by" => 0,
         "suggested-by" => 1,

@@ -363,7 +363,12 @@ fn conversation_evidence_resolves_reviews_in_order() {
         .find(|p| p.person.email == "dana@x")
         .unwrap();
     assert_eq!(dana.evidence().unwrap().shown_by.as_deref(), Some("s@x"));
-    let block = crate::report::changelog_block(&c, &c.patches[0], "https://lore.kernel.org");
+    let block = crate::report::changelog_block(
+        &c,
+        &c.patches[0],
+        Some(&c.patches[0].message_id),
+        "https://lore.kernel.org",
+    );
     let objections: Vec<&str> = block.lines().filter(|l| l.starts_with("# ")).collect();
     assert_eq!(
         objections,

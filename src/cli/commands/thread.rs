@@ -284,7 +284,8 @@ pub(in crate::cli) fn cmd_trailers(
         eprintln!("whosaid: <{msgid}> is not a patch, a cover letter or a reply to one");
         return Ok(ExitCode::from(1));
     };
-    let block = report::changelog_block(&a.consensus, patch, base_url);
+    let link = report::link_target(&a.view, &a.consensus, patch);
+    let block = report::changelog_block(&a.consensus, patch, link, base_url);
     let across = across_versions(&archive, &patch.message_id, &block)?;
     let _ = write!(visible_stdout(), "{block}{across}");
     Ok(ExitCode::SUCCESS)

@@ -212,7 +212,12 @@ pub fn thread<'a>(
         .map(|p| {
             (
                 p.subject.clone(),
-                crate::report::changelog_block(consensus, p, links_to.base()),
+                crate::report::changelog_block(
+                    consensus,
+                    p,
+                    crate::report::link_target(view, consensus, p),
+                    links_to.base(),
+                ),
             )
         })
         .collect();
