@@ -271,3 +271,18 @@ fn name_rev(repo: &Path, args: &[&str], shas: &[&str]) -> Result<Vec<String>> {
         .map(str::to_string)
         .collect())
 }
+
+/// The `.mailmap` at the tip of `repo` (HEAD's), if it has one: how its
+/// people's addresses join (git's own `--use-mailmap` reads the same).
+pub fn mailmap(repo: &Path) -> Option<crate::mailmap::Mailmap> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["show", "HEAD:.mailmap"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| crate::mailmap::Mailmap::parse(&String::from_utf8_lossy(&out.stdout)).0)
+}

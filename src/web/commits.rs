@@ -127,8 +127,30 @@ pub struct CommitPage {
     pub credited: Vec<String>,
     pub not_on_list: Vec<String>,
     pub open_objections: Vec<String>,
-    /// (page, subject, Message-ID) of later messages naming the commit.
-    pub mentions: Vec<(String, String, String)>,
+    /// Later messages naming the commit, newest first.
+    pub mentions: Vec<MentionView>,
+    /// The patches of the posting's version, when it had more than one.
+    pub series: Vec<SiblingView>,
+}
+
+/// A later message naming a commit, on its page.
+pub struct MentionView {
+    pub href: String,
+    pub subject: String,
+    pub message_id: String,
+    pub date: String,
+    /// How it names the commit, in words.
+    pub kind: &'static str,
+}
+
+/// A patch of the same version of the series, on a commit's page.
+pub struct SiblingView {
+    pub href: String,
+    pub subject: String,
+    /// The commit it went in as (full hash), or empty.
+    pub commit: String,
+    /// The commit's own posting.
+    pub this: bool,
 }
 
 /// The page of the commit `rev` names.
@@ -165,6 +187,7 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
         not_on_list: Vec::new(),
         open_objections: Vec::new(),
         mentions: Vec::new(),
+        series: Vec::new(),
     };
     if let Some(posting) = &m.posting {
         page.found = Some((
@@ -173,7 +196,7 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
             page_of(st, posting)?,
             posting.clone(),
         ));
-        fill_discussion(st, &mut page, &c, posting, m.changed_when_applied)?;
+        fill_discussion(st, &applied, &mut page, &c, posting, m.changed_when_applied)?;
     }
     Ok(page)
 }
@@ -181,12 +204,16 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
 /// What the list said of the commit, posted as `posting`.
 fn fill_discussion(
     st: &AppState,
+    applied: &Applied,
     page: &mut CommitPage,
     c: &Commit,
     posting: &str,
     changed: bool,
 ) -> Result<(), WebError> {
-    let d = Discussions::new(st).of(c, posting)?;
+    let d = Discussions::new(st)
+        .knowing(applied.shas_by_posting())
+        .with_mailmap(applied.mailmap())
+        .of(c, posting)?;
     page.thread = (
         format!("{}T/", page_of(st, &d.thread)?),
         format!("v{}", d.version),
@@ -201,7 +228,27 @@ fn fill_discussion(
     page.mentions = d
         .mentions
         .into_iter()
-        .map(|(id, subject)| Ok((page_of(st, &id)?, subject, id)))
+        .map(|m| {
+            Ok(MentionView {
+                href: page_of(st, &m.message_id)?,
+                date: crate::report::format_date(m.date.map(|d| (d, 0)), false),
+                kind: m.says(),
+                subject: m.subject,
+                message_id: m.message_id,
+            })
+        })
+        .collect::<Result<_, WebError>>()?;
+    page.series = d
+        .series
+        .into_iter()
+        .map(|s| {
+            Ok(SiblingView {
+                href: page_of(st, &s.message_id)?,
+                subject: s.subject,
+                commit: s.applied_as.unwrap_or_default(),
+                this: s.message_id == posting,
+            })
+        })
         .collect::<Result<_, WebError>>()?;
     Ok(())
 }

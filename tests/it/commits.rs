@@ -50,7 +50,7 @@ fn without_links(repo: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("kmod");
     std::fs::create_dir(&copy).unwrap();
-    git(&copy, &["init", "--quiet"], None);
+    git(&copy, &["init", "--quiet", "--initial-branch=main"], None);
     let stream = git(repo, &["fast-export", "--all", "--signed-tags=strip"], None);
     git(
         &copy,
@@ -249,8 +249,9 @@ fn github_era_commits_are_not_claimed() {
 
 /// What was said of a commit, on three real kmod commits checked by hand:
 /// a Reviewed-by in git nobody gave on the list (Emil Velikov's on the CI
-/// series, written "Reviewed-by: Reviewed-by:" in git), tags given on the
-/// list, and later patches whose Fixes: names the commit.
+/// series, written "Reviewed-by: Reviewed-by:" in git) on a series that
+/// went in whole, tags given on the list, and later patches whose Fixes:
+/// names the commit and the release announcement that lists it.
 #[test]
 fn kmod_commits_say_what_the_list_said() {
     let clone = kmod_clone();
@@ -262,11 +263,18 @@ fn kmod_commits_say_what_the_list_said() {
     let commits = whosaid::git::commits(&repo, &revs, |_| {}).unwrap();
     let (archive, _) = Archive::open_searchable(crate::support::modules_data()).unwrap();
     let postings = Postings::read(&archive).unwrap();
+    let applied: std::collections::HashMap<String, String> = commits
+        .iter()
+        .filter_map(|c| Some((postings.find(c).posting?, c.sha.clone())))
+        .collect();
     let said = |sha: &str| {
         let c = commits.iter().find(|c| c.sha.starts_with(sha)).unwrap();
         let m = postings.find(c);
         let posting = m.posting.expect("found on the list");
-        whosaid::archive::commits::discussion(&archive, c, &posting).unwrap()
+        whosaid::archive::commits::Discussions::new(&archive)
+            .knowing(applied.clone())
+            .of(c, &posting)
+            .unwrap()
     };
     let ci = said("da6345d17ac5");
     assert!(
@@ -281,14 +289,30 @@ fn kmod_commits_say_what_the_list_said() {
             .any(|t| t == "Reviewed-by: Luis Chamberlain <mcgrof@kernel.org>"),
         "{holders:?}"
     );
+    // The whole CI series went in.
+    assert_eq!(ci.series.len(), 5, "{ci:?}");
+    assert!(ci.series.iter().all(|s| s.applied_as.is_some()), "{ci:?}");
+    // Named after: by Fixes: tags, and listed in the release announcement.
     let builtin = said("e7e2cb61fa9f");
-    assert!(
+    let kind_of = |id: &str| {
         builtin
             .mentions
             .iter()
-            .any(|(m, _)| m == "20210818212440.2224127-1-lucas.demarchi@intel.com"),
+            .find(|m| m.message_id == id)
+            .map(|m| m.kind)
+    };
+    assert_eq!(
+        kind_of("20210818212440.2224127-1-lucas.demarchi@intel.com"),
+        Some("fixes"),
         "{builtin:?}"
     );
+    assert_eq!(
+        kind_of("CAKi4VAL0R+rzTirDQmFGVTRYLL6ACYN3oXVegfPgovvN5ibR6A@mail.gmail.com"),
+        Some("release"),
+        "kmod 27's announcement: {builtin:?}"
+    );
+    let dates: Vec<_> = builtin.mentions.iter().map(|m| m.date).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
 }
 
 /// The import keeps each posting's patch-id (as `git patch-id --stable`

@@ -29,7 +29,16 @@ pub(in crate::cli) fn cmd_commits(
     }
     let postings = Postings::read(&archive)?;
     let found: Vec<CommitMatch> = commits.iter().map(|c| postings.find(c)).collect();
-    let mut discussions = crate::archive::commits::Discussions::new(&archive);
+    // Which of a series' patches went in: among the commits read.
+    let applied = commits
+        .iter()
+        .zip(&found)
+        .filter_map(|(c, m)| Some((m.posting.clone()?, c.sha.clone())))
+        .collect();
+    let mailmap = crate::git::mailmap(repo);
+    let mut discussions = crate::archive::commits::Discussions::new(&archive)
+        .knowing(applied)
+        .with_mailmap(mailmap.as_ref());
     let mut said = Vec::new();
     for (c, m) in commits.iter().zip(&found) {
         said.push(match &m.posting {
@@ -113,7 +122,31 @@ fn print_discussion(out: &mut impl Write, d: &Discussion) {
     for o in &d.open_objections {
         let _ = writeln!(out, "              open objection: {o}");
     }
-    for (mid, subject) in &d.mentions {
-        let _ = writeln!(out, "              mentioned by: {subject} <{mid}>");
+    if !d.series.is_empty() {
+        let went_in = d.series.iter().filter(|s| s.applied_as.is_some()).count();
+        let _ = writeln!(
+            out,
+            "              series: {went_in} of {} patches of v{} applied",
+            d.series.len(),
+            d.version
+        );
+        for s in d.series.iter().filter(|s| s.applied_as.is_none()) {
+            let _ = writeln!(
+                out,
+                "                not among the commits: {} <{}>",
+                s.subject, s.message_id
+            );
+        }
+    }
+    for m in &d.mentions {
+        let date = crate::report::format_date(m.date.map(|d| (d, 0)), false);
+        let date = date.get(..10).unwrap_or(&date);
+        let _ = writeln!(
+            out,
+            "              {date} {}: {} <{}>",
+            m.says(),
+            m.subject,
+            m.message_id
+        );
     }
 }

@@ -1,0 +1,485 @@
+//! What the list said of a commit: the tags given on its posting and
+//! those nobody gave, objections still open, the rest of its series, and
+//! the messages that named it later.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use crate::archive::ledger::Ledger;
+use crate::archive::{Analysis, Reader};
+use crate::error::Result;
+use crate::git::Commit;
+use crate::mailmap::Mailmap;
+use crate::message::Person;
+use crate::query::{Expr, Field, Parsed};
+
+/// What was said about a commit on the list: its posting's thread, the
+/// tags given there, the commit's tags nobody gave there, objections left
+/// open, the rest of its series, and later messages that name it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Discussion {
+    /// The posting's thread.
+    pub thread: String,
+    /// The posting's version.
+    pub version: u32,
+    /// Tags credited to the posting (or carried to it) on the list.
+    pub credited: Vec<String>,
+    /// The commit's `Acked-by`/`Reviewed-by`/`Tested-by` lines that no
+    /// version of the posting was given by that person on the list (by
+    /// address, by name, or by address through the repository's
+    /// `.mailmap`).
+    pub not_on_list: Vec<String>,
+    /// Objections to the posting still open when it was applied.
+    pub open_objections: Vec<String>,
+    /// Every patch of the posting's version, when it had more than one, and
+    /// the commit each went in as: did the whole series go in?
+    pub series: Vec<Sibling>,
+    /// Later messages that name the commit, newest first.
+    pub mentions: Vec<Mention>,
+}
+
+/// A patch of the same version of a series as a commit's posting.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sibling {
+    /// Its Message-ID.
+    pub message_id: String,
+    /// Its subject.
+    pub subject: String,
+    /// The commit it went in as, among the commits read; none when it did
+    /// not (or outside them).
+    pub applied_as: Option<String>,
+}
+
+/// A message that names a commit after it was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mention {
+    /// Its Message-ID.
+    pub message_id: String,
+    /// Its subject.
+    pub subject: String,
+    /// Unix seconds.
+    pub date: Option<i64>,
+    /// `fixes` (a `Fixes:` line with the commit's hash), `hash` (names the
+    /// hash otherwise), `revert` (`Revert "subject"`), `repost` (the patch
+    /// posted again, or a reply to that: a resend, a backport), or
+    /// `release` (an `[ANNOUNCE]` that lists its subject), or `subject`
+    /// (quotes the commit's subject: a regression report).
+    pub kind: &'static str,
+    /// In the thread the commit was posted in (an "applied" notice).
+    pub in_thread: bool,
+}
+
+impl Mention {
+    /// How it names the commit, in words.
+    pub fn says(&self) -> &'static str {
+        match (self.kind, self.in_thread) {
+            ("fixes", _) => "fixes it",
+            ("hash", true) => "names it in its thread",
+            ("hash", false) => "names it",
+            ("revert", _) => "reverts it",
+            ("repost", _) => "posts it again",
+            ("release", _) => "announces it in a release",
+            _ => "quotes its subject",
+        }
+    }
+}
+
+/// A tag someone gave: (tag name, address, name), lower-case.
+type Given = (String, String, String);
+
+/// Discussions of many commits: the ledger of a series is read once for
+/// all its commits (a series' patches share their thread).
+pub struct Discussions<'a, R> {
+    r: &'a R,
+    /// By the posting's thread root.
+    ledgers: HashMap<String, Option<Rc<Ledger>>>,
+    /// The commit each posting went in as, among the commits read.
+    applied: HashMap<String, String>,
+    /// The repository's `.mailmap`.
+    mailmap: Option<&'a Mailmap>,
+}
+
+impl<'a, R: Reader> Discussions<'a, R> {
+    /// No ledger read yet; no other commit known.
+    pub fn new(r: &'a R) -> Discussions<'a, R> {
+        Discussions {
+            r,
+            ledgers: HashMap::new(),
+            applied: HashMap::new(),
+            mailmap: None,
+        }
+    }
+
+    /// Knowing the commit each posting went in as (Message-ID to hash), to
+    /// tell which of a series' patches went in.
+    pub fn knowing(mut self, applied: HashMap<String, String>) -> Self {
+        self.applied = applied;
+        self
+    }
+
+    /// Joining addresses through `mailmap` (the repository's own).
+    pub fn with_mailmap(mut self, mailmap: Option<&'a Mailmap>) -> Self {
+        self.mailmap = mailmap;
+        self
+    }
+
+    /// The discussion of the commit `c`, posted as `posting`.
+    pub fn of(&mut self, c: &Commit, posting: &str) -> Result<Discussion> {
+        let mut d = Discussion::default();
+        let mut given = Vec::new();
+        if let Some(a) = self.r.analysis(posting)? {
+            d.thread = a.view.root.clone();
+            d.version = a
+                .view
+                .nodes
+                .iter()
+                .find(|n| n.message_id == posting)
+                .map_or(1, |n| n.version);
+            given.extend(tags_said(&a));
+            d.series = self.siblings(&a, posting, d.version);
+        }
+        if let Some(ledger) = self.ledger(&d.thread, posting)? {
+            given.extend(tags_given(&ledger, posting, &mut d));
+        }
+        let given: Vec<Given> = given.into_iter().map(|g| self.canonical(g)).collect();
+        d.not_on_list = commit_tags(&c.message)
+            .into_iter()
+            .filter(|(tag, person, _)| {
+                let (_, email, name) =
+                    self.canonical((tag.clone(), person.email.clone(), person.name.clone()));
+                !given
+                    .iter()
+                    .any(|(t, e, n)| t == tag && (*e == email || (!name.is_empty() && *n == name)))
+            })
+            .map(|(_, _, line)| line)
+            .collect();
+        d.mentions = mentions(self.r, c, &d.thread)?;
+        Ok(d)
+    }
+
+    /// A tag's giver with the address `.mailmap` gives them and their name
+    /// in lower case, spaces made single.
+    fn canonical(&self, (tag, email, name): Given) -> Given {
+        let email = match self.mailmap {
+            Some(m) => {
+                m.resolve(&Person {
+                    name: name.clone(),
+                    email: email.clone(),
+                })
+                .email
+            }
+            None => email,
+        };
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        (tag, email.to_lowercase(), name.to_lowercase())
+    }
+
+    /// The patches of the posting's version, when it had more than one.
+    fn siblings(&self, a: &Analysis, posting: &str, version: u32) -> Vec<Sibling> {
+        let mut patches: Vec<&crate::consensus::PatchCredits> = a
+            .consensus
+            .patches
+            .iter()
+            .filter(|p| !p.cover && p.version == version)
+            .collect();
+        if patches.len() < 2 || !patches.iter().any(|p| p.message_id == posting) {
+            return Vec::new();
+        }
+        patches.sort_by_key(|p| p.index);
+        patches
+            .into_iter()
+            .map(|p| Sibling {
+                message_id: p.message_id.clone(),
+                subject: p.subject.clone(),
+                applied_as: self.applied.get(&p.message_id).cloned(),
+            })
+            .collect()
+    }
+
+    /// The ledger of the series `posting` belongs to, read once per thread.
+    fn ledger(&mut self, thread: &str, posting: &str) -> Result<Option<Rc<Ledger>>> {
+        if let Some(l) = self.ledgers.get(thread) {
+            return Ok(l.clone());
+        }
+        let ledger = match self.r.with_store(|s| s.series(posting))? {
+            Some(series) => Some(Rc::new(crate::archive::ledger::ledger(self.r, &series)?)),
+            None => None,
+        };
+        self.ledgers.insert(thread.to_string(), ledger.clone());
+        Ok(ledger)
+    }
+}
+
+/// The tags given to any version of the posting; fills the posting's
+/// credited tags and open objections.
+fn tags_given(ledger: &Ledger, posting: &str, d: &mut Discussion) -> Vec<Given> {
+    let mut given = Vec::new();
+    for h in &ledger.patches {
+        let this = h.postings.iter().any(|p| p.message_id == posting);
+        for t in &h.tags {
+            given.push((
+                t.name.to_ascii_lowercase(),
+                t.person.email.clone(),
+                t.person.name.clone(),
+            ));
+            if this && t.state != "stale" {
+                d.credited.push(format!(
+                    "{}: {} <{}>",
+                    t.name, t.person.name, t.person.email
+                ));
+            }
+        }
+        if this {
+            d.open_objections
+                .extend(h.objections.iter().filter(|o| o.state == "open").map(|o| {
+                    format!(
+                        "{} (v{}): \"{}\" <{}>",
+                        o.person.display(),
+                        o.given_on,
+                        o.evidence,
+                        o.source
+                    )
+                }));
+        }
+    }
+    given
+}
+
+/// The tags anyone said they give in the posting's thread (a trailer, a
+/// trailer carried in a re-post, an offer in prose).
+fn tags_said(a: &Analysis) -> Vec<Given> {
+    let name = |k: crate::stance::Kind| match k {
+        crate::stance::Kind::AckedBy => Some("acked-by"),
+        crate::stance::Kind::ReviewedBy => Some("reviewed-by"),
+        crate::stance::Kind::TestedBy => Some("tested-by"),
+        _ => None,
+    };
+    a.consensus
+        .positions
+        .iter()
+        .flat_map(|p| p.signals.iter().map(move |s| (p, s)))
+        .filter_map(|(p, s)| {
+            Some((
+                name(s.kind)?.to_string(),
+                p.person.email.clone(),
+                p.person.name.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// The commit's Acked-by, Reviewed-by and Tested-by lines: (tag name
+/// lower-case, the person, the line).
+pub fn commit_tags(message: &str) -> Vec<(String, Person, String)> {
+    message
+        .lines()
+        .filter_map(|l| {
+            let (tag, rest) = l.split_once(':')?;
+            let tag = tag.trim().to_ascii_lowercase();
+            if !matches!(tag.as_str(), "acked-by" | "reviewed-by" | "tested-by") {
+                return None;
+            }
+            let (name, rest) = rest.split_once('<')?;
+            let email = rest.split_once('>')?.0.trim().to_ascii_lowercase();
+            // "Reviewed-by: Reviewed-by: Name <a>" (a slip seen in kmod).
+            let name = name.trim().rsplit(": ").next().unwrap_or("").trim();
+            let person = Person {
+                name: name.trim_matches('"').to_string(),
+                email,
+            };
+            Some((tag, person, l.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Messages after the commit that name it: by the first 12 characters of
+/// its hash (or more), by `Revert "subject"`, or by quoting its subject
+/// (when the subject says enough to be searched for); newest first. A
+/// message in the commit's own thread counts only when it names the hash.
+fn mentions(r: &impl Reader, c: &Commit, thread: &str) -> Result<Vec<Mention>> {
+    let Some(short) = c.sha.get(..12) else {
+        return Ok(Vec::new());
+    };
+    let Ok(index) = r.search_index() else {
+        return Ok(Vec::new());
+    };
+    let opts = crate::index::SearchOptions {
+        limit: 50,
+        offset: 0,
+        sort: crate::index::Sort::Date,
+        snippets: false,
+    };
+    let hits = index.search(&mentions_query(short, c), opts, &|_| None)?;
+    let mut out = Vec::new();
+    for h in hits.hits {
+        let (body, root) = r.with_store(|s| Ok((s.body_at(h.row)?, s.thread_root_of(h.row)?)))?;
+        let in_thread = root.as_deref() == Some(thread);
+        let kind = mention_kind(
+            body.as_deref().unwrap_or(""),
+            &h.subject,
+            short,
+            c.subject(),
+        );
+        match kind {
+            Some("subject") if in_thread => {}
+            Some(kind) => out.push(Mention {
+                message_id: h.message_id,
+                subject: h.subject,
+                date: h.date.map(|d| d.0),
+                kind,
+                in_thread,
+            }),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The search for [`mentions`]: the hash, a revert or the quoted subject,
+/// dated from the commit on.
+fn mentions_query(short: &str, c: &Commit) -> Parsed {
+    let subject = c.subject();
+    let mut any = vec![Expr::Term {
+        field: Field::Body,
+        text: short.to_string(),
+        prefix: true,
+    }];
+    if searchable_subject(subject) {
+        any.push(Expr::Phrase {
+            field: Field::Body,
+            text: subject.to_string(),
+        });
+        any.push(Expr::And(vec![
+            Expr::Term {
+                field: Field::Subject,
+                text: "revert".into(),
+                prefix: false,
+            },
+            Expr::Phrase {
+                field: Field::Subject,
+                text: subject.to_string(),
+            },
+        ]));
+    }
+    Parsed {
+        expr: Expr::And(vec![
+            Expr::Or(any),
+            Expr::DateRange {
+                from: Some(c.commit_date),
+                to: None,
+            },
+        ]),
+        notes: Vec::new(),
+    }
+}
+
+/// A subject of four words or more and 20 characters: short ones ("Fix
+/// typo") recur in unrelated mail.
+fn searchable_subject(subject: &str) -> bool {
+    subject.split_whitespace().count() >= 4 && subject.len() >= 20
+}
+
+/// How a message found by [`mentions_query`] names the commit, read from
+/// its text; none when the search matched but the text does not say it
+/// (the index matched words, not the line).
+fn mention_kind(
+    body: &str,
+    subject: &str,
+    short: &str,
+    commit_subject: &str,
+) -> Option<&'static str> {
+    let lower = body.to_ascii_lowercase();
+    if lower.contains(short) {
+        let fixes = lower
+            .lines()
+            .any(|l| l.trim_start().starts_with("fixes:") && l.contains(short));
+        return Some(if fixes { "fixes" } else { "hash" });
+    }
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let quoted = flat(commit_subject);
+    if !searchable_subject(commit_subject) {
+        return None;
+    }
+    if subject.to_ascii_lowercase().contains("revert") && flat(subject).contains(&quoted) {
+        return Some("revert");
+    }
+    if subject.to_ascii_lowercase().contains("[announce") && flat(body).contains(&quoted) {
+        return Some("release");
+    }
+    if crate::series::parse_subject(subject).base
+        == crate::series::parse_subject(commit_subject).base
+    {
+        return Some("repost");
+    }
+    flat(body).contains(&quoted).then_some("subject")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_told_apart_by_their_text() {
+        let sha = "e7e2cb61fa9f";
+        let subject = "libkmod: only check builtin modules when needed";
+        let cases = [
+            (
+                "Fixes: e7e2cb61fa9f (\"libkmod: ...\")\n",
+                "Re: x",
+                Some("fixes"),
+            ),
+            ("since commit E7E2CB61FA9F we fail\n", "x", Some("hash")),
+            (
+                "",
+                "[PATCH] Revert \"libkmod: only check builtin modules when needed\"",
+                Some("revert"),
+            ),
+            (
+                "after \"libkmod: only check builtin\n modules when needed\" my box fails",
+                "x",
+                Some("subject"),
+            ),
+            ("libkmod only checks builtin modules", "x", None),
+            (
+                "",
+                "Re: [PATCH 5.10 3/9] libkmod: only check builtin modules when needed",
+                Some("repost"),
+            ),
+            (
+                "- libkmod: only check builtin modules when needed\n",
+                "[ANNOUNCE] kmod 30",
+                Some("release"),
+            ),
+        ];
+        for (body, hit_subject, want) in cases {
+            assert_eq!(
+                mention_kind(body, hit_subject, sha, subject),
+                want,
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn commit_tags_read_name_and_address() {
+        let msg = "x\n\nReviewed-by: Reviewed-by: Emil Velikov <Emil.L.Velikov@gmail.com>\n\
+                   Acked-by: \"Doe, Jane\" <jane@x>\nSigned-off-by: A <a@x>\n";
+        let tags: Vec<(String, String, String)> = commit_tags(msg)
+            .into_iter()
+            .map(|(t, p, _)| (t, p.name, p.email))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                (
+                    "reviewed-by".into(),
+                    "Emil Velikov".into(),
+                    "emil.l.velikov@gmail.com".into()
+                ),
+                ("acked-by".into(), "Doe, Jane".into(), "jane@x".into()),
+            ]
+        );
+    }
+}
