@@ -29,7 +29,9 @@ pub struct Commit {
     pub patch: String,
     /// Its patch-ids (`git patch-id --stable`) with git's diff algorithms
     /// myers, histogram and patience, each once: a patch posted with
-    /// another algorithm than the reader's has another patch-id.
+    /// another algorithm than the reader's has another patch-id. A patch
+    /// with binary files has one more per length its blob ids may have
+    /// been cut to.
     pub patch_ids: Vec<String>,
 }
 
@@ -60,6 +62,7 @@ pub fn commits(
     let mut at: std::collections::HashMap<String, usize> = Default::default();
     for (i, c) in out.iter_mut().enumerate() {
         c.patch_ids.extend(crate::series::patch_id(&c.patch));
+        c.patch_ids.extend(abbreviated_patch_ids(&c.patch));
         at.insert(c.sha.clone(), i);
     }
     for algorithm in ["--diff-algorithm=histogram", "--diff-algorithm=patience"] {
@@ -80,6 +83,41 @@ pub fn commits(
     Ok(out)
 }
 
+/// A binary file's patch-id is made of its blob ids as the patch writes
+/// them: in full when posted with `--binary` (format-patch's default), cut
+/// to the poster's `core.abbrev` (7 to 12 digits) when not. The patch-ids
+/// of a patch with binary files (read with full ids) under each cut.
+fn abbreviated_patch_ids(patch: &str) -> Vec<String> {
+    if !patch.contains("\nBinary files ") {
+        return Vec::new();
+    }
+    (7..=12)
+        .filter_map(|n| {
+            let cut: String = patch
+                .split_inclusive('\n')
+                .map(|line| abbreviate_index_line(line, n))
+                .collect();
+            crate::series::patch_id(&cut)
+        })
+        .collect()
+}
+
+/// `index A..B[ mode]` with A and B cut to `n` digits; other lines as
+/// they are.
+fn abbreviate_index_line(line: &str, n: usize) -> std::borrow::Cow<'_, str> {
+    let Some((ids, rest)) = line.strip_prefix("index ").map(|r| {
+        r.split_once([' ', '\n'])
+            .map_or((r, ""), |(a, _)| (a, &r[a.len()..]))
+    }) else {
+        return line.into();
+    };
+    let Some((a, b)) = ids.split_once("..") else {
+        return line.into();
+    };
+    let cut = |id: &str| id.get(..n).unwrap_or(id).to_string();
+    format!("index {}..{}{rest}", cut(a), cut(b)).into()
+}
+
 /// Runs `git log -p` over `revs` with `args` (its format starting each
 /// commit with [`START`]) and hands each commit's text to `each`.
 fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) -> Result<()> {
@@ -97,6 +135,9 @@ fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) 
             "-p",
             "--no-color",
             "--no-ext-diff",
+            // Full blob ids: a binary file's patch-id is made of them, and
+            // format-patch posts them in full.
+            "--full-index",
         ])
         .args(args)
         .args(if revs.is_empty() {

@@ -77,15 +77,61 @@ pub fn correspond(
 /// context) from the old posting's diff to the new one's, headed `old` and
 /// `new`; the commit messages are left out. Empty when the diffs are equal.
 pub fn interdiff(old_body: &str, new_body: &str, old: &str, new: &str) -> String {
-    let (a, b) = (diff_part(old_body), diff_part(new_body));
+    let (a, b) = (
+        comparable(diff_part(old_body)),
+        comparable(diff_part(new_body)),
+    );
     if a == b {
         return String::new();
     }
-    similar::TextDiff::from_lines(a, b)
+    similar::TextDiff::from_lines(&a, &b)
         .unified_diff()
         .context_radius(3)
         .header(old, new)
         .to_string()
+}
+
+/// A diff as `git range-diff` compares it: without the `index` lines of
+/// text files (blob ids, which differ whenever the base does) and with its
+/// hunk headers' line numbers left out (`@@ fn_name`), so that what is
+/// shown is what changed in the patch, not where it applied. A binary
+/// file's `index` line is its content: kept, its ids cut to 7 digits (a
+/// posting may write them in full or abbreviated).
+fn comparable(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len());
+    let mut files = diff.split_inclusive('\n').peekable();
+    while files.peek().is_some() {
+        let mut file = vec![files.next().expect("peeked")];
+        while let Some(l) = files.next_if(|l| !l.starts_with("diff ")) {
+            file.push(l);
+        }
+        let binary = file
+            .iter()
+            .any(|l| l.starts_with("Binary files ") || l.starts_with("GIT binary patch"));
+        for line in file {
+            out.push_str(&comparable_line(line, binary));
+        }
+    }
+    out
+}
+
+/// One line of [`comparable`].
+fn comparable_line(line: &str, binary: bool) -> std::borrow::Cow<'_, str> {
+    if let Some(rest) = line.strip_prefix("index ") {
+        if !binary {
+            return "".into();
+        }
+        let ids = rest.split([' ', '\n']).next().unwrap_or("");
+        let cut = |id: &str| id.get(..7).unwrap_or(id).to_string();
+        return match ids.split_once("..") {
+            Some((a, b)) => format!("index {}..{}\n", cut(a), cut(b)).into(),
+            None => line.into(),
+        };
+    }
+    match line.strip_prefix("@@ ").and_then(|r| r.split_once(" @@")) {
+        Some((_, context)) => format!("@@{context}").into(),
+        None => line.into(),
+    }
 }
 
 /// A patch mail's diff: from its first `diff ` line to its signature.
@@ -150,16 +196,45 @@ mod tests {
 
     #[test]
     fn interdiff_shows_what_changed_between_two_diffs() {
-        let patch = |line: &str| {
+        // Blob ids and hunk line numbers differ with the base; they are
+        // not what changed in the patch (as in `git range-diff`).
+        let patch = |line: &str, index: &str, at: u32| {
             format!(
-                "Fix.\n---\n f | 2 +-\n\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+{line}\n-- \n2.43.0\n"
+                "Fix.\n---\n f | 2 +-\n\ndiff --git a/f b/f\nindex {index} 100644\n--- a/f\n\
+                 +++ b/f\n@@ -{at} +{at} @@ fn f()\n-a\n+{line}\n-- \n2.43.0\n"
             )
         };
-        let out = interdiff(&patch("b"), &patch("c"), "v1", "v2");
+        let out = interdiff(
+            &patch("b", "1a..2b", 1),
+            &patch("c", "3c..4d", 9),
+            "v1",
+            "v2",
+        );
         assert_eq!(
             out,
-            "--- v1\n+++ v2\n@@ -3,4 +3,4 @@\n +++ b/f\n @@ -1 +1 @@\n -a\n-+b\n++c\n"
+            "--- v1\n+++ v2\n@@ -3,4 +3,4 @@\n +++ b/f\n @@ fn f()\n -a\n-+b\n++c\n"
         );
-        assert_eq!(interdiff(&patch("b"), &patch("b"), "v1", "v2"), "");
+        let rebased = interdiff(
+            &patch("b", "1a..2b", 1),
+            &patch("b", "5e..6f", 7),
+            "v1",
+            "v2",
+        );
+        assert_eq!(rebased, "");
+        // A binary file's blob ids are its content; full or cut, the same.
+        let binary = |index: &str| {
+            format!(
+                "x\n---\ndiff --git a/b b/b\nindex {index} 100644\nBinary files a/b and b/b differ\n"
+            )
+        };
+        let full = "1234567aaaa..89abcdefbbbb";
+        assert_eq!(
+            interdiff(&binary(full), &binary("1234567..89abcde"), "v1", "v2"),
+            ""
+        );
+        assert_ne!(
+            interdiff(&binary(full), &binary("1234567..0000000"), "v1", "v2"),
+            ""
+        );
     }
 }

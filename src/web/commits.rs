@@ -196,7 +196,7 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
             page_of(st, posting)?,
             posting.clone(),
         ));
-        fill_discussion(st, &applied, &mut page, &c, posting, m.changed_when_applied)?;
+        fill_discussion(st, &applied, &mut page, &c, posting)?;
     }
     Ok(page)
 }
@@ -208,7 +208,6 @@ fn fill_discussion(
     page: &mut CommitPage,
     c: &Commit,
     posting: &str,
-    changed: bool,
 ) -> Result<(), WebError> {
     let d = Discussions::new(st)
         .knowing(applied.shas_by_posting())
@@ -218,9 +217,8 @@ fn fill_discussion(
         format!("{}T/", page_of(st, &d.thread)?),
         format!("v{}", d.version),
     );
-    if changed && let Some(body) = posting_body(st, posting)? {
-        let diff = crate::series::interdiff(&body, &c.patch, "posted", "applied");
-        page.interdiff = super::series::diff_lines(&diff);
+    if let Some(diff) = &d.interdiff {
+        page.interdiff = super::series::diff_lines(diff);
     }
     page.credited = d.credited;
     page.not_on_list = d.not_on_list;
@@ -259,14 +257,4 @@ fn page_of(st: &AppState, id: &str) -> Result<String, WebError> {
         Some(list) => super::pages::message_href(&list, id),
         None => format!("/r/{}", crate::links::encode_message_id(id)),
     })
-}
-
-/// The body of the message `id`, from its thread.
-fn posting_body(st: &AppState, id: &str) -> Result<Option<String>, WebError> {
-    let a = st.thread(id)?;
-    Ok(a.view
-        .nodes
-        .iter()
-        .position(|n| n.message_id == id)
-        .map(|i| a.bodies[i].clone()))
 }

@@ -213,6 +213,40 @@ fn kmod_commits_find_their_postings() {
             );
         }
     }
+    // Per method: with Link: kept, how many postings carry the commit's
+    // subject and how many its diff (a second signal for the other
+    // method); without, how many of the linked postings each found again,
+    // and how many it got wrong.
+    for method in ["link", "patch-id", "subject-author", "subject"] {
+        let of: Vec<usize> = (0..commits.len())
+            .filter(|&i| with[i].method == method)
+            .collect();
+        let (mut same_subject, mut same_diff) = (0, 0);
+        for &i in &of {
+            let c = &commits[i];
+            let posted = postings.posted(with[i].posting.as_ref().unwrap());
+            if let Some((subject, id)) = posted {
+                same_subject +=
+                    usize::from(subject == whosaid::series::parse_subject(c.subject()).base);
+                same_diff += usize::from(id.is_some_and(|id| c.patch_ids.iter().any(|p| p == id)));
+            }
+        }
+        let (right, wrong) = linked
+            .iter()
+            .filter(|(i, _)| without[*i].method == method)
+            .fold((0, 0), |(r, w), (i, p)| {
+                if same(without[*i].posting.as_ref(), p) {
+                    (r + 1, w)
+                } else {
+                    (r, w + 1)
+                }
+            });
+        eprintln!(
+            "{method}: {} found ({same_subject} with the commit's subject, {same_diff} with \
+             its diff); without Link: {right} right, {wrong} wrong of the linked",
+            of.len()
+        );
+    }
     assert!(wrong_high.is_empty(), "{}", wrong_high.join("\n"));
     assert!(
         again * 100 >= linked.len() * 95,
@@ -312,7 +346,10 @@ fn kmod_commits_say_what_the_list_said() {
         "kmod 27's announcement: {builtin:?}"
     );
     let dates: Vec<_> = builtin.mentions.iter().map(|m| m.date).collect();
-    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
+    assert!(
+        dates.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {dates:?}"
+    );
 }
 
 /// The import keeps each posting's patch-id (as `git patch-id --stable`

@@ -33,6 +33,9 @@ pub struct Discussion {
     pub not_on_list: Vec<String>,
     /// Objections to the posting still open when it was applied.
     pub open_objections: Vec<String>,
+    /// When the posting's diff is not the commit's (changed when
+    /// applied): the diff from the one to the other.
+    pub interdiff: Option<String>,
     /// Every patch of the posting's version, when it had more than one, and
     /// the commit each went in as: did the whole series go in?
     pub series: Vec<Sibling>,
@@ -139,6 +142,7 @@ impl<'a, R: Reader> Discussions<'a, R> {
                 .map_or(1, |n| n.version);
             given.extend(tags_said(&a));
             d.series = self.siblings(&a, posting, d.version);
+            d.interdiff = changed_when_applied(&a, posting, c);
         }
         if let Some(ledger) = self.ledger(&d.thread, posting)? {
             given.extend(tags_given(&ledger, posting, &mut d));
@@ -210,6 +214,19 @@ impl<'a, R: Reader> Discussions<'a, R> {
         self.ledgers.insert(thread.to_string(), ledger.clone());
         Ok(ledger)
     }
+}
+
+/// The diff from the posting's diff to the commit's, when they differ.
+fn changed_when_applied(a: &Analysis, posting: &str, c: &Commit) -> Option<String> {
+    let i = a.view.nodes.iter().position(|n| n.message_id == posting)?;
+    let body = &a.bodies[i];
+    let posted = crate::series::patch_id(body)?;
+    if c.patch_ids.is_empty() || c.patch_ids.contains(&posted) {
+        return None;
+    }
+    Some(crate::series::interdiff(
+        body, &c.patch, "posted", "applied",
+    ))
 }
 
 /// The tags given to any version of the posting; fills the posting's

@@ -113,6 +113,19 @@ fn print_matches(found: &[CommitMatch], said: &[Option<Discussion>]) {
 /// What the list said of a commit, indented under it.
 fn print_discussion(out: &mut impl Write, d: &Discussion) {
     let _ = writeln!(out, "              thread <{}>, v{}", d.thread, d.version);
+    if let Some(diff) = &d.interdiff {
+        let count = |sign: char| {
+            diff.lines()
+                .filter(|l| l.starts_with(sign) && !l.starts_with("+++") && !l.starts_with("---"))
+                .count()
+        };
+        let _ = writeln!(
+            out,
+            "              changed when applied: +{} -{} lines of diff (--json holds the interdiff)",
+            count('+'),
+            count('-')
+        );
+    }
     for t in &d.credited {
         let _ = writeln!(out, "              given on the list: {t}");
     }
