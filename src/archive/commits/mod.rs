@@ -1,13 +1,14 @@
 //! From a commit in git back to its posting on the list.
 //!
 //! Each commit is tried in order: a `Link:` or `Message-Id:` trailer that
-//! names a message in the archive; a posting whose diff has the commit's
+//! names a posting in the archive; a posting whose diff has the commit's
 //! patch-id (`git patch-id --stable`); a posting with the commit's subject
-//! by the commit's author (in-body `From:` or sender); a posting with the
-//! subject alone. Postings after the commit (a day's slack) are not
-//! candidates, and of several the newest is taken: the version applied.
-//! A posting found by its Link or subject whose diff differs from the
-//! commit's was changed when applied.
+//! by the commit's author (in-body `From:` or sender); a `Link:` that names
+//! another message (a bug report, a reply: the discussion it points to); a
+//! posting with the subject alone. Postings after the commit (a day's
+//! slack) are not candidates, and of several the newest is taken: the
+//! version applied. A posting found by its Link or subject whose diff
+//! differs from the commit's was changed when applied.
 
 use std::collections::HashMap;
 
@@ -99,36 +100,59 @@ impl Postings {
             changed_when_applied: false,
             links: links.clone(),
         };
+        // A Link: to a posting is the posting; a Link: to another message
+        // (a bug report, a reply) names the discussion, and is taken when
+        // neither the diff nor subject and author find the posting.
         let linked = links.iter().find(|l| self.known.contains(*l));
-        if let Some(l) = linked {
-            m.posting = Some(l.clone());
-            (m.method, m.confidence) = ("link", Some("high"));
-            let i = self.at.get(l).copied();
-            m.changed_when_applied = i.is_some_and(|i| self.differs(i, &c.patch_ids));
-            return m;
+        let found = match linked {
+            Some(l) if self.at.contains_key(l) => Some((self.at[l], "link", "high")),
+            _ => self
+                .by_patch_id(c)
+                .map(|i| (i, "patch-id", "high"))
+                .or_else(|| self.by_subject(c)),
+        };
+        match found {
+            Some((_, "subject", _)) | None if linked.is_some() => {
+                m.posting = linked.cloned();
+                (m.method, m.confidence) = ("link", Some("high"));
+            }
+            Some((i, method, confidence)) => {
+                m.posting = Some(self.rows[i].message_id.clone());
+                (m.method, m.confidence) = (method, Some(confidence));
+                m.changed_when_applied = self.differs(i, &c.patch_ids);
+            }
+            None => {}
         }
-        let before = |i: &usize| {
-            self.rows[*i]
-                .date
-                .is_none_or(|d| d <= c.commit_date + 86_400)
-        };
-        let newest = |found: &[usize]| {
-            found
-                .iter()
-                .copied()
-                .filter(before)
-                .max_by_key(|&i| (self.rows[i].date, i))
-        };
-        // Any of the commit's patch-ids (one per diff algorithm).
-        let by_id = c.patch_ids.iter().filter_map(|id| self.by_patch_id.get(id));
-        if let Some(i) = by_id
-            .filter_map(|f| newest(f))
+        m
+    }
+
+    /// Of the postings posted before `c` (a day's slack) among `found`,
+    /// the newest: the version applied.
+    fn newest(&self, c: &Commit, found: &[usize]) -> Option<usize> {
+        found
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.rows[i]
+                    .date
+                    .is_none_or(|d| d <= c.commit_date + 86_400)
+            })
             .max_by_key(|&i| (self.rows[i].date, i))
-        {
-            m.posting = Some(self.rows[i].message_id.clone());
-            (m.method, m.confidence) = ("patch-id", Some("high"));
-            return m;
-        }
+    }
+
+    /// The newest posting with any of the commit's patch-ids (one per diff
+    /// algorithm).
+    fn by_patch_id(&self, c: &Commit) -> Option<usize> {
+        c.patch_ids
+            .iter()
+            .filter_map(|id| self.by_patch_id.get(id))
+            .filter_map(|found| self.newest(c, found))
+            .max_by_key(|&i| (self.rows[i].date, i))
+    }
+
+    /// The newest posting with the commit's subject by its author (in-body
+    /// `From:` or sender), else with its subject alone.
+    fn by_subject(&self, c: &Commit) -> Option<(usize, &'static str, &'static str)> {
         let subject = crate::series::parse_subject(c.subject()).base;
         let same_subject: &[usize] = self.by_subject.get(&subject).map_or(&[], Vec::as_slice);
         let author = c.author_email.to_ascii_lowercase();
@@ -141,16 +165,15 @@ impl Postings {
                     || p.from_email.eq_ignore_ascii_case(&author)
             })
             .collect();
-        let (found, method, confidence) = match newest(&by_author) {
-            Some(i) => (Some(i), "subject-author", "medium"),
-            None => (newest(same_subject), "subject", "low"),
-        };
-        if let Some(i) = found {
-            m.posting = Some(self.rows[i].message_id.clone());
-            (m.method, m.confidence) = (method, Some(confidence));
-            m.changed_when_applied = self.differs(i, &c.patch_ids);
+        match self.newest(c, &by_author) {
+            Some(i) => Some((i, "subject-author", "medium")),
+            None => self.newest(c, same_subject).map(|i| (i, "subject", "low")),
         }
-        m
+    }
+
+    /// Whether the archive holds `message_id` (any message).
+    pub fn knows(&self, message_id: &str) -> bool {
+        self.known.contains(message_id)
     }
 
     /// Whether `message_id` was posted (a patch or a message with a diff
