@@ -180,7 +180,8 @@ fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) 
         return Err(Error::Config {
             path: PathBuf::from(repo),
             detail: format!(
-                "git log {} failed: {}",
+                "git log {} failed: {}; name commits as git log takes them (a range \
+                 such as v6.1..v6.2, hashes, or options such as --since=2024-01-01)",
                 revs.join(" "),
                 String::from_utf8_lossy(&status.stderr).trim()
             ),

@@ -13,7 +13,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{AppState, WebError};
-use crate::archive::commits::{Applied, Discussions};
+use crate::archive::commits::{Applied, CommitMatch, CommitReport, Discussion, Discussions};
 use crate::git::Commit;
 
 /// The repository a server shows commits of, and its commits once read.
@@ -153,8 +153,9 @@ pub struct SiblingView {
     pub this: bool,
 }
 
-/// The page of the commit `rev` names.
-pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
+/// The commit `rev` names, its match, and the history it was read with;
+/// 404 without a repository or such a commit, 503 while it is read.
+fn locate(st: &AppState, rev: &str) -> Result<(Arc<Applied>, Commit, CommitMatch), WebError> {
     let repo = st.repo.as_ref().ok_or_else(|| {
         WebError::NotFound("this server shows no repository's commits (serve --repo)".into())
     })?;
@@ -167,6 +168,40 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
     let (c, m) = applied
         .commit(rev)?
         .ok_or_else(|| WebError::NotFound(format!("no commit {rev} in the repository")))?;
+    Ok((applied, c, m))
+}
+
+/// What the list said of the commit `c`, posted as `posting`.
+fn discussion(
+    st: &AppState,
+    applied: &Applied,
+    c: &Commit,
+    posting: &str,
+) -> Result<Discussion, WebError> {
+    Ok(Discussions::new(st)
+        .knowing(applied.shas_by_posting())
+        .with_mailmap(applied.mailmap())
+        .of(c, posting)?)
+}
+
+/// `/api/c/{sha}`: the commit's match and discussion, as `commits --json`
+/// gives each commit.
+pub fn commit_json(st: &AppState, rev: &str) -> Result<serde_json::Value, WebError> {
+    let (applied, c, m) = locate(st, rev)?;
+    let d = match &m.posting {
+        Some(p) => Some(discussion(st, &applied, &c, p)?),
+        None => None,
+    };
+    let report = CommitReport {
+        found: &m,
+        discussion: d.as_ref(),
+    };
+    serde_json::to_value(report).map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// The page of the commit `rev` names.
+pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
+    let (applied, c, m) = locate(st, rev)?;
     let mut page = CommitPage {
         title: format!("{} - whosaid", c.subject()),
         sha: c.sha.clone(),
@@ -209,10 +244,7 @@ fn fill_discussion(
     c: &Commit,
     posting: &str,
 ) -> Result<(), WebError> {
-    let d = Discussions::new(st)
-        .knowing(applied.shas_by_posting())
-        .with_mailmap(applied.mailmap())
-        .of(c, posting)?;
+    let d = discussion(st, applied, c, posting)?;
     page.thread = (
         format!("{}T/", page_of(st, &d.thread)?),
         format!("v{}", d.version),

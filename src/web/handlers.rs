@@ -255,23 +255,39 @@ pub(super) async fn series_page(
         .map(IntoResponse::into_response)
 }
 
+/// A revision a commit page may name: a hash or a ref, never an option.
+fn checked_rev(rev: &str) -> Result<String, WebError> {
+    let fine = !rev.is_empty()
+        && rev.len() <= 64
+        && !rev.starts_with('-')
+        && rev
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b));
+    match fine {
+        true => Ok(rev.to_string()),
+        false => Err(WebError::NotFound("not a commit".into())),
+    }
+}
+
 /// A commit and what the list said of it (`serve --repo`).
 pub(super) async fn commit_page(
     State(st): State<Arc<AppState>>,
     UrlPath(sha): UrlPath<String>,
 ) -> Result<Response, WebError> {
-    if sha.is_empty()
-        || sha.len() > 64
-        || !sha
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
-        || sha.starts_with('-')
-    {
-        return Err(WebError::NotFound("not a commit".into()));
-    }
-    blocking(move || super::commits::commit_page(&st, &sha))
+    let rev = checked_rev(&sha)?;
+    blocking(move || super::commits::commit_page(&st, &rev))
         .await
         .map(IntoResponse::into_response)
+}
+
+/// The same as JSON: `commits --json` for this one commit.
+pub(super) async fn api_commit(
+    State(st): State<Arc<AppState>>,
+    UrlPath(sha): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let rev = checked_rev(&sha)?;
+    let doc = blocking(move || super::commits::commit_json(&st, &rev)).await?;
+    Ok(axum::Json(doc).into_response())
 }
 
 /// Query of an interdiff page: the older posting.

@@ -306,6 +306,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/thread/{msgid}", get(api_thread))
         .route("/api/search", get(api_search))
         .route("/api/who", get(api_who))
+        .route("/api/c/{sha}", get(api_commit))
         .route("/api/{*rest}", get(api_unknown))
         .route("/who/{email}", get(who_page))
         .route("/c/{sha}", get(commit_page))

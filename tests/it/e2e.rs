@@ -465,6 +465,12 @@ fn commit_pages_and_the_applied_link_in_a_real_browser() {
     wait_for(port, "whosaid serve");
     let base = format!("http://127.0.0.1:{port}");
     wait_for_commits(port, "/c/da6345d17ac5");
+    // The same as JSON, as `commits --json` gives it.
+    let (status, json) = http_get(port, "/api/c/da6345d17ac5");
+    assert_eq!(status, 200, "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["method"], "patch-id", "{doc}");
+    assert_eq!(doc["discussion"]["version"], 1, "{doc}");
     let (_driver, dport) = driver();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -522,17 +528,10 @@ fn commit_pages_and_the_applied_link_in_a_real_browser() {
 /// Waits until the server on `port` has read the repository: `path`, a
 /// commit page, stops answering 503.
 fn wait_for_commits(port: u16, path: &str) {
-    use std::io::{Read, Write};
     let start = Instant::now();
     loop {
-        let mut status = String::new();
-        if let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) {
-            let _ = write!(conn, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
-            let mut head = [0u8; 12];
-            let _ = conn.read_exact(&mut head);
-            status = String::from_utf8_lossy(&head[9..]).to_string();
-        }
-        if status == "200" {
+        let (status, _) = http_get(port, path);
+        if status == 200 {
             return;
         }
         assert!(
@@ -541,4 +540,19 @@ fn wait_for_commits(port: u16, path: &str) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// `GET path` on the server on `port`: status (0 when it cannot be
+/// reached) and body.
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    let _ = write!(conn, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    let status = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_string())
 }

@@ -36,6 +36,17 @@ pub struct Postings {
     known: std::collections::HashSet<String>,
 }
 
+/// A commit's match and what the list said of it: one element of
+/// `commits --json`, and `/api/c/{sha}`.
+#[derive(Debug, Serialize)]
+pub struct CommitReport<'a> {
+    /// Where it was posted.
+    #[serde(flatten)]
+    pub found: &'a CommitMatch,
+    /// What was said, when it was found.
+    pub discussion: Option<&'a Discussion>,
+}
+
 /// Where a commit was posted, and how sure that is.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitMatch {

@@ -1,6 +1,6 @@
 //! `whosaid commits`: from commits in git back to their postings.
 
-use crate::archive::commits::{CommitMatch, Discussion, Postings};
+use crate::archive::commits::{CommitMatch, CommitReport, Discussion, Postings};
 use crate::cli::*;
 
 pub(in crate::cli) fn cmd_commits(
@@ -9,51 +9,25 @@ pub(in crate::cli) fn cmd_commits(
     json: bool,
     revs: &[String],
 ) -> anyhow::Result<ExitCode> {
+    crate::git::check_repository(repo)?;
     // The index finds later messages that name a commit.
     let archive = open_searchable(data)?;
-    let bar = progress_bar().inspect(|b| {
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} commits")
-                .expect("valid template"),
-        );
-        b.set_message("reading git log");
-    });
-    let commits = crate::git::commits(repo, revs, |n| {
-        if let Some(b) = &bar {
-            b.set_position(n as u64);
-        }
-    })
-    .with_context(|| format!("cannot read commits from {}", repo.display()))?;
+    let bar = progress_bar();
+    let commits = read_commits(repo, revs, bar.as_ref())?;
     if let Some(b) = &bar {
         b.set_message("matching");
     }
     let postings = Postings::read(&archive)?;
     let found: Vec<CommitMatch> = commits.iter().map(|c| postings.find(c)).collect();
-    // Which of a series' patches went in: among the commits read.
-    let applied = commits
-        .iter()
-        .zip(&found)
-        .filter_map(|(c, m)| Some((m.posting.clone()?, c.sha.clone())))
-        .collect();
-    let mailmap = crate::git::mailmap(repo);
-    let mut discussions = crate::archive::commits::Discussions::new(&archive)
-        .knowing(applied)
-        .with_mailmap(mailmap.as_ref());
-    let mut said = Vec::new();
-    for (c, m) in commits.iter().zip(&found) {
-        said.push(match &m.posting {
-            Some(p) => Some(discussions.of(c, p)?),
-            None => None,
-        });
-    }
+    let said = discuss(&archive, repo, &commits, &found, bar.as_ref())?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     if json {
-        let docs: Vec<CommitDoc> = found
+        let docs: Vec<CommitReport> = found
             .iter()
             .zip(&said)
-            .map(|(m, d)| CommitDoc {
+            .map(|(m, d)| CommitReport {
                 found: m,
                 discussion: d.as_ref(),
             })
@@ -69,12 +43,65 @@ pub(in crate::cli) fn cmd_commits(
     })
 }
 
-/// A commit's match and its discussion, as `--json` prints them.
-#[derive(serde::Serialize)]
-struct CommitDoc<'a> {
-    #[serde(flatten)]
-    found: &'a CommitMatch,
-    discussion: Option<&'a Discussion>,
+/// The commits `revs` names, the bar counting them as git prints them.
+fn read_commits(
+    repo: &std::path::Path,
+    revs: &[String],
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<Vec<crate::git::Commit>> {
+    if let Some(b) = bar {
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} commits")
+                .expect("valid template"),
+        );
+        b.set_message("reading git log");
+    }
+    crate::git::commits(repo, revs, |n| {
+        if let Some(b) = bar {
+            b.set_position(n as u64);
+        }
+    })
+    .with_context(|| format!("cannot read commits from {}", repo.display()))
+}
+
+/// What the list said of each commit found, the bar counting them.
+fn discuss(
+    archive: &crate::archive::Archive,
+    repo: &std::path::Path,
+    commits: &[crate::git::Commit],
+    found: &[CommitMatch],
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<Vec<Option<Discussion>>> {
+    if let Some(b) = bar {
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len}")
+                .expect("valid template"),
+        );
+        b.set_message("what the list said");
+        b.set_length(found.iter().filter(|m| m.posting.is_some()).count() as u64);
+        b.set_position(0);
+    }
+    // Which of a series' patches went in: among the commits read.
+    let applied = commits
+        .iter()
+        .zip(found)
+        .filter_map(|(c, m)| Some((m.posting.clone()?, c.sha.clone())))
+        .collect();
+    let mailmap = crate::git::mailmap(repo);
+    let mut discussions = crate::archive::commits::Discussions::new(archive)
+        .knowing(applied)
+        .with_mailmap(mailmap.as_ref());
+    let mut said = Vec::with_capacity(found.len());
+    for (c, m) in commits.iter().zip(found) {
+        said.push(match &m.posting {
+            Some(p) => {
+                bar.inspect(|b| b.inc(1));
+                Some(discussions.of(c, p)?)
+            }
+            None => None,
+        });
+    }
+    Ok(said)
 }
 
 /// A line per commit: hash, how found and how sure, the posting; then
