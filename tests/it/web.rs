@@ -169,6 +169,9 @@ const ROUTES: &str = "
 /input/fix@example.org/T/ | 200 | text/html | <span class=\"kind\">conceded</span> <a href=\"/input/fix@example.org/T/#m-fix-a@example.org\">“Good catch, will fix in v2.”</a>; <span class=\"grade\">changes requested</span>
 /input/drop@example.org/T/ | 200 | text/html | <tr class=\"pos neutral\" data-email=\"sam@example.org\">; withdraws
 /linux-mm/HMM/T/ | 200 | text/html | <kbd>j</kbd>; <text class=\"who\"; aria-label=\"Dana Whitfield, 
+/c/da6345d17ac5 | 404 | text/html | serve --repo
+/api/c/da6345d17ac5 | 404 | application/json | serve --repo; \"status\":404
+/c/--output=x | 404 | text/html | not a commit
 ";
 
 #[test]
