@@ -20,7 +20,7 @@ mkdir -p "$WORK"
 cargo build --release --quiet --bin whosaid
 BIN=$PWD/target/release/whosaid
 [ -d "$WORK/data" ] || "$BIN" --data "$WORK/data" import "$SHARED/corpora/linux-modules" >/dev/null 2>&1
-[ -d "$WORK/kmod" ] || git clone --quiet "$SHARED/corpora/kmod/kmod.bundle" "$WORK/kmod"
+[ -d "$WORK/kmod" ] || git -c init.defaultBranch=master clone --quiet "$SHARED/corpora/kmod/kmod.bundle" "$WORK/kmod"
 commits=$(git -C "$WORK/kmod" rev-list --no-merges --count HEAD)
 
 # Runs the command ROUNDS times; prints the median "seconds KiB".

@@ -125,9 +125,7 @@ fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) 
         path: PathBuf::from(repo),
         cause,
     };
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(repo)
+    let mut child = git(repo)
         .args([
             "log",
             "--reverse",
@@ -149,13 +147,7 @@ fn log(repo: &Path, revs: &[String], args: &[&str], mut each: impl FnMut(&str)) 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|cause| match cause.kind() {
-            std::io::ErrorKind::NotFound => Error::Config {
-                path: PathBuf::from(repo),
-                detail: "the git command was not found: install git to read commits".into(),
-            },
-            _ => io(cause),
-        })?;
+        .map_err(|cause| spawn_error(repo, cause))?;
     let stdout = child.stdout.take().expect("piped");
     let mut reader = BufReader::new(stdout);
     let mut pending = String::new();
@@ -215,21 +207,10 @@ fn parse_one(text: &str) -> Option<Commit> {
 /// Fails, saying why, unless `repo` is a git repository the git command
 /// can read.
 pub fn check_repository(repo: &Path) -> Result<()> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
+    let out = git(repo)
         .args(["rev-parse", "--git-dir"])
         .output()
-        .map_err(|cause| match cause.kind() {
-            std::io::ErrorKind::NotFound => Error::Config {
-                path: PathBuf::from(repo),
-                detail: "the git command was not found: install git to read commits".into(),
-            },
-            _ => Error::Io {
-                path: PathBuf::from(repo),
-                cause,
-            },
-        })?;
+        .map_err(|cause| spawn_error(repo, cause))?;
     if out.status.success() {
         return Ok(());
     }
@@ -242,20 +223,48 @@ pub fn check_repository(repo: &Path) -> Result<()> {
     })
 }
 
-/// One commit named by `rev` (a hash or any revision), if the repository
-/// has it.
+/// One commit named by `rev` (a hash, a prefix of one, or a ref), if the
+/// repository has it and it is no merge (a merge carries no patch).
 pub fn commit(repo: &Path, rev: &str) -> Result<Option<Commit>> {
-    if rev.starts_with('-') {
+    let Some(sha) = resolve(repo, rev)? else {
+        return Ok(None);
+    };
+    Ok(commits(repo, &["--no-walk".to_string(), sha], |_| {})?.pop())
+}
+
+/// The full hash of the commit `rev` names, if it names one (never read
+/// as an option or a range).
+fn resolve(repo: &Path, rev: &str) -> Result<Option<String>> {
+    if rev.starts_with('-') || rev.contains("..") {
         return Ok(None);
     }
-    match commits(repo, &["-1".to_string(), rev.to_string()], |_| {}) {
-        Ok(mut found) => Ok(found.pop()),
-        Err(Error::Config { detail, .. })
-            if detail.contains("unknown revision") || detail.contains("bad revision") =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e),
+    let out = git(repo)
+        .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+        .arg(format!("{rev}^{{commit}}"))
+        .output()
+        .map_err(|cause| spawn_error(repo, cause))?;
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Ok((out.status.success() && !sha.is_empty()).then_some(sha))
+}
+
+/// `git -C repo`, its messages in English (they are read back).
+fn git(repo: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(repo).env("LC_ALL", "C");
+    cmd
+}
+
+/// Why `git` could not be started in `repo`.
+fn spawn_error(repo: &Path, cause: std::io::Error) -> Error {
+    match cause.kind() {
+        std::io::ErrorKind::NotFound => Error::Config {
+            path: PathBuf::from(repo),
+            detail: "the git command was not found: install git to read commits".into(),
+        },
+        _ => Error::Io {
+            path: PathBuf::from(repo),
+            cause,
+        },
     }
 }
 
@@ -288,17 +297,12 @@ pub fn first_contained_in(
 
 /// `git name-rev --name-only ARGS SHAS`: a name per sha, in order.
 fn name_rev(repo: &Path, args: &[&str], shas: &[&str]) -> Result<Vec<String>> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
+    let out = git(repo)
         .args(["name-rev", "--name-only"])
         .args(args)
         .args(shas)
         .output()
-        .map_err(|cause| Error::Io {
-            path: PathBuf::from(repo),
-            cause,
-        })?;
+        .map_err(|cause| spawn_error(repo, cause))?;
     if !out.status.success() {
         return Err(Error::Config {
             path: PathBuf::from(repo),
@@ -317,9 +321,7 @@ fn name_rev(repo: &Path, args: &[&str], shas: &[&str]) -> Result<Vec<String>> {
 /// The `.mailmap` at the tip of `repo` (HEAD's), if it has one: how its
 /// people's addresses join (git's own `--use-mailmap` reads the same).
 pub fn mailmap(repo: &Path) -> Option<crate::mailmap::Mailmap> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
+    let out = git(repo)
         .args(["show", "HEAD:.mailmap"])
         .stderr(Stdio::null())
         .output()

@@ -157,7 +157,7 @@ CREATE INDEX IF NOT EXISTS message_lists_list ON message_lists(list);
 
 impl Store {
     /// Refuses a store written by a newer whosaid; records the version in
-    /// a new one.
+    /// a new or an older one.
     pub(super) fn check_schema(&self) -> Result<()> {
         let found: Option<String> = self
             .db
@@ -170,6 +170,15 @@ impl Store {
                 found: v,
                 supported: SCHEMA_VERSION,
             }),
+            // An older store has been given this version's tables on
+            // opening (they are all additions); saying so spares a
+            // PostgreSQL store running the schema on every connection. A
+            // store that takes no writes (a replica, a read-only file)
+            // stays as it was.
+            Some(v) if v < SCHEMA_VERSION && !self.replica => {
+                let _ = self.set_schema_version();
+                Ok(())
+            }
             Some(_) => Ok(()),
             None => self.set_schema_version(),
         }

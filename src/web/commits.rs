@@ -126,6 +126,8 @@ pub struct CommitPage {
     pub interdiff: Vec<(&'static str, String)>,
     pub credited: Vec<String>,
     pub not_on_list: Vec<String>,
+    /// Given in the thread or series, but to another posting.
+    pub given_elsewhere: Vec<String>,
     pub open_objections: Vec<String>,
     /// Later messages naming the commit, newest first.
     pub mentions: Vec<MentionView>,
@@ -165,9 +167,11 @@ fn locate(st: &AppState, rev: &str) -> Result<(Arc<Applied>, Commit, CommitMatch
             repo.path.file_name().unwrap_or_default().to_string_lossy()
         ))
     })?;
-    let (c, m) = applied
-        .commit(rev)?
-        .ok_or_else(|| WebError::NotFound(format!("no commit {rev} in the repository")))?;
+    let (c, m) = applied.commit(rev)?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "no commit {rev} in the repository (or a merge, which carries no patch of its own)"
+        ))
+    })?;
     Ok((applied, c, m))
 }
 
@@ -176,22 +180,19 @@ fn discussion(
     st: &AppState,
     applied: &Applied,
     c: &Commit,
-    posting: &str,
-) -> Result<Discussion, WebError> {
+    m: &CommitMatch,
+) -> Result<Option<Discussion>, WebError> {
     Ok(Discussions::new(st)
         .knowing(applied.shas_by_posting())
         .with_mailmap(applied.mailmap())
-        .of(c, posting)?)
+        .of(c, m)?)
 }
 
 /// `/api/c/{sha}`: the commit's match and discussion, as `commits --json`
 /// gives each commit.
 pub fn commit_json(st: &AppState, rev: &str) -> Result<serde_json::Value, WebError> {
     let (applied, c, m) = locate(st, rev)?;
-    let d = match &m.posting {
-        Some(p) => Some(discussion(st, &applied, &c, p)?),
-        None => None,
-    };
+    let d = discussion(st, &applied, &c, &m)?;
     let report = CommitReport {
         found: &m,
         discussion: d.as_ref(),
@@ -220,6 +221,7 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
         interdiff: Vec::new(),
         credited: Vec::new(),
         not_on_list: Vec::new(),
+        given_elsewhere: Vec::new(),
         open_objections: Vec::new(),
         mentions: Vec::new(),
         series: Vec::new(),
@@ -231,7 +233,9 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
             page_of(st, posting)?,
             posting.clone(),
         ));
-        fill_discussion(st, &applied, &mut page, &c, posting)?;
+        if let Some(d) = discussion(st, &applied, &c, &m)? {
+            fill_discussion(st, &mut page, d, posting)?;
+        }
     }
     Ok(page)
 }
@@ -239,21 +243,22 @@ pub fn commit_page(st: &AppState, rev: &str) -> Result<CommitPage, WebError> {
 /// What the list said of the commit, posted as `posting`.
 fn fill_discussion(
     st: &AppState,
-    applied: &Applied,
     page: &mut CommitPage,
-    c: &Commit,
+    d: Discussion,
     posting: &str,
 ) -> Result<(), WebError> {
-    let d = discussion(st, applied, c, posting)?;
-    page.thread = (
-        format!("{}T/", page_of(st, &d.thread)?),
-        format!("v{}", d.version),
-    );
+    if !d.thread.is_empty() {
+        page.thread = (
+            format!("{}T/", page_of(st, &d.thread)?),
+            format!("v{}", d.version),
+        );
+    }
     if let Some(diff) = &d.interdiff {
         page.interdiff = super::series::diff_lines(diff);
     }
     page.credited = d.credited;
     page.not_on_list = d.not_on_list;
+    page.given_elsewhere = d.given_elsewhere;
     page.open_objections = d.open_objections;
     page.mentions = d
         .mentions

@@ -13,7 +13,7 @@ pub fn kmod_clone() -> tempfile::TempDir {
     let bundle = crate::support::corpus("kmod").join("kmod.bundle");
     let dir = tempfile::tempdir().unwrap();
     let status = std::process::Command::new("git")
-        .args(["clone", "--quiet"])
+        .args(["-c", "init.defaultBranch=master", "clone", "--quiet"])
         .arg(&bundle)
         .arg(dir.path().join("kmod"))
         .status()
@@ -148,10 +148,11 @@ fn kmod_commits_find_their_postings() {
     };
     let found = with.iter().filter(|m| m.posting.is_some()).count();
     eprintln!(
-        "with Link: {found} of 214 found (link {}, patch-id {}, subject-author {}, subject {}); {} changed when applied",
+        "with Link: {found} of 214 found (link {}, patch-id {}, subject-author {}, link-other {}, subject {}); {} changed when applied",
         count(&with, "link"),
         count(&with, "patch-id"),
         count(&with, "subject-author"),
+        count(&with, "link-other"),
         count(&with, "subject"),
         with.iter().filter(|m| m.changed_when_applied).count()
     );
@@ -162,7 +163,7 @@ fn kmod_commits_find_their_postings() {
     // 26 commits have a Link: into the archive, and each is found: 24 name
     // their posting; one names a reply in its thread, and its diff finds
     // the posting; one names a bug report ("Buffer overflow in modprobe")
-    // whose fix was not posted, and the report is what is shown.
+    // that carried a diff of its own, which is taken as the posting.
     let linking: Vec<usize> = (0..commits.len())
         .filter(|&i| with[i].links.iter().any(|l| postings.knows(l)))
         .collect();
@@ -225,7 +226,13 @@ fn kmod_commits_find_their_postings() {
     // subject and how many its diff (a second signal for the other
     // method); without, how many of the linked postings each found again,
     // and how many it got wrong.
-    for method in ["link", "patch-id", "subject-author", "subject"] {
+    for method in [
+        "link",
+        "patch-id",
+        "subject-author",
+        "link-other",
+        "subject",
+    ] {
         let of: Vec<usize> = (0..commits.len())
             .filter(|&i| with[i].method == method)
             .collect();
@@ -312,11 +319,11 @@ fn kmod_commits_say_what_the_list_said() {
     let said = |sha: &str| {
         let c = commits.iter().find(|c| c.sha.starts_with(sha)).unwrap();
         let m = postings.find(c);
-        let posting = m.posting.expect("found on the list");
         whosaid::archive::commits::Discussions::new(&archive)
-            .knowing(applied.clone())
-            .of(c, &posting)
+            .knowing(&applied)
+            .of(c, &m)
             .unwrap()
+            .expect("found on the list")
     };
     let ci = said("da6345d17ac5");
     assert!(
@@ -330,6 +337,20 @@ fn kmod_commits_say_what_the_list_said() {
             .iter()
             .any(|t| t == "Reviewed-by: Luis Chamberlain <mcgrof@kernel.org>"),
         "{holders:?}"
+    );
+    // The patch was sent twice in its series (subjects differing in case)
+    // and Luis reviewed the other copy: the tag was given.
+    let twice = said("7089386eeff8");
+    assert!(twice.not_on_list.is_empty(), "{twice:?}");
+    assert!(
+        twice.credited.iter().any(|t| t.contains("Luis Chamberlain")),
+        "{twice:?}"
+    );
+    // "For the two: Reviewed-by" in reply to patch 2/2, carried by 1/2.
+    let two = said("184a070733c0");
+    assert!(
+        two.given_elsewhere.iter().any(|t| t.contains("Emil Velikov")),
+        "{two:?}"
     );
     // The whole CI series went in.
     assert_eq!(ci.series.len(), 5, "{ci:?}");
@@ -361,8 +382,9 @@ fn kmod_commits_say_what_the_list_said() {
 }
 
 /// The import keeps each posting's patch-id (as `git patch-id --stable`
-/// gives it for the posting's diff); a store without them (written before
-/// they were kept) has them computed and kept on first use.
+/// gives it for the posting's diff); a store of schema 2, written before
+/// they were kept, is marked as schema 3 when opened and has them computed
+/// and kept on first use.
 #[test]
 fn patch_ids_are_kept_at_import_and_rebuilt_when_missing() {
     let data = tempfile::tempdir().unwrap();
@@ -398,9 +420,76 @@ fn patch_ids_are_kept_at_import_and_rebuilt_when_missing() {
     };
     let before = found(&archive);
     drop(archive);
-    crate::support::store_sql(data.path(), "DELETE FROM patch_ids");
+    // As a store of schema 2 was: no patch-ids kept.
+    crate::support::store_sql(
+        data.path(),
+        "DELETE FROM patch_ids; UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+    );
     let archive = Archive::open(data.path()).unwrap();
+    let version = "SELECT value FROM meta WHERE key = 'schema_version'";
+    assert_eq!(crate::support::store_value(data.path(), version), "3");
     assert!(kept(&archive).iter().all(|(_, stored, _)| stored.is_none()));
     assert_eq!(found(&archive), before, "computed from the raws");
     assert_eq!(kept(&archive), at_import, "and kept again");
+}
+
+/// A `Link:` to a reply, on a commit whose diff and subject match no
+/// posting: the reply is where it was discussed (`link-other`); the same
+/// `Link:` after one to the posting gives way to it.
+#[test]
+fn a_link_to_a_reply_names_the_discussion_when_nothing_else_is_found() {
+    let data = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+    let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "--quiet", "--initial-branch=main"], None);
+    std::fs::write(dir.join("f"), "x\n").unwrap();
+    git(dir, &["add", "f"], None);
+    let reply = "https://lore.kernel.org/r/Ze8kL2ZqXb0Jx7aQ@berglund.example.se";
+    let posting = "https://lore.kernel.org/r/20240311093000.1022-3-ksato@example.jp";
+    for message in [
+        format!("an unrelated change\n\nLink: {reply}\n"),
+        format!("an unrelated change\n\nLink: {reply}\nLink: {posting}\n"),
+    ] {
+        git(
+            dir,
+            &[
+                "-c",
+                "user.name=A",
+                "-c",
+                "user.email=a@x",
+                "commit",
+                "--quiet",
+                "--allow-empty",
+                "-m",
+                &message,
+            ],
+            None,
+        );
+    }
+    let commits = whosaid::git::commits(dir, &[], |_| {}).unwrap();
+    let archive = Archive::open(data.path()).unwrap();
+    let postings = Postings::read(&archive).unwrap();
+    let found: Vec<(&str, Option<String>)> = commits
+        .iter()
+        .map(|c| {
+            let m = postings.find(c);
+            (m.method, m.posting)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "link-other",
+                Some("Ze8kL2ZqXb0Jx7aQ@berglund.example.se".to_string())
+            ),
+            (
+                "link",
+                Some("20240311093000.1022-3-ksato@example.jp".to_string())
+            ),
+        ]
+    );
 }

@@ -344,3 +344,21 @@ pub fn store_sql(data: &Path, sql: &str) {
         }
     }
 }
+
+/// The first column of the first row `sql` selects from the store of the
+/// data dir `data`, as text.
+pub fn store_value(data: &Path, sql: &str) -> String {
+    match whosaid::store::config::location(data).unwrap() {
+        whosaid::store::config::Location::Sqlite(file) => rusqlite::Connection::open(file)
+            .unwrap()
+            .query_row(sql, [], |r| r.get::<_, String>(0))
+            .unwrap(),
+        whosaid::store::config::Location::Postgres(url) => {
+            postgres::Client::connect(&url, postgres::NoTls)
+                .unwrap()
+                .query_one(sql, &[])
+                .unwrap()
+                .get::<_, String>(0)
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub struct Applied {
     by_sha: HashMap<String, usize>,
     /// Commits by the Message-ID of their posting.
     by_posting: HashMap<String, Vec<usize>>,
+    /// The (last) commit each posting went in as.
+    shas_by_posting: HashMap<String, String>,
     /// The first tag (else branch) holding each matched commit.
     contained_in: HashMap<String, String>,
     /// The repository's `.mailmap`.
@@ -44,6 +46,10 @@ impl Applied {
             .map(|m| m.sha.as_str())
             .collect();
         let contained_in = crate::git::first_contained_in(repo, &matched)?;
+        let shas_by_posting = by_posting
+            .iter()
+            .filter_map(|(p, is)| Some((p.clone(), commits[*is.last()?].sha.clone())))
+            .collect();
         let by_sha = commits
             .iter()
             .enumerate()
@@ -56,6 +62,7 @@ impl Applied {
             found,
             by_sha,
             by_posting,
+            shas_by_posting,
             contained_in,
             mailmap: crate::git::mailmap(repo),
         })
@@ -107,11 +114,8 @@ impl Applied {
 
     /// The commit each posting went in as (Message-ID to hash), for
     /// [`super::Discussions::knowing`].
-    pub fn shas_by_posting(&self) -> HashMap<String, String> {
-        self.by_posting
-            .iter()
-            .filter_map(|(p, is)| Some((p.clone(), self.commits[*is.last()?].sha.clone())))
-            .collect()
+    pub fn shas_by_posting(&self) -> &HashMap<String, String> {
+        &self.shas_by_posting
     }
 
     /// The repository's `.mailmap`, if it has one.

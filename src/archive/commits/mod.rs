@@ -56,7 +56,10 @@ pub struct CommitMatch {
     pub subject: String,
     /// The posting's Message-ID, if one was found.
     pub posting: Option<String>,
-    /// `link`, `patch-id`, `subject-author`, `subject`, or `none`.
+    /// `link` (a `Link:` names the posting), `patch-id`, `subject-author`,
+    /// `link-other` (a `Link:` names another message, such as a bug report:
+    /// `posting` is that message, where it was discussed), `subject`, or
+    /// `none`.
     pub method: &'static str,
     /// `high`, `medium` or `low` (none for no match).
     pub confidence: Option<&'static str>,
@@ -114,10 +117,11 @@ impl Postings {
         // A Link: to a posting is the posting; a Link: to another message
         // (a bug report, a reply) names the discussion, and is taken when
         // neither the diff nor subject and author find the posting.
+        let to_posting = links.iter().find_map(|l| self.at.get(l)).copied();
         let linked = links.iter().find(|l| self.known.contains(*l));
-        let found = match linked {
-            Some(l) if self.at.contains_key(l) => Some((self.at[l], "link", "high")),
-            _ => self
+        let found = match to_posting {
+            Some(i) => Some((i, "link", "high")),
+            None => self
                 .by_patch_id(c)
                 .map(|i| (i, "patch-id", "high"))
                 .or_else(|| self.by_subject(c)),
@@ -125,7 +129,7 @@ impl Postings {
         match found {
             Some((_, "subject", _)) | None if linked.is_some() => {
                 m.posting = linked.cloned();
-                (m.method, m.confidence) = ("link", Some("high"));
+                (m.method, m.confidence) = ("link-other", Some("high"));
             }
             Some((i, method, confidence)) => {
                 m.posting = Some(self.rows[i].message_id.clone());

@@ -2,11 +2,13 @@
 //! those nobody gave, objections still open, the rest of its series, and
 //! the messages that named it later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::CommitMatch;
 use crate::archive::ledger::Ledger;
 use crate::archive::{Analysis, Reader};
 use crate::error::Result;
@@ -26,11 +28,16 @@ pub struct Discussion {
     pub version: u32,
     /// Tags credited to the posting (or carried to it) on the list.
     pub credited: Vec<String>,
-    /// The commit's `Acked-by`/`Reviewed-by`/`Tested-by` lines that no
-    /// version of the posting was given by that person on the list (by
+    /// The commit's `Acked-by`/`Reviewed-by`/`Tested-by` lines that the
+    /// person gave nowhere in the posting's thread or series (matched by
     /// address, by name, or by address through the repository's
     /// `.mailmap`).
     pub not_on_list: Vec<String>,
+    /// The commit's tags that the person gave in the thread or series, but
+    /// not to any posting of this patch (to another patch, or to an
+    /// earlier posting that was changed and re-posted under another
+    /// subject).
+    pub given_elsewhere: Vec<String>,
     /// Objections to the posting still open when it was applied.
     pub open_objections: Vec<String>,
     /// When the posting's diff is not the commit's (changed when
@@ -92,33 +99,39 @@ impl Mention {
 /// A tag someone gave: (tag name, address, name), lower-case.
 type Given = (String, String, String);
 
-/// Discussions of many commits: the ledger of a series is read once for
-/// all its commits (a series' patches share their thread).
+/// Discussions of many commits: a thread is analysed, and a series'
+/// ledger read, once for all their commits.
 pub struct Discussions<'a, R> {
     r: &'a R,
-    /// By the posting's thread root.
-    ledgers: HashMap<String, Option<Rc<Ledger>>>,
+    /// Threads analysed, by root.
+    threads: HashMap<String, Arc<Analysis>>,
+    /// Ledgers read; each covers the postings of its series.
+    ledgers: Vec<Rc<Ledger>>,
+    /// Postings of no series.
+    no_series: HashSet<String>,
     /// The commit each posting went in as, among the commits read.
-    applied: HashMap<String, String>,
+    applied: Option<&'a HashMap<String, String>>,
     /// The repository's `.mailmap`.
     mailmap: Option<&'a Mailmap>,
 }
 
 impl<'a, R: Reader> Discussions<'a, R> {
-    /// No ledger read yet; no other commit known.
+    /// Nothing read yet; no other commit known.
     pub fn new(r: &'a R) -> Discussions<'a, R> {
         Discussions {
             r,
-            ledgers: HashMap::new(),
-            applied: HashMap::new(),
+            threads: HashMap::new(),
+            ledgers: Vec::new(),
+            no_series: HashSet::new(),
+            applied: None,
             mailmap: None,
         }
     }
 
     /// Knowing the commit each posting went in as (Message-ID to hash), to
     /// tell which of a series' patches went in.
-    pub fn knowing(mut self, applied: HashMap<String, String>) -> Self {
-        self.applied = applied;
+    pub fn knowing(mut self, applied: &'a HashMap<String, String>) -> Self {
+        self.applied = Some(applied);
         self
     }
 
@@ -128,11 +141,15 @@ impl<'a, R: Reader> Discussions<'a, R> {
         self
     }
 
-    /// The discussion of the commit `c`, posted as `posting`.
-    pub fn of(&mut self, c: &Commit, posting: &str) -> Result<Discussion> {
+    /// The discussion of the commit `c`, found as `m`; none when its
+    /// posting was not found.
+    pub fn of(&mut self, c: &Commit, m: &CommitMatch) -> Result<Option<Discussion>> {
+        let Some(posting) = m.posting.as_deref() else {
+            return Ok(None);
+        };
         let mut d = Discussion::default();
-        let mut given = Vec::new();
-        if let Some(a) = self.r.analysis(posting)? {
+        let (mut here, mut anywhere) = (Vec::new(), Vec::new());
+        if let Some(a) = self.analysis(posting)? {
             d.thread = a.view.root.clone();
             d.version = a
                 .view
@@ -140,27 +157,58 @@ impl<'a, R: Reader> Discussions<'a, R> {
                 .iter()
                 .find(|n| n.message_id == posting)
                 .map_or(1, |n| n.version);
-            given.extend(tags_said(&a));
             d.series = self.siblings(&a, posting, d.version);
-            d.interdiff = changed_when_applied(&a, posting, c);
+            if m.changed_when_applied {
+                d.interdiff = interdiff(&a, posting, c);
+            }
+            anywhere.extend(tags_said(&a));
+            match self.ledger(posting)? {
+                // The tags of this patch's versions and identical
+                // re-posts (a cover letter's cover them all), not of its
+                // series' other patches.
+                Some(ledger) => {
+                    let twins = twins(&a, posting);
+                    here.extend(tags_given(&ledger, &twins, &mut d));
+                    anywhere.extend(ledger.patches.iter().flat_map(|h| h.tags.iter().map(given)));
+                }
+                // A lone patch: what anyone in its thread gave.
+                None => here.extend(tags_said(&a)),
+            }
         }
-        if let Some(ledger) = self.ledger(&d.thread, posting)? {
-            given.extend(tags_given(&ledger, posting, &mut d));
+        dedup(&mut d.credited);
+        dedup(&mut d.open_objections);
+        anywhere.extend(here.iter().cloned());
+        let (here, anywhere) = (self.canonical_all(here), self.canonical_all(anywhere));
+        for (tag, person, line) in commit_tags(&c.message) {
+            let who = self.canonical((tag, person.email, person.name));
+            if !gave(&anywhere, &who) {
+                d.not_on_list.push(line);
+            } else if !gave(&here, &who) {
+                d.given_elsewhere.push(line);
+            }
         }
-        let given: Vec<Given> = given.into_iter().map(|g| self.canonical(g)).collect();
-        d.not_on_list = commit_tags(&c.message)
-            .into_iter()
-            .filter(|(tag, person, _)| {
-                let (_, email, name) =
-                    self.canonical((tag.clone(), person.email.clone(), person.name.clone()));
-                !given
-                    .iter()
-                    .any(|(t, e, n)| t == tag && (*e == email || (!name.is_empty() && *n == name)))
-            })
-            .map(|(_, _, line)| line)
-            .collect();
         d.mentions = mentions(self.r, c, &d.thread)?;
-        Ok(d)
+        Ok(Some(d))
+    }
+
+    /// Each giver as [`Self::canonical`] gives them.
+    fn canonical_all(&self, given: Vec<Given>) -> Vec<Given> {
+        given.into_iter().map(|g| self.canonical(g)).collect()
+    }
+
+    /// The thread holding `posting`, analysed once per thread.
+    fn analysis(&mut self, posting: &str) -> Result<Option<Arc<Analysis>>> {
+        let Some(root) = self.r.with_store(|s| s.root_of(posting))? else {
+            return Ok(None);
+        };
+        if let Some(a) = self.threads.get(&root) {
+            return Ok(Some(a.clone()));
+        }
+        let a = self.r.analysis(posting)?;
+        if let Some(a) = &a {
+            self.threads.insert(root, a.clone());
+        }
+        Ok(a)
     }
 
     /// A tag's giver with the address `.mailmap` gives them and their name
@@ -197,58 +245,111 @@ impl<'a, R: Reader> Discussions<'a, R> {
             .map(|p| Sibling {
                 message_id: p.message_id.clone(),
                 subject: p.subject.clone(),
-                applied_as: self.applied.get(&p.message_id).cloned(),
+                applied_as: self.applied.and_then(|a| a.get(&p.message_id).cloned()),
             })
             .collect()
     }
 
-    /// The ledger of the series `posting` belongs to, read once per thread.
-    fn ledger(&mut self, thread: &str, posting: &str) -> Result<Option<Rc<Ledger>>> {
-        if let Some(l) = self.ledgers.get(thread) {
-            return Ok(l.clone());
-        }
-        let ledger = match self.r.with_store(|s| s.series(posting))? {
-            Some(series) => Some(Rc::new(crate::archive::ledger::ledger(self.r, &series)?)),
-            None => None,
+    /// The ledger of the series `posting` belongs to, read once per
+    /// series.
+    fn ledger(&mut self, posting: &str) -> Result<Option<Rc<Ledger>>> {
+        let has = |l: &Ledger| {
+            l.patches
+                .iter()
+                .any(|h| h.postings.iter().any(|p| p.message_id == posting))
         };
-        self.ledgers.insert(thread.to_string(), ledger.clone());
-        Ok(ledger)
+        if let Some(l) = self.ledgers.iter().find(|l| has(l)) {
+            return Ok(Some(l.clone()));
+        }
+        if self.no_series.contains(posting) {
+            return Ok(None);
+        }
+        let Some(series) = self.r.with_store(|s| s.series(posting))? else {
+            self.no_series.insert(posting.to_string());
+            return Ok(None);
+        };
+        let ledger = Rc::new(crate::archive::ledger::ledger(self.r, &series)?);
+        self.ledgers.push(ledger.clone());
+        Ok(Some(ledger))
     }
 }
 
-/// The diff from the posting's diff to the commit's, when they differ.
-fn changed_when_applied(a: &Analysis, posting: &str, c: &Commit) -> Option<String> {
+/// The diff from the posting's diff to the commit's (which differ: the
+/// match said so).
+fn interdiff(a: &Analysis, posting: &str, c: &Commit) -> Option<String> {
     let i = a.view.nodes.iter().position(|n| n.message_id == posting)?;
-    let body = &a.bodies[i];
-    let posted = crate::series::patch_id(body)?;
-    if c.patch_ids.is_empty() || c.patch_ids.contains(&posted) {
-        return None;
-    }
     Some(crate::series::interdiff(
-        body, &c.patch, "posted", "applied",
+        &a.bodies[i],
+        &c.patch,
+        "posted",
+        "applied",
     ))
 }
 
-/// The tags given to any version of the posting; fills the posting's
-/// credited tags and open objections.
-fn tags_given(ledger: &Ledger, posting: &str, d: &mut Discussion) -> Vec<Given> {
-    let mut given = Vec::new();
+/// `lines` without repeats, in their first order (twin postings' histories
+/// hold the same tags).
+fn dedup(lines: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    lines.retain(|l| seen.insert(l.clone()));
+}
+
+/// Someone in `given` gave `who`'s tag: same tag, and same address or
+/// (when known) same name.
+fn gave(given: &[Given], (tag, email, name): &Given) -> bool {
+    given
+        .iter()
+        .any(|(t, e, n)| t == tag && (e == email || (!name.is_empty() && n == name)))
+}
+
+/// A ledger's tag as a [`Given`].
+fn given(t: &crate::archive::ledger::TagEntry) -> Given {
+    (
+        t.name.to_ascii_lowercase(),
+        t.person.email.clone(),
+        t.person.name.clone(),
+    )
+}
+
+/// The postings of the thread that carry the same diff as `posting`
+/// (itself included): a patch sent twice in one series is one patch.
+fn twins(a: &Analysis, posting: &str) -> HashSet<String> {
+    let id_of = |i: usize| crate::series::patch_id(&a.bodies[i]);
+    let nodes = &a.view.nodes;
+    let mut out = HashSet::from([posting.to_string()]);
+    let Some(mine) = nodes
+        .iter()
+        .position(|n| n.message_id == posting)
+        .and_then(id_of)
+    else {
+        return out;
+    };
+    out.extend(
+        (0..nodes.len())
+            .filter(|&i| nodes[i].posts_patch() && nodes[i].message_id != posting)
+            .filter(|&i| id_of(i).as_ref() == Some(&mine))
+            .map(|i| nodes[i].message_id.clone()),
+    );
+    out
+}
+
+/// The tags given to any version of the posting's patch (any posting in
+/// `twins`); fills the posting's credited tags and open objections.
+fn tags_given(ledger: &Ledger, twins: &HashSet<String>, d: &mut Discussion) -> Vec<Given> {
+    let mut given_here = Vec::new();
     for h in &ledger.patches {
-        let this = h.postings.iter().any(|p| p.message_id == posting);
+        if !h.postings.iter().any(|p| twins.contains(&p.message_id)) {
+            continue;
+        }
         for t in &h.tags {
-            given.push((
-                t.name.to_ascii_lowercase(),
-                t.person.email.clone(),
-                t.person.name.clone(),
-            ));
-            if this && t.state != "stale" {
+            given_here.push(given(t));
+            if t.state != "stale" {
                 d.credited.push(format!(
                     "{}: {} <{}>",
                     t.name, t.person.name, t.person.email
                 ));
             }
         }
-        if this {
+        {
             d.open_objections
                 .extend(h.objections.iter().filter(|o| o.state == "open").map(|o| {
                     format!(
@@ -261,7 +362,7 @@ fn tags_given(ledger: &Ledger, posting: &str, d: &mut Discussion) -> Vec<Given> 
                 }));
         }
     }
-    given
+    given_here
 }
 
 /// The tags anyone said they give in the posting's thread (a trailer, a
@@ -340,7 +441,9 @@ fn mentions(r: &impl Reader, c: &Commit, thread: &str) -> Result<Vec<Mention>> {
             c.subject(),
         );
         match kind {
-            Some("subject") if in_thread => {}
+            // In its own thread only a message naming the hash says
+            // something new (an "applied" notice); the rest quote it.
+            Some(kind) if in_thread && !matches!(kind, "fixes" | "hash") => {}
             Some(kind) => out.push(Mention {
                 message_id: h.message_id,
                 subject: h.subject,

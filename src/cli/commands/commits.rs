@@ -1,5 +1,7 @@
 //! `whosaid commits`: from commits in git back to their postings.
 
+use std::collections::HashMap;
+
 use crate::archive::commits::{CommitMatch, CommitReport, Discussion, Postings};
 use crate::cli::*;
 
@@ -82,24 +84,21 @@ fn discuss(
         b.set_position(0);
     }
     // Which of a series' patches went in: among the commits read.
-    let applied = commits
+    let applied: HashMap<String, String> = commits
         .iter()
         .zip(found)
         .filter_map(|(c, m)| Some((m.posting.clone()?, c.sha.clone())))
         .collect();
     let mailmap = crate::git::mailmap(repo);
     let mut discussions = crate::archive::commits::Discussions::new(archive)
-        .knowing(applied)
+        .knowing(&applied)
         .with_mailmap(mailmap.as_ref());
     let mut said = Vec::with_capacity(found.len());
     for (c, m) in commits.iter().zip(found) {
-        said.push(match &m.posting {
-            Some(p) => {
-                bar.inspect(|b| b.inc(1));
-                Some(discussions.of(c, p)?)
-            }
-            None => None,
-        });
+        if m.posting.is_some() {
+            bar.inspect(|b| b.inc(1));
+        }
+        said.push(discussions.of(c, m)?);
     }
     Ok(said)
 }
@@ -155,6 +154,9 @@ fn print_discussion(out: &mut impl Write, d: &Discussion) {
     }
     for t in &d.credited {
         let _ = writeln!(out, "              given on the list: {t}");
+    }
+    for t in &d.given_elsewhere {
+        let _ = writeln!(out, "              given to another posting: {t}");
     }
     for t in &d.not_on_list {
         let _ = writeln!(out, "              not given on the list: {t}");
