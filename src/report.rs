@@ -187,6 +187,14 @@ pub fn changelog_block(
         ),
     }
     .expect("writing to a String");
+    credited_lines(patch, &mut out);
+    objection_lines(consensus, patch, &mut out);
+    out
+}
+
+/// The trailers credited to `patch` (b4's order), conditional ones and
+/// those sent by someone else as `#` lines.
+fn credited_lines(patch: &PatchCredits, out: &mut String) {
     let order = |name: &str| match name.to_ascii_lowercase().as_str() {
         "reported-by" => 0,
         "suggested-by" => 1,
@@ -233,35 +241,37 @@ pub fn changelog_block(
             t.name, t.source, t.evidence
         );
     }
-    // Open objections that bear on this patch: about it, about its series, or the whole thread.
+}
+
+/// Open objections that bear on `patch` (about it, its series, or the
+/// whole thread) as `#` lines.
+fn objection_lines(consensus: &Consensus, patch: &PatchCredits, out: &mut String) {
     for p in consensus
         .positions
         .iter()
         .filter(|p| p.stance == Stance::Oppose)
     {
-        if let Some(s) = p.evidence() {
-            let about_this = s.patch.as_deref().is_none_or(|m| m == patch.message_id);
-            if about_this {
-                let what = if p.grade == Grade::Objects {
-                    "Open objection from"
-                } else {
-                    "Changes requested by"
-                };
-                let _ = writeln!(
-                    out,
-                    "# {what} {} <{}> ({}): \"{}\" <{}>",
-                    p.person.display(),
-                    p.person.email,
-                    format_date(s.date.map(|d| (d, 0)), false)
-                        .get(..10)
-                        .unwrap_or(""),
-                    s.evidence,
-                    s.message_id
-                );
-            }
+        let Some(s) = p.evidence() else { continue };
+        if s.patch.as_deref().is_some_and(|m| m != patch.message_id) {
+            continue;
         }
+        let what = if p.grade == Grade::Objects {
+            "Open objection from"
+        } else {
+            "Changes requested by"
+        };
+        let _ = writeln!(
+            out,
+            "# {what} {} <{}> ({}): \"{}\" <{}>",
+            p.person.display(),
+            p.person.email,
+            format_date(s.date.map(|d| (d, 0)), false)
+                .get(..10)
+                .unwrap_or(""),
+            s.evidence,
+            s.message_id
+        );
     }
-    out
 }
 
 /// `ACKED-BY` → `Acked-by`; b4 writes trailer names this way.

@@ -479,13 +479,12 @@ impl Store {
     /// store row).
     pub fn put_patch_ids(&self, ids: &[(i64, Option<String>)]) -> Result<()> {
         let w = self.writer()?;
-        for (row, patch_id) in ids {
-            self.execute(
-                "INSERT INTO patch_ids(message, patch_id) VALUES(?1, ?2)
-                 ON CONFLICT(message) DO NOTHING",
-                &[row, patch_id],
-            )?;
-        }
+        super::writer::write_rows(
+            self,
+            "INSERT OR IGNORE INTO patch_ids(message, patch_id)",
+            ids,
+            |r| vec![&r.0, &r.1],
+        )?;
         w.commit()
     }
 

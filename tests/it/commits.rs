@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use whosaid::archive::Archive;
-use whosaid::archive::commits::Postings;
+use whosaid::archive::commits::{CommitMatch, Postings};
 
 /// kmod cloned from its bundle into a temporary directory.
 pub fn kmod_clone() -> tempfile::TempDir {
@@ -143,17 +143,20 @@ fn kmod_commits_find_their_postings() {
         assert!(whosaid::archive::commits::trailer_links(&u.message).is_empty());
     }
     let without: Vec<_> = unlinked.iter().map(|c| postings.find(c)).collect();
-    let count = |ms: &[whosaid::archive::commits::CommitMatch], method: &str| {
-        ms.iter().filter(|m| m.method == method).count()
+    let run = Run {
+        commits: &commits,
+        with: &with,
+        without: &without,
+        postings: &postings,
     };
     let found = with.iter().filter(|m| m.posting.is_some()).count();
     eprintln!(
         "with Link: {found} of 214 found (link {}, patch-id {}, subject-author {}, link-other {}, subject {}); {} changed when applied",
-        count(&with, "link"),
-        count(&with, "patch-id"),
-        count(&with, "subject-author"),
-        count(&with, "link-other"),
-        count(&with, "subject"),
+        run.count("link"),
+        run.count("patch-id"),
+        run.count("subject-author"),
+        run.count("link-other"),
+        run.count("subject"),
         with.iter().filter(|m| m.changed_when_applied).count()
     );
     // The baseline's 172 counts "testsuite: update gitignore" (6436260f,
@@ -169,63 +172,16 @@ fn kmod_commits_find_their_postings() {
         .collect();
     assert_eq!(linking.len(), 26);
     assert!(linking.iter().all(|&i| with[i].posting.is_some()));
-    assert_eq!(count(&with, "link"), 25);
-    // The Links that name the commit's own posting (its subject or its
-    // diff). A posting found without them is it when it is the same
-    // message or an identical re-post (same patch-id: one Link names the
-    // first of two postings sent two minutes apart, and the newest before
-    // the commit is taken).
-    let own = |i: usize, p: &String| {
-        let c = &commits[i];
-        postings.posted(p).is_some_and(|(subject, id)| {
-            subject == whosaid::series::parse_subject(c.subject()).base
-                || id.is_some_and(|id| c.patch_ids.iter().any(|p| p == id))
-        })
-    };
-    let linked: Vec<(usize, &String)> = with
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.method == "link")
-        .map(|(i, m)| (i, m.posting.as_ref().unwrap()))
-        .filter(|&(i, p)| own(i, p))
-        .collect();
-    let same = |found: Option<&String>, named: &String| {
-        found == Some(named)
-            || found.is_some_and(|f| {
-                let id = postings.posted(named).and_then(|p| p.1);
-                id.is_some() && postings.posted(f).and_then(|p| p.1) == id
-            })
-    };
+    assert_eq!(run.count("link"), 25);
+    let linked = run.linked_to_their_own_posting();
     let again = linked
         .iter()
-        .filter(|(i, p)| same(without[*i].posting.as_ref(), p))
+        .filter(|&&(i, p)| run.found_again(i, p))
         .count();
-    let wrong_high: Vec<String> = linked
-        .iter()
-        .filter(|(i, p)| {
-            without[*i].confidence == Some("high") && !same(without[*i].posting.as_ref(), p)
-        })
-        .map(|(i, p)| format!("{}: {:?} for <{p}>", commits[*i].sha, without[*i].posting))
-        .collect();
     eprintln!(
         "Link: not read: {again} of {} linked postings found again",
         linked.len()
     );
-    for (i, p) in &linked {
-        if !same(without[*i].posting.as_ref(), p) {
-            eprintln!(
-                "  not again: {} {:?} for <{p}>: {} {:?}",
-                &commits[*i].sha[..12],
-                commits[*i].subject(),
-                without[*i].method,
-                without[*i].posting
-            );
-        }
-    }
-    // Per method: with Link: kept, how many postings carry the commit's
-    // subject and how many its diff (a second signal for the other
-    // method); without, how many of the linked postings each found again,
-    // and how many it got wrong.
     for method in [
         "link",
         "patch-id",
@@ -233,41 +189,102 @@ fn kmod_commits_find_their_postings() {
         "link-other",
         "subject",
     ] {
-        let of: Vec<usize> = (0..commits.len())
-            .filter(|&i| with[i].method == method)
-            .collect();
-        let (mut same_subject, mut same_diff) = (0, 0);
-        for &i in &of {
-            let c = &commits[i];
-            let posted = postings.posted(with[i].posting.as_ref().unwrap());
-            if let Some((subject, id)) = posted {
-                same_subject +=
-                    usize::from(subject == whosaid::series::parse_subject(c.subject()).base);
-                same_diff += usize::from(id.is_some_and(|id| c.patch_ids.iter().any(|p| p == id)));
-            }
-        }
-        let (right, wrong) = linked
-            .iter()
-            .filter(|(i, _)| without[*i].method == method)
-            .fold((0, 0), |(r, w), (i, p)| {
-                if same(without[*i].posting.as_ref(), p) {
-                    (r + 1, w)
-                } else {
-                    (r, w + 1)
-                }
-            });
-        eprintln!(
-            "{method}: {} found ({same_subject} with the commit's subject, {same_diff} with \
-             its diff); without Link: {right} right, {wrong} wrong of the linked",
-            of.len()
-        );
+        eprintln!("{}", run.per_method(method, &linked));
     }
+    let wrong_high: Vec<String> = linked
+        .iter()
+        .filter(|&&(i, p)| without[i].confidence == Some("high") && !run.found_again(i, p))
+        .map(|(i, p)| format!("{}: {:?} for <{p}>", commits[*i].sha, without[*i].posting))
+        .collect();
     assert!(wrong_high.is_empty(), "{}", wrong_high.join("\n"));
     assert!(
         again * 100 >= linked.len() * 95,
         "{again} of {}",
         linked.len()
     );
+}
+
+/// One matching of the list era: with its Link: trailers, and in the copy
+/// of the history without them.
+struct Run<'a> {
+    commits: &'a [whosaid::git::Commit],
+    with: &'a [CommitMatch],
+    without: &'a [CommitMatch],
+    postings: &'a Postings,
+}
+
+impl Run<'_> {
+    /// Commits matched by `method` (with Link: trailers).
+    fn count(&self, method: &str) -> usize {
+        self.with.iter().filter(|m| m.method == method).count()
+    }
+
+    /// The posting `p` carries commit `i`'s subject, and its diff.
+    fn agrees(&self, i: usize, p: &str) -> (bool, bool) {
+        let c = &self.commits[i];
+        self.postings
+            .posted(p)
+            .map_or((false, false), |(subject, id)| {
+                (
+                    subject == whosaid::series::parse_subject(c.subject()).base,
+                    id.is_some_and(|id| c.patch_ids.iter().any(|p| p == id)),
+                )
+            })
+    }
+
+    /// The commits whose Link: names their own posting (its subject or its
+    /// diff), with that posting.
+    fn linked_to_their_own_posting(&self) -> Vec<(usize, &str)> {
+        (0..self.commits.len())
+            .filter(|&i| self.with[i].method == "link")
+            .map(|i| (i, self.with[i].posting.as_deref().unwrap()))
+            .filter(|&(i, p)| {
+                let (subject, diff) = self.agrees(i, p);
+                subject || diff
+            })
+            .collect()
+    }
+
+    /// Without its Link:, commit `i` was matched to `named`, or to an
+    /// identical re-post (same patch-id: one Link names the first of two
+    /// postings sent two minutes apart, and the newest before the commit
+    /// is taken).
+    fn found_again(&self, i: usize, named: &str) -> bool {
+        let found = self.without[i].posting.as_deref();
+        let id_of = |m: &str| self.postings.posted(m).and_then(|p| p.1);
+        found == Some(named)
+            || found.is_some_and(|f| id_of(named).is_some() && id_of(f) == id_of(named))
+    }
+
+    /// For `method`: how many commits it matched with Link: kept, how many
+    /// of those postings carry the commit's subject and how many its diff
+    /// (a second signal for the other method); without Link:, how many of
+    /// the `linked` postings it found again, and how many it got wrong.
+    fn per_method(&self, method: &str, linked: &[(usize, &str)]) -> String {
+        let of: Vec<usize> = (0..self.commits.len())
+            .filter(|&i| self.with[i].method == method)
+            .collect();
+        let agree: Vec<(bool, bool)> = of
+            .iter()
+            .map(|&i| self.agrees(i, self.with[i].posting.as_deref().unwrap()))
+            .collect();
+        let by_method: Vec<&(usize, &str)> = linked
+            .iter()
+            .filter(|(i, _)| self.without[*i].method == method)
+            .collect();
+        let right = by_method
+            .iter()
+            .filter(|&&&(i, p)| self.found_again(i, p))
+            .count();
+        format!(
+            "{method}: {} found ({} with the commit's subject, {} with its diff); without \
+             Link: {right} right, {} wrong of the linked",
+            of.len(),
+            agree.iter().filter(|a| a.0).count(),
+            agree.iter().filter(|a| a.1).count(),
+            by_method.len() - right
+        )
+    }
 }
 
 /// Commits after the list moved to GitHub were not posted: nothing is
@@ -343,13 +360,18 @@ fn kmod_commits_say_what_the_list_said() {
     let twice = said("7089386eeff8");
     assert!(twice.not_on_list.is_empty(), "{twice:?}");
     assert!(
-        twice.credited.iter().any(|t| t.contains("Luis Chamberlain")),
+        twice
+            .credited
+            .iter()
+            .any(|t| t.contains("Luis Chamberlain")),
         "{twice:?}"
     );
     // "For the two: Reviewed-by" in reply to patch 2/2, carried by 1/2.
     let two = said("184a070733c0");
     assert!(
-        two.given_elsewhere.iter().any(|t| t.contains("Emil Velikov")),
+        two.given_elsewhere
+            .iter()
+            .any(|t| t.contains("Emil Velikov")),
         "{two:?}"
     );
     // The whole CI series went in.

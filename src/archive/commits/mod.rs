@@ -209,30 +209,33 @@ impl Postings {
 
 /// The patch-id of each posting: kept by the import, computed here (and
 /// kept, where the store takes writes) for messages a store held before
-/// patch-ids were kept.
+/// patch-ids were kept, a few thousand bodies at a time. Keeping them is
+/// best effort: a store that refuses the write (a read-only file, an
+/// import holding the lock) is asked again next time.
 fn patch_ids_of(r: &impl Reader, rows: &[PostingRow]) -> Result<Vec<Option<String>>> {
+    const CHUNK: usize = 2_000;
     let missing: Vec<i64> = rows
         .iter()
         .filter(|p| p.has_diff && p.patch_id.is_none())
         .map(|p| p.row)
         .collect();
-    let bodies = r.with_store(|s| {
-        missing
+    let keep = !missing.is_empty() && !r.with_store(|s| Ok(s.is_replica()))?;
+    let mut computed: HashMap<i64, Option<String>> = HashMap::new();
+    for chunk in missing.chunks(CHUNK) {
+        let bodies: Vec<Option<String>> =
+            r.with_store(|s| chunk.iter().map(|&row| s.body_at(row)).collect())?;
+        let ids: Vec<(i64, Option<String>)> = chunk
             .iter()
-            .map(|&row| s.body_at(row))
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let computed: Vec<(i64, Option<String>)> = missing
-        .iter()
-        .copied()
-        .zip(crate::par::map(&bodies, |b| {
-            b.as_deref().and_then(crate::series::patch_id)
-        }))
-        .collect();
-    if !computed.is_empty() && !r.with_store(|s| Ok(s.is_replica()))? {
-        r.with_store(|s| s.put_patch_ids(&computed))?;
+            .copied()
+            .zip(crate::par::map(&bodies, |b: &Option<String>| {
+                b.as_deref().and_then(crate::series::patch_id)
+            }))
+            .collect();
+        if keep {
+            let _ = r.with_store(|s| s.put_patch_ids(&ids));
+        }
+        computed.extend(ids);
     }
-    let mut computed: HashMap<i64, Option<String>> = computed.into_iter().collect();
     Ok(rows
         .iter()
         .map(|p| match &p.patch_id {

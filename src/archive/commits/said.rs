@@ -46,7 +46,8 @@ pub struct Discussion {
     /// Every patch of the posting's version, when it had more than one, and
     /// the commit each went in as: did the whole series go in?
     pub series: Vec<Sibling>,
-    /// Later messages that name the commit, newest first.
+    /// Later messages that name the commit, newest first (at most 50;
+    /// none without a search index).
     pub mentions: Vec<Mention>,
 }
 

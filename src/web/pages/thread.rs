@@ -194,33 +194,7 @@ pub fn thread<'a>(
     let positions = position_rows(consensus, &href_of);
     let grid = series_grid(consensus, &href_of);
     let timeline = timeline(view, consensus, &here);
-    // Changelog blocks: on a message page the one for the patch the message
-    // is about; on a thread page one per patch, newest revision first.
-    let mut patches_for_log: Vec<&crate::consensus::PatchCredits> = match layout {
-        Layout::Message => crate::report::patch_of(view, consensus, msgid)
-            .into_iter()
-            .collect(),
-        _ => consensus
-            .patches
-            .iter()
-            .filter(|p| !p.cover || consensus.patches.len() == 1)
-            .collect(),
-    };
-    patches_for_log.sort_by_key(|p| (std::cmp::Reverse(p.version), p.index));
-    let changelog = patches_for_log
-        .into_iter()
-        .map(|p| {
-            (
-                p.subject.clone(),
-                crate::report::changelog_block(
-                    consensus,
-                    p,
-                    crate::report::link_target(view, consensus, p),
-                    links_to.base(),
-                ),
-            )
-        })
-        .collect();
+    let changelog = changelog_blocks(view, consensus, layout, msgid, links_to);
 
     Ok(ThreadPage {
         title: format!("{} - whosaid", view.subject()),
@@ -259,6 +233,42 @@ pub fn thread<'a>(
         partial,
         applied: Vec::new(),
     })
+}
+
+/// Changelog blocks: on a message page the one for the patch the message
+/// is about; on a thread page one per patch, newest revision first.
+fn changelog_blocks(
+    view: &crate::store::ThreadView,
+    consensus: &crate::consensus::Consensus,
+    layout: Layout,
+    msgid: &str,
+    links_to: &LinkChoice,
+) -> Vec<(String, String)> {
+    let mut patches_for_log: Vec<&crate::consensus::PatchCredits> = match layout {
+        Layout::Message => crate::report::patch_of(view, consensus, msgid)
+            .into_iter()
+            .collect(),
+        _ => consensus
+            .patches
+            .iter()
+            .filter(|p| !p.cover || consensus.patches.len() == 1)
+            .collect(),
+    };
+    patches_for_log.sort_by_key(|p| (std::cmp::Reverse(p.version), p.index));
+    patches_for_log
+        .into_iter()
+        .map(|p| {
+            (
+                p.subject.clone(),
+                crate::report::changelog_block(
+                    consensus,
+                    p,
+                    crate::report::link_target(view, consensus, p),
+                    links_to.base(),
+                ),
+            )
+        })
+        .collect()
 }
 
 /// The most messages a thread page shows (and dots its timeline draws).
