@@ -22,7 +22,7 @@ pub struct Applied {
     /// The (last) commit each posting went in as.
     shas_by_posting: HashMap<String, String>,
     /// The first tag (else branch) holding each matched commit.
-    contained_in: HashMap<String, String>,
+    contained_in: HashMap<String, Option<String>>,
     /// The repository's `.mailmap`.
     mailmap: Option<crate::mailmap::Mailmap>,
 }
@@ -45,7 +45,12 @@ impl Applied {
             .filter(|m| m.posting.is_some())
             .map(|m| m.sha.as_str())
             .collect();
-        let contained_in = crate::git::first_contained_in(repo, &matched)?;
+        let mut named = crate::git::first_contained_in(repo, &matched)?;
+        // Those on no tag or branch (a detached HEAD) are asked once.
+        let contained_in = matched
+            .iter()
+            .map(|sha| (sha.to_string(), named.remove(*sha)))
+            .collect();
         let shas_by_posting = by_posting
             .iter()
             .filter_map(|(p, is)| Some((p.clone(), commits[*is.last()?].sha.clone())))
@@ -105,7 +110,7 @@ impl Applied {
     /// Where `sha` first went in: a tag (`v31`) or a branch (`master`).
     pub fn contained_in(&self, sha: &str) -> Option<String> {
         if let Some(n) = self.contained_in.get(sha) {
-            return Some(n.clone());
+            return n.clone();
         }
         crate::git::first_contained_in(&self.repo, &[sha])
             .ok()?

@@ -143,7 +143,8 @@ impl Db {
 /// data dirs are gone: each names its dir in its comment, so a suite's
 /// server holds only the databases of the data dirs still alive, not all
 /// the run ever made (a suite once filled CI's disk so). A database still
-/// in use is left for a later call.
+/// in use is left for a later call. The dirs are looked for on this
+/// machine: the test server is the suite's own.
 pub(in crate::store) fn create_test_database(
     base: &str,
     name: &str,
@@ -161,11 +162,14 @@ pub(in crate::store) fn create_test_database(
             let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {old}"));
         }
     }
-    let comment = dir.to_string_lossy().replace('\'', "''");
     // Two statements: CREATE DATABASE refuses the implicit transaction of
-    // a multi-statement query.
+    // a multi-statement query. A dir whose path is not UTF-8 is not named,
+    // so its database is never taken for an orphan.
     client.batch_execute(&format!("CREATE DATABASE {name}"))?;
-    client.batch_execute(&format!("COMMENT ON DATABASE {name} IS '{comment}'"))?;
+    if let Some(dir) = dir.to_str() {
+        let comment = dir.replace('\'', "''");
+        client.batch_execute(&format!("COMMENT ON DATABASE {name} IS '{comment}'"))?;
+    }
     Ok(())
 }
 
