@@ -111,6 +111,21 @@ async fn browser(dport: u16, width: u32, height: u32) -> fantoccini::Client {
         .expect("chromedriver session")
 }
 
+/// Runs `test` in a headless Chromium window `width` x `height` pixels
+/// (a chromedriver of its own), and closes the window after it.
+fn in_browser(width: u32, height: u32, test: impl AsyncFnOnce(&fantoccini::Client)) {
+    let (_driver, dport) = driver();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(dport, width, height).await;
+        test(&c).await;
+        c.close().await.unwrap();
+    });
+}
+
 fn screenshot_path(name: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/e2e")
@@ -396,13 +411,7 @@ fn tables_keep_their_columns_at_phone_and_desktop_widths() {
 #[test]
 fn the_timeline_is_one_tab_stop_walked_by_arrow_keys() {
     let (_data, _server, base) = serve_samples();
-    let (_driver, dport) = driver();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let c = browser(dport, 1280, 1800).await;
+    in_browser(1280, 1800, async |c| {
         c.goto(&format!("{base}/linux-kbuild/{SERIES}/T/"))
             .await
             .unwrap();
@@ -439,7 +448,6 @@ fn the_timeline_is_one_tab_stop_walked_by_arrow_keys() {
                     .any(|s| rest.contains(s)),
             "{label}"
         );
-        c.close().await.unwrap();
     });
 }
 
@@ -471,13 +479,7 @@ fn commit_pages_and_the_applied_link_in_a_real_browser() {
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["method"], "patch-id", "{doc}");
     assert_eq!(doc["discussion"]["version"], 1, "{doc}");
-    let (_driver, dport) = driver();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let c = browser(dport, 1280, 1800).await;
+    in_browser(1280, 1800, async |c| {
         // The CI series: patch 1/5 went in as da6345d17ac5.
         c.goto(&format!(
             "{base}/r/20240712202011.906033-2-lucas.de.marchi@gmail.com"
@@ -521,7 +523,6 @@ fn commit_pages_and_the_applied_link_in_a_real_browser() {
         ))
         .await
         .expect("the later fix is listed");
-        c.close().await.unwrap();
     });
 }
 
