@@ -126,6 +126,16 @@ fn in_browser(width: u32, height: u32, test: impl AsyncFnOnce(&fantoccini::Clien
     });
 }
 
+/// The text of the first element `css` selects.
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
 fn screenshot_path(name: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/e2e")
@@ -229,13 +239,7 @@ fn thread_page_in_a_real_browser() {
             .for_element(Locator::Css("ol.hits li"))
             .await
             .unwrap();
-        let hits = c
-            .find(Locator::Css("ol.hits"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let hits = text_of(&c, "ol.hits").await;
         assert!(
             hits.contains("mm/hmm") && hits.contains("modpost"),
             "{hits}"
@@ -494,28 +498,16 @@ fn commit_pages_and_the_applied_link_in_a_real_browser() {
             .expect("the thread page links the commit");
         assert_eq!(link.text().await.unwrap(), "da6345d17ac5");
         link.click().await.unwrap();
-        let h1 = c
-            .find(Locator::Css("h1"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let h1 = text_of(c, "h1").await;
         assert_eq!(h1, "ci: Replace package installation with local action");
-        let missing = c.find(Locator::Css("li.not-on-list")).await.unwrap();
-        assert!(missing.text().await.unwrap().contains("Emil Velikov"));
-        let found = c
-            .find(Locator::Css("p.found"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        assert!(text_of(c, "li.not-on-list").await.contains("Emil Velikov"));
+        let found = text_of(c, "p.found").await;
         assert!(found.contains("patch-id, high"), "{found}");
-        // Applied with changes: the diff of the posted diff to the commit's.
+        // Applied with changes: the diff of the posted diff to the commit's
+        // (the maintainer added a comment line).
         c.goto(&format!("{base}/c/b5683f45d9f4")).await.unwrap();
-        let changed = c.find(Locator::Css("pre.interdiff")).await.unwrap();
-        assert!(!changed.text().await.unwrap().is_empty());
+        let changed = text_of(c, "pre.interdiff").await;
+        assert!(changed.contains("allow to skip tests"), "{changed}");
         // Named later by a Fixes: tag.
         c.goto(&format!("{base}/c/e7e2cb61fa9f")).await.unwrap();
         c.find(Locator::Css(
