@@ -125,7 +125,7 @@ pub fn patch_of<'a>(
 /// The message a changelog's `Link:` names, by the rule that a Link: is
 /// for the discussion, not the posting alone: the patch when someone other
 /// than its author and sender replied to it; else its version's cover
-/// letter when someone did there; else none.
+/// letter (the series' case and whatever was said of it); else none.
 pub fn link_target<'a>(
     view: &ThreadView,
     consensus: &'a Consensus,
@@ -139,7 +139,6 @@ pub fn link_target<'a>(
         .patches
         .iter()
         .find(|c| c.cover && c.version == patch.version && c.message_id != patch.message_id)
-        .filter(|c| discussed(&c.message_id))
         .map(|c| c.message_id.as_str())
 }
 
@@ -422,4 +421,89 @@ pub fn ledger_block(h: &crate::archive::ledger::PatchHistory, block: &str) -> St
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Person;
+    use crate::thread::ThreadNode;
+
+    /// A thread from lines `depth id sender`, in depth-first order; ids
+    /// starting with `p` are patches, `c` the cover letter.
+    fn thread(spec: &str) -> (ThreadView, Consensus) {
+        let mut nodes: Vec<ThreadNode> = Vec::new();
+        let mut order = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        let mut patches = Vec::new();
+        for line in spec.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            let depth: usize = w[0].parse().unwrap();
+            stack.truncate(depth);
+            let person = Person {
+                name: String::new(),
+                email: w[2].to_string(),
+            };
+            nodes.push(ThreadNode {
+                message_id: w[1].to_string(),
+                parent: stack.last().copied(),
+                from: person.clone(),
+                author: person.clone(),
+                ..ThreadNode::default()
+            });
+            if w[1].starts_with(['p', 'c']) {
+                patches.push(PatchCredits {
+                    message_id: w[1].to_string(),
+                    subject: String::new(),
+                    version: 1,
+                    index: None,
+                    total: None,
+                    cover: w[1].starts_with('c'),
+                    author: person,
+                    trailers: Vec::new(),
+                });
+            }
+            order.push((nodes.len() - 1, depth));
+            stack.push(nodes.len() - 1);
+        }
+        let view = ThreadView {
+            root: nodes[0].message_id.clone(),
+            nodes,
+            order,
+        };
+        let consensus = Consensus {
+            patches,
+            ..Consensus::default()
+        };
+        (view, consensus)
+    }
+
+    #[test]
+    fn the_link_names_the_discussion() {
+        let (view, c) = thread(
+            "0 c0 author
+             1 p1 author
+             2 r1 reviewer
+             1 p2 author
+             2 r2 author
+             1 p3 author",
+        );
+        let link = |id: &str| {
+            let p = c.patches.iter().find(|p| p.message_id == id).unwrap();
+            link_target(&view, &c, p)
+        };
+        // Replied to by someone else: the patch.
+        assert_eq!(link("p1"), Some("p1"));
+        // Only the author wrote under it: the cover letter.
+        assert_eq!(link("p2"), Some("c0"));
+        assert_eq!(link("p3"), Some("c0"));
+        // A lone patch nobody answered: no Link.
+        let (view, c) = thread("0 p1 author\n1 r1 author");
+        assert_eq!(link_target(&view, &c, &c.patches[0]), None);
+        let block = changelog_block(&c, &c.patches[0], None, "https://lore.kernel.org");
+        assert_eq!(
+            block,
+            "# no Link: nobody but the author replied to https://lore.kernel.org/r/p1\n"
+        );
+    }
 }
