@@ -1,7 +1,9 @@
 //! From a commit in git back to its posting on the list.
 //!
 //! Each commit is tried in order: a `Link:` or `Message-Id:` trailer that
-//! names a posting in the archive; a posting whose diff has the commit's
+//! names a posting in the archive with the commit's subject or diff (one
+//! with neither, a report's proposed fix, is taken only when no posting
+//! has the commit's diff); a posting whose diff has the commit's
 //! patch-id (`git patch-id --stable`); a posting with the commit's subject
 //! by the commit's author (in-body `From:` or sender); a `Link:` that names
 //! another message (a bug report, a reply: the discussion it points to); a
@@ -119,12 +121,14 @@ impl Postings {
         // neither the diff nor subject and author find the posting.
         let to_posting = links.iter().find_map(|l| self.at.get(l)).copied();
         let linked = links.iter().find(|l| self.known.contains(*l));
+        let by_id = || self.by_patch_id(c).map(|i| (i, "patch-id", "high"));
         let found = match to_posting {
-            Some(i) => Some((i, "link", "high")),
-            None => self
-                .by_patch_id(c)
-                .map(|i| (i, "patch-id", "high"))
-                .or_else(|| self.by_subject(c)),
+            Some(i) if self.agrees(i, c) => Some((i, "link", "high")),
+            // A Link: to a diff with neither the commit's subject nor its
+            // diff (a report with a proposed fix) gives way to the posting
+            // with the commit's diff, when there is one.
+            Some(i) => by_id().or(Some((i, "link", "high"))),
+            None => by_id().or_else(|| self.by_subject(c)),
         };
         match found {
             Some((_, "subject", _)) | None if linked.is_some() => {
@@ -139,6 +143,14 @@ impl Postings {
             None => {}
         }
         m
+    }
+
+    /// Posting `i` has the commit's subject or one of its diffs.
+    fn agrees(&self, i: usize, c: &Commit) -> bool {
+        self.rows[i].subject_base == crate::series::parse_subject(c.subject()).base
+            || self.patch_ids[i]
+                .as_ref()
+                .is_some_and(|id| c.patch_ids.contains(id))
     }
 
     /// Of the postings posted before `c` (a day's slack) among `found`,
