@@ -100,12 +100,23 @@ impl Mention {
 /// A tag someone gave: (tag name, address, name), lower-case.
 type Given = (String, String, String);
 
-/// Discussions of many commits: a thread is analysed, and a series'
-/// ledger read, once for all their commits.
+/// A thread as [`Discussions`] keeps it: its analysis and its postings'
+/// patch-ids.
+#[derive(Clone)]
+struct Thread {
+    a: Arc<Analysis>,
+    patch_ids: Rc<Vec<Option<String>>>,
+}
+
+/// Discussions of many commits: a thread is analysed, a series' ledger
+/// read, and a message naming commits read, once for all their commits.
 pub struct Discussions<'a, R> {
     r: &'a R,
     /// Threads analysed, by root.
-    threads: HashMap<String, Arc<Analysis>>,
+    threads: HashMap<String, Thread>,
+    /// Messages found naming a commit, by store row: body and thread root
+    /// (one release announcement names dozens of commits).
+    hits: HashMap<i64, Rc<(String, Option<String>)>>,
     /// Ledgers read; each covers the postings of its series.
     ledgers: Vec<Rc<Ledger>>,
     /// Postings of no series.
@@ -122,6 +133,7 @@ impl<'a, R: Reader> Discussions<'a, R> {
         Discussions {
             r,
             threads: HashMap::new(),
+            hits: HashMap::new(),
             ledgers: Vec::new(),
             no_series: HashSet::new(),
             applied: None,
@@ -150,7 +162,7 @@ impl<'a, R: Reader> Discussions<'a, R> {
         };
         let mut d = Discussion::default();
         let (mut here, mut anywhere) = (Vec::new(), Vec::new());
-        if let Some(a) = self.analysis(posting)? {
+        if let Some(Thread { a, patch_ids }) = self.analysis(posting)? {
             d.thread = a.view.root.clone();
             d.version = a
                 .view
@@ -168,7 +180,7 @@ impl<'a, R: Reader> Discussions<'a, R> {
                 // re-posts (a cover letter's cover them all), not of its
                 // series' other patches.
                 Some(ledger) => {
-                    let twins = twins(&a, posting);
+                    let twins = twins(&a, &patch_ids, posting);
                     here.extend(tags_given(&ledger, &twins, &mut d));
                     anywhere.extend(ledger.patches.iter().flat_map(|h| h.tags.iter().map(given)));
                 }
@@ -188,7 +200,7 @@ impl<'a, R: Reader> Discussions<'a, R> {
                 d.given_elsewhere.push(line);
             }
         }
-        d.mentions = mentions(self.r, c, &d.thread)?;
+        d.mentions = self.mentions(c, &d.thread)?;
         Ok(Some(d))
     }
 
@@ -198,18 +210,28 @@ impl<'a, R: Reader> Discussions<'a, R> {
     }
 
     /// The thread holding `posting`, analysed once per thread.
-    fn analysis(&mut self, posting: &str) -> Result<Option<Arc<Analysis>>> {
+    fn analysis(&mut self, posting: &str) -> Result<Option<Thread>> {
         let Some(root) = self.r.with_store(|s| s.root_of(posting))? else {
             return Ok(None);
         };
-        if let Some(a) = self.threads.get(&root) {
-            return Ok(Some(a.clone()));
+        if let Some(t) = self.threads.get(&root) {
+            return Ok(Some(t.clone()));
         }
-        let a = self.r.analysis(posting)?;
-        if let Some(a) = &a {
-            self.threads.insert(root, a.clone());
-        }
-        Ok(a)
+        let Some(a) = self.r.analysis(posting)? else {
+            return Ok(None);
+        };
+        let patch_ids = (0..a.view.nodes.len())
+            .map(|i| {
+                let posts = a.view.nodes[i].posts_patch();
+                posts.then(|| crate::series::patch_id(&a.bodies[i])).flatten()
+            })
+            .collect();
+        let t = Thread {
+            a,
+            patch_ids: Rc::new(patch_ids),
+        };
+        self.threads.insert(root, t.clone());
+        Ok(Some(t))
     }
 
     /// A tag's giver with the address `.mailmap` gives them and their name
@@ -249,6 +271,61 @@ impl<'a, R: Reader> Discussions<'a, R> {
                 applied_as: self.applied.and_then(|a| a.get(&p.message_id).cloned()),
             })
             .collect()
+    }
+
+    /// Messages after the commit that name it: by the first 12 characters
+    /// of its hash (or more), by `Revert "subject"`, or by quoting its
+    /// subject (when the subject says enough to be searched for); newest
+    /// first. A message in the commit's own thread counts only when it
+    /// names the hash.
+    fn mentions(&mut self, c: &Commit, thread: &str) -> Result<Vec<Mention>> {
+        let Some(short) = c.sha.get(..12) else {
+            return Ok(Vec::new());
+        };
+        let Ok(index) = self.r.search_index() else {
+            return Ok(Vec::new());
+        };
+        let opts = crate::index::SearchOptions {
+            limit: 50,
+            offset: 0,
+            sort: crate::index::Sort::Date,
+            snippets: false,
+        };
+        let hits = index.search(&mentions_query(short, c), opts, &|_| None)?;
+        let mut out = Vec::new();
+        for h in hits.hits {
+            let hit = self.hit(h.row)?;
+            let (body, root) = &*hit;
+            let in_thread = root.as_deref() == Some(thread);
+            match mention_kind(body, &h.subject, short, c.subject()) {
+                // In its own thread only a message naming the hash says
+                // something new (an "applied" notice); the rest quote it.
+                Some(kind) if in_thread && !matches!(kind, "fixes" | "hash") => {}
+                Some(kind) => out.push(Mention {
+                    message_id: h.message_id,
+                    subject: h.subject,
+                    date: h.date.map(|d| d.0),
+                    kind,
+                    in_thread,
+                }),
+                None => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// The body and thread root of the message in store row `row`, read
+    /// once.
+    fn hit(&mut self, row: i64) -> Result<Rc<(String, Option<String>)>> {
+        if let Some(h) = self.hits.get(&row) {
+            return Ok(h.clone());
+        }
+        let (body, root) = self
+            .r
+            .with_store(|s| Ok((s.body_at(row)?, s.thread_root_of(row)?)))?;
+        let h = Rc::new((body.unwrap_or_default(), root));
+        self.hits.insert(row, h.clone());
+        Ok(h)
     }
 
     /// The ledger of the series `posting` belongs to, read once per
@@ -313,21 +390,20 @@ fn given(t: &crate::archive::ledger::TagEntry) -> Given {
 
 /// The postings of the thread that carry the same diff as `posting`
 /// (itself included): a patch sent twice in one series is one patch.
-fn twins(a: &Analysis, posting: &str) -> HashSet<String> {
-    let id_of = |i: usize| crate::series::patch_id(&a.bodies[i]);
+/// `patch_ids` are the thread's postings' (none for other messages).
+fn twins(a: &Analysis, patch_ids: &[Option<String>], posting: &str) -> HashSet<String> {
     let nodes = &a.view.nodes;
     let mut out = HashSet::from([posting.to_string()]);
     let Some(mine) = nodes
         .iter()
         .position(|n| n.message_id == posting)
-        .and_then(id_of)
+        .and_then(|i| patch_ids[i].as_ref())
     else {
         return out;
     };
     out.extend(
         (0..nodes.len())
-            .filter(|&i| nodes[i].posts_patch() && nodes[i].message_id != posting)
-            .filter(|&i| id_of(i).as_ref() == Some(&mine))
+            .filter(|&i| patch_ids[i].as_ref() == Some(mine))
             .map(|i| nodes[i].message_id.clone()),
     );
     out
@@ -413,52 +489,7 @@ pub fn commit_tags(message: &str) -> Vec<(String, Person, String)> {
         .collect()
 }
 
-/// Messages after the commit that name it: by the first 12 characters of
-/// its hash (or more), by `Revert "subject"`, or by quoting its subject
-/// (when the subject says enough to be searched for); newest first. A
-/// message in the commit's own thread counts only when it names the hash.
-fn mentions(r: &impl Reader, c: &Commit, thread: &str) -> Result<Vec<Mention>> {
-    let Some(short) = c.sha.get(..12) else {
-        return Ok(Vec::new());
-    };
-    let Ok(index) = r.search_index() else {
-        return Ok(Vec::new());
-    };
-    let opts = crate::index::SearchOptions {
-        limit: 50,
-        offset: 0,
-        sort: crate::index::Sort::Date,
-        snippets: false,
-    };
-    let hits = index.search(&mentions_query(short, c), opts, &|_| None)?;
-    let mut out = Vec::new();
-    for h in hits.hits {
-        let (body, root) = r.with_store(|s| Ok((s.body_at(h.row)?, s.thread_root_of(h.row)?)))?;
-        let in_thread = root.as_deref() == Some(thread);
-        let kind = mention_kind(
-            body.as_deref().unwrap_or(""),
-            &h.subject,
-            short,
-            c.subject(),
-        );
-        match kind {
-            // In its own thread only a message naming the hash says
-            // something new (an "applied" notice); the rest quote it.
-            Some(kind) if in_thread && !matches!(kind, "fixes" | "hash") => {}
-            Some(kind) => out.push(Mention {
-                message_id: h.message_id,
-                subject: h.subject,
-                date: h.date.map(|d| d.0),
-                kind,
-                in_thread,
-            }),
-            None => {}
-        }
-    }
-    Ok(out)
-}
-
-/// The search for [`mentions`]: the hash, a revert or the quoted subject,
+/// The search for [`Discussions::mentions`]: the hash, a revert or the quoted subject,
 /// dated from the commit on.
 fn mentions_query(short: &str, c: &Commit) -> Parsed {
     let subject = c.subject();
