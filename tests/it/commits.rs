@@ -461,9 +461,7 @@ fn patch_ids_are_kept_at_import_and_rebuilt_when_missing() {
 #[test]
 fn a_link_to_a_reply_names_the_discussion_when_nothing_else_is_found() {
     let data = tempfile::tempdir().unwrap();
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-    let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    crate::support::import_samples(data.path());
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
     git(dir, &["init", "--quiet", "--initial-branch=main"], None);

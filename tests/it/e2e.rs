@@ -69,9 +69,7 @@ fn start(cmd: &mut Command) -> Running {
 /// and its data dir live as long as the returned values.
 fn serve_samples() -> (tempfile::TempDir, Running, String) {
     let data = tempfile::tempdir().unwrap();
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-    let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", crate::support::text(&out));
+    crate::support::import_samples(data.path());
     let port = free_port();
     let server = start(
         Command::new(env!("CARGO_BIN_EXE_whosaid"))

@@ -87,9 +87,7 @@ fn modpost_series() {
 #[test]
 fn thread_and_series_commands() {
     let data = tempfile::tempdir().unwrap();
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-    let out = crate::support::whosaid(data.path(), &["import", samples.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    crate::support::import_samples(data.path());
     let mut golden = String::new();
     for args in [
         &["thread", "<alpine.DEB.2.21.1901301702250.8722@example.net>"][..],

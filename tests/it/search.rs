@@ -12,9 +12,7 @@ fn data() -> &'static Path {
     static DATA: OnceLock<PathBuf> = OnceLock::new();
     DATA.get_or_init(|| {
         let dir = crate::support::lasting_dir();
-        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
-        let out = crate::support::whosaid(&dir, &["import", samples.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+        crate::support::import_samples(&dir);
         dir
     })
 }

@@ -362,3 +362,11 @@ pub fn store_value(data: &Path, sql: &str) -> String {
         }
     }
 }
+
+/// Imports the sample archive (`sample-mboxes/`) into the data dir `data`,
+/// which must succeed.
+pub fn import_samples(data: &Path) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-mboxes");
+    let out = whosaid(data, &["import", samples.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
