@@ -204,17 +204,22 @@ impl IndexError {
 
 /// The kind of an I/O error, looking through the wrappers that turn an
 /// OS error into `ErrorKind::Other` (tantivy's writers do: "An IO error
-/// occurred: 'No space left on device'"). A few levels at most.
+/// occurred: 'No space left on device'"; its term dictionary wraps the
+/// OS error in an fst error first). A few levels at most.
 fn kind_of(io: &std::io::Error) -> std::io::ErrorKind {
     let mut at = io;
     for _ in 0..4 {
         if let Some(code) = at.raw_os_error() {
             return std::io::Error::from_raw_os_error(code).kind();
         }
-        match at
-            .get_ref()
+        let inner = at.get_ref();
+        let next = inner
             .and_then(|e| e.downcast_ref::<std::io::Error>())
-        {
+            .or_else(|| match inner?.downcast_ref::<tantivy_fst::Error>()? {
+                tantivy_fst::Error::Io(io) => Some(io),
+                tantivy_fst::Error::Fst(_) => None,
+            });
+        match next {
             Some(inner) => at = inner,
             None => break,
         }
@@ -363,6 +368,11 @@ mod error_tests {
             Io::from_raw_os_error(28),
         )));
         assert_eq!(wrapped.io_kind(), Some(ErrorKind::StorageFull));
+        // The term dictionary's writer: an fst error inside.
+        let fst = IndexError::Tantivy(tantivy::TantivyError::from(Io::other(
+            tantivy_fst::Error::Io(Io::from_raw_os_error(28)),
+        )));
+        assert_eq!(fst.io_kind(), Some(ErrorKind::StorageFull));
         let version = IndexError::Version {
             found: "2".into(),
             expected: SCHEMA_VERSION,

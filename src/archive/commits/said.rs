@@ -223,7 +223,9 @@ impl<'a, R: Reader> Discussions<'a, R> {
         let patch_ids = (0..a.view.nodes.len())
             .map(|i| {
                 let posts = a.view.nodes[i].posts_patch();
-                posts.then(|| crate::series::patch_id(&a.bodies[i])).flatten()
+                posts
+                    .then(|| crate::series::patch_id(&a.bodies[i]))
+                    .flatten()
             })
             .collect();
         let t = Thread {
